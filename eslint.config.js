@@ -1,0 +1,18 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/", "node_modules/", "dev/python/.venv/", ".devicepack/", "runs/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "no-console": ["error"],
+    },
+  },
+  {
+    files: ["src/cli/**", "src/train/log.ts", "src/train/progress.ts", "bench/**", "scripts/**"],
+    rules: { "no-console": "off" },
+  },
+);
