@@ -1,8 +1,11 @@
 import { expect } from "vitest";
-import { initRuntime } from "../src/runtime/index.js";
+import { preparePlatform } from "../src/runtime/platform.js";
 
-// Tests run single-threaded by default: deterministic and no worker start-up per test file.
-await initRuntime({ device: "wasm", threads: Number(process.env.CMPLOSS_TEST_THREADS ?? 1) });
+// Tests run single-threaded by default (no worker start-up per test file). The platform must be prepared
+// before jax-js loads, hence the dynamic import.
+await preparePlatform(Number(process.env.CMPLOSS_TEST_THREADS ?? 1));
+const { initRuntime } = await import("../src/runtime/init.js");
+await initRuntime({ device: "wasm" });
 
 interface CloseOpts {
   atol?: number;

@@ -1,2 +1,3 @@
 export { initRuntime, runtimeInfo } from "./init.js";
 export type { DeviceName, RuntimeInfo, RuntimeOptions } from "./init.js";
+export { allCores, platformThreads, preparePlatform, threadsFromEnv } from "./platform.js";

@@ -1,40 +1,36 @@
 /**
- * One place that starts jax-js: polyfills, the Node `navigator`, wasm worker threads, and the device.
- * Call `initRuntime` once, before creating any array.
+ * One place that starts jax-js on a device. Thread count is fixed earlier, when jax-js loads
+ * (see platform.ts); `initRuntime` checks the request against it and starts the chosen backend.
  */
 import { defaultDevice, init } from "@jax-js/jax";
 import { installPolyfills } from "./polyfill.js";
+import { platformThreads } from "./platform.js";
 
 export type DeviceName = "wasm" | "webgpu" | "cpu";
 
 export interface RuntimeOptions {
   /** Backend for all arrays. Default "wasm". */
   device?: DeviceName;
-  /** wasm worker threads; default: all cores. 1 runs kernels on the calling thread. */
+  /** wasm worker threads; must equal what the platform was prepared with (default: that number). */
   threads?: number;
 }
 
 export interface RuntimeInfo {
   device: DeviceName;
+  /** wasm worker threads in use (1 = kernels run on the calling thread). */
   threads: number;
   node: boolean;
 }
 
+// This module's body runs after jax-js's, so this is the thread count jax-js's wasm backend was built with
+// (null: jax-js loaded before the platform was prepared, so it has no worker pool).
+const threadsAtLoad = platformThreads();
 let current: RuntimeInfo | null = null;
-
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 
 /** The runtime chosen by `initRuntime`, or null before it ran. */
 export function runtimeInfo(): RuntimeInfo | null {
   return current;
-}
-
-async function defaultThreads(): Promise<number> {
-  if (isNode) {
-    const os = await import("node:os");
-    return os.availableParallelism?.() ?? os.cpus().length;
-  }
-  return (globalThis.navigator?.hardwareConcurrency as number | undefined) ?? 1;
 }
 
 /** In Node, make `navigator.gpu` from the optional `webgpu` package (Dawn). */
@@ -52,46 +48,41 @@ async function nodeWebGPU(): Promise<unknown> {
 }
 
 /**
- * Start jax-js on `device` with `threads` wasm workers.
- *
- * Idempotent for the same options; asking for different ones after the first call throws, because jax-js
- * keeps one backend per process.
+ * Start jax-js on `device`. Idempotent for the same options; a different device or thread count after the
+ * first call throws, because jax-js keeps one backend per process.
  */
 export async function initRuntime(options: RuntimeOptions = {}): Promise<RuntimeInfo> {
   const device = options.device ?? "wasm";
   if (!["wasm", "webgpu", "cpu"].includes(device)) {
     throw new RangeError(`initRuntime: expected device wasm | webgpu | cpu, got ${device}`);
   }
-  const threads = options.threads ?? (await defaultThreads());
+  const loadedThreads = threadsAtLoad ?? 1;
+  const threads = options.threads ?? loadedThreads;
   if (!Number.isInteger(threads) || threads < 1) {
     throw new RangeError(`initRuntime: expected threads to be a positive integer, got ${threads}`);
   }
-  if (current) {
-    if (current.device === device && (options.threads === undefined || current.threads === threads)) {
-      return current;
-    }
+  if (threads !== loadedThreads) {
     throw new Error(
-      `initRuntime: already started with device=${current.device} threads=${current.threads}; ` +
-        `cannot switch to device=${device} threads=${threads} in the same process`,
+      `initRuntime: jax-js was loaded with ${loadedThreads} wasm thread(s); the thread count is fixed when ` +
+        `jax-js loads: set CMPLOSS_THREADS=${threads} (or import "cmploss/register" before @jax-js/jax)`,
+    );
+  }
+  if (current) {
+    if (current.device === device) return current;
+    throw new Error(
+      `initRuntime: already started with device=${current.device}; cannot switch to ${device} in the same process`,
     );
   }
   installPolyfills();
-
-  if (isNode) {
-    const gpu = device === "webgpu" ? await nodeWebGPU() : undefined;
-    // jax-js reads navigator.userAgent / hardwareConcurrency / gpu; Node 22 has a read-only navigator,
-    // so it must be redefined rather than assigned.
+  if (isNode && device === "webgpu") {
+    const gpu = await nodeWebGPU();
+    const nav = (globalThis.navigator ?? {}) as unknown as Record<string, unknown>;
     Object.defineProperty(globalThis, "navigator", {
-      value: { userAgent: `Node.js/${process.versions.node}`, hardwareConcurrency: threads, gpu },
+      value: { userAgent: `Node.js/${process.versions.node}`, hardwareConcurrency: threads, ...nav, gpu },
       configurable: true,
       writable: true,
     });
-    if (threads > 1 && typeof (globalThis as { Worker?: unknown }).Worker === "undefined") {
-      const { NodeWebWorker } = await import("./nodeWorker.js");
-      (globalThis as { Worker?: unknown }).Worker = NodeWebWorker;
-    }
   }
-
   const available = await init(device);
   if (!available.includes(device)) {
     const why =
@@ -101,9 +92,6 @@ export async function initRuntime(options: RuntimeOptions = {}): Promise<Runtime
     throw new Error(`initRuntime: --device ${device} is unavailable: ${why}`);
   }
   defaultDevice(device);
-  // The wasm pool only exists when a global Worker did; report the truth.
-  const effectiveThreads =
-    device === "wasm" && typeof (globalThis as { Worker?: unknown }).Worker !== "undefined" ? threads : 1;
-  current = { device, threads: effectiveThreads, node: isNode };
+  current = { device, threads: device === "wasm" ? threads : 1, node: isNode };
   return current;
 }

@@ -41,7 +41,8 @@ export class NodeWebWorker {
 
   constructor(url: string | URL) {
     const blob = resolveObjectURL(String(url));
-    if (!blob) throw new Error(`NodeWebWorker: expected a blob: URL created by URL.createObjectURL, got ${url}`);
+    if (!blob)
+      throw new Error(`NodeWebWorker: expected a blob: URL created by URL.createObjectURL, got ${url}`);
     this.#thread = new ThreadWorker(BOOTSTRAP, { eval: true });
     this.#thread.unref();
     this.#thread.on("message", (data: unknown) => {

@@ -8,6 +8,7 @@ describe("initRuntime", () => {
     expect(info?.device).toBe("wasm");
     await expect(initRuntime({ device: "wasm" })).resolves.toBe(info);
     await expect(initRuntime({ device: "cpu" })).rejects.toThrow(/already started/);
+    await expect(initRuntime({ device: "wasm", threads: 7 })).rejects.toThrow(/CMPLOSS_THREADS=7/);
   });
 
   it("runs a matmul after the Node polyfills", async () => {

@@ -1,0 +1,1 @@
+export { cmpDropMasks, nestedDropout, nestedRate } from "./cmpDrop.js";

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+/**
+ * The `cmploss` command: dispatches to subcommands; errors become one line on stderr.
+ *
+ * jax-js fixes its wasm thread pool when it loads, so `--threads` is read here first and the commands (which
+ * import jax-js) are loaded afterwards.
+ */
+import { preparePlatform, threadsFromEnv } from "../runtime/platform.js";
+import { UsageError } from "./args.js";
+
+const MAIN_HELP = `Usage: cmploss <command> [flags]
+
+Commands:
+  train   train an encoder with the cross-model comparative loss (no flags: the embedded SST-2 run)
+  eval    evaluate a trained run, optionally with dropout forced on (--force-dropout k)
+
+Run "cmploss <command> --help" for the flags of a command.`;
+
+/** The value of --threads in argv (validated again, with the rest, by the command's parser). */
+function threadsFlag(argv: string[]): number | null {
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--threads(?:=(.*))?$/.exec(argv[i]);
+    if (!m) continue;
+    const raw = m[1] ?? argv[i + 1];
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`--threads: expected a positive integer, got "${raw}"`);
+    return n;
+  }
+  return null;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const wantsHelp = rest.includes("--help") || rest.includes("-h");
+  switch (command) {
+    case undefined:
+    case "--help":
+    case "-h":
+    case "help":
+      console.log(MAIN_HELP);
+      return command === undefined ? 2 : 0;
+    case "train":
+    case "eval": {
+      if (!wantsHelp) await preparePlatform(threadsFlag(rest) ?? threadsFromEnv());
+      if (command === "train") {
+        const { runTrain, trainHelp } = await import("./trainCommand.js");
+        if (wantsHelp) console.log(trainHelp());
+        else await runTrain(rest);
+      } else {
+        const { runEval, evalHelp } = await import("./evalCommand.js");
+        if (wantsHelp) console.log(evalHelp());
+        else await runEval(rest);
+      }
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"; expected train or eval (see cmploss --help)`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`cmploss: ${message.split("\n")[0]}\n`);
+    if (process.env.CMPLOSS_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);

@@ -1,0 +1,107 @@
+/** `cmploss train`: flags (kebab-case mirrors of the reference's) → TrainConfig → train(). */
+import { BERT_PRESETS } from "../models/bert/config.js";
+import { initRuntime } from "../runtime/index.js";
+import { TRAIN_DEFAULTS, type TrainConfig } from "../train/config.js";
+import { train } from "../train/loop.js";
+import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
+
+export const TRAIN_FLAGS: FlagTable = {
+  task: { kind: "string", help: "task name", values: ["sst2"] },
+  "data-dir": { kind: "string", help: "folder with train.tsv and dev.tsv (default: the bundled SST-2)" },
+  "output-dir": { kind: "string", help: "where checkpoints, logs, metrics.json and curves.svg go" },
+  model: { kind: "string", help: "model preset", values: Object.keys(BERT_PRESETS) },
+  "max-seq-length": {
+    kind: "number",
+    help: "truncate inputs to this many tokens",
+    integer: true,
+    min: 4,
+    max: 512,
+  },
+  "pad-multiple": {
+    kind: "number",
+    help: "pad batches to a multiple of this (1: batch maximum)",
+    integer: true,
+    min: 1,
+  },
+  "batch-size": { kind: "number", help: "examples per step", integer: true, min: 1 },
+  "eval-batch-size": { kind: "number", help: "examples per evaluation batch", integer: true, min: 1 },
+  lr: { kind: "number", help: "peak learning rate (AdamW)", min: 0 },
+  epochs: { kind: "number", help: "passes over the training split", integer: true, min: 1 },
+  "max-steps": {
+    kind: "number",
+    help: "stop after this many steps (overrides --epochs)",
+    integer: true,
+    min: 1,
+    nullable: true,
+  },
+  "warmup-ratio": { kind: "number", help: "fraction of steps with linear warm-up", min: 0, max: 1 },
+  "weight-decay": { kind: "number", help: "AdamW decoupled weight decay (not on biases/LayerNorm)", min: 0 },
+  "max-grad-norm": { kind: "number", help: "clip the global gradient norm (0: off)", min: 0 },
+  seed: { kind: "number", help: "seed for init, data order and dropout", integer: true, min: 0 },
+  "eval-steps": { kind: "number", help: "evaluate on dev every N steps", integer: true, min: 1 },
+  "n-drop": {
+    kind: "number",
+    help: "CmpDrop ablations c (0: plain fine-tuning)",
+    integer: true,
+    min: 0,
+    max: 16,
+  },
+  "just-cmp": { kind: "boolean", help: "comparative loss alone, with the dummy model (SPEC §3)" },
+  "loss-target": { kind: "string", help: "dummy baseline", values: ["ultra", "best", "first"] },
+  "loss-primary": {
+    kind: "string",
+    help: "primary loss with --no-just-cmp",
+    values: ["max", "avg", "first", "last"],
+  },
+  "cr-temp": { kind: "number", help: "temperature of the comparison", min: 1e-6 },
+  "cr-weight": { kind: "number", help: "weight of the ranking term with --no-just-cmp", min: 0 },
+  "cr-schedule": { kind: "boolean", help: "skip the ranking term while the primary loss > 1.1" },
+  listwise: { kind: "boolean", help: "ListMLE instead of the pairwise hinge" },
+  "min-word-freq": { kind: "number", help: "vocabulary: keep words seen this often", integer: true, min: 1 },
+  "ablation-mode": {
+    kind: "string",
+    help: "run the variants in one pass or one by one",
+    values: ["batched", "sequential"],
+  },
+  jit: { kind: "boolean", help: "compile the train step with jax-js jit" },
+  device: { kind: "string", help: "jax-js backend", values: ["wasm", "webgpu", "cpu"] },
+  threads: {
+    kind: "number",
+    help: "wasm worker threads (default: all cores)",
+    integer: true,
+    min: 1,
+    nullable: true,
+  },
+  resume: { kind: "boolean", help: "continue from <output-dir>/checkpoint-last.safetensors" },
+};
+
+const USAGE = `Usage: cmploss train [flags]
+
+Trains a BERT-style encoder with the cross-model comparative loss (CmpDrop). With no flags: bundled SST-2,
+the ${TRAIN_DEFAULTS.model} preset, c = ${TRAIN_DEFAULTS.nDrop}, one epoch; prints dev accuracy at the end.`;
+
+export function trainHelp(): string {
+  return formatHelp(USAGE, TRAIN_FLAGS, TRAIN_DEFAULTS as unknown as Record<string, unknown>);
+}
+
+/** Parse flags into a full config (defaults filled in). */
+export function trainConfigFromArgs(argv: string[]): TrainConfig {
+  const given = parseFlags(argv, TRAIN_FLAGS);
+  const config = { ...TRAIN_DEFAULTS, ...given } as TrainConfig;
+  if (config.maxGradNorm === 0) config.maxGradNorm = Infinity;
+  if (config.evalSteps < 1) throw new UsageError(`--eval-steps: expected ≥ 1, got ${config.evalSteps}`);
+  return config;
+}
+
+export async function runTrain(argv: string[]): Promise<void> {
+  const config = trainConfigFromArgs(argv);
+  const rt = await initRuntime({ device: config.device, threads: config.threads ?? undefined });
+  process.stderr.write(`cmploss: jax-js ${rt.device} backend, ${rt.threads} thread(s)\n`);
+  const summary = await train(config);
+  const best = summary.best ? `${summary.best.value.toFixed(4)} at step ${summary.best.step}` : "n/a";
+  console.log(
+    `dev ${summary.metric}: ${summary.final.value.toFixed(4)} (final, step ${summary.final.step}); best ${best}; ` +
+      `${summary.examples_per_s.toFixed(1)} train examples/s; ${summary.wall_s.toFixed(0)} s`,
+  );
+  console.log(`outputs in ${summary.output_dir} (metrics.json, curves.svg, model-best.safetensors)`);
+}

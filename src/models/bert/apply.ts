@@ -1,0 +1,112 @@
+/**
+ * The BERT encoder forward pass (mirrors HF `BertModel`: post-LayerNorm blocks, exact-erf GELU, tanh pooler)
+ * with CmpDrop at every one of BERT's dropout sites.
+ *
+ * Shapes: V variants, B examples, R = V·B rows, T tokens, H hidden, N heads, D = H / N.
+ */
+import { nn, numpy as np } from "@jax-js/jax";
+import { nestedDropout } from "../../ablation/cmpDrop.js";
+import { applyEmbedding } from "../../nn/embedding.js";
+import { applyLayerNorm } from "../../nn/layerNorm.js";
+import { applyLinear } from "../../nn/linear.js";
+import { siteKeys, tileVariants, type DropoutPlan } from "../dropoutPlan.js";
+import type { BertConfig } from "./config.js";
+import type { BertLayerParams, BertParams } from "./params.js";
+
+/** Token inputs, int32 `[B, T]`, HF names. */
+export type EncoderBatch = {
+  input_ids: np.Array;
+  attention_mask: np.Array;
+  token_type_ids: np.Array;
+};
+
+export type BertOutput = {
+  /** `[R, T, H]` */
+  last_hidden_state: np.Array;
+  /** `[R, H]`: tanh(dense(hidden state of the first token)). */
+  pooler_output: np.Array;
+};
+
+/** Dropout sites in the encoder: embeddings, then (attention probs, attention output, FFN output) per layer. */
+export function bertDropoutSites(cfg: BertConfig): number {
+  return 1 + 3 * cfg.num_hidden_layers;
+}
+
+// Large negative instead of -inf: padded keys get exactly zero weight after softmax without NaN gradients.
+const MASKED = -1e9;
+
+function applyLayer(
+  p: BertLayerParams,
+  x: np.Array,
+  maskBias: np.Array,
+  cfg: BertConfig,
+  powers: readonly number[],
+  key: (site: number) => np.Array | null,
+  layer: number,
+): np.Array {
+  const [R, T, H] = x.shape;
+  const N = cfg.num_attention_heads;
+  const D = H / N;
+  const heads = (y: np.Array) => y.reshape([R, T, N, D]).transpose([0, 2, 1, 3]); // [R, N, T, D]
+
+  const residual = x.ref;
+  const q = heads(applyLinear(p.attention.self.query, x.ref));
+  const k = heads(applyLinear(p.attention.self.key, x.ref));
+  const v = heads(applyLinear(p.attention.self.value, x));
+  const scores = np.matmul(q.mul(1 / Math.sqrt(D)), k.transpose([0, 1, 3, 2])).add(maskBias); // [R, N, T, T]
+  let probs = nn.softmax(scores, -1);
+  probs = nestedDropout(probs, key(1 + 3 * layer), cfg.attention_probs_dropout_prob, powers);
+  const context = np.matmul(probs, v).transpose([0, 2, 1, 3]).reshape([R, T, H]);
+  let attnOut = applyLinear(p.attention.output.dense, context);
+  attnOut = nestedDropout(attnOut, key(2 + 3 * layer), cfg.hidden_dropout_prob, powers);
+  const h = applyLayerNorm(p.attention.output.LayerNorm, attnOut.add(residual), cfg.layer_norm_eps);
+
+  const residual2 = h.ref;
+  const inner = nn.gelu(applyLinear(p.intermediate.dense, h), { approximate: false });
+  let ffnOut = applyLinear(p.output.dense, inner);
+  ffnOut = nestedDropout(ffnOut, key(3 + 3 * layer), cfg.hidden_dropout_prob, powers);
+  return applyLayerNorm(p.output.LayerNorm, ffnOut.add(residual2), cfg.layer_norm_eps);
+}
+
+/**
+ * Run the encoder for every variant of `plan` on one batch.
+ *
+ * The embeddings are computed once for the B rows; the first dropout site fans them out to V·B rows.
+ * @param batch int32 `[B, T]` inputs (consumed).
+ * @param plan dropout powers per variant and the key for all sites (key consumed).
+ * Borrows `params`.
+ */
+export function applyBert(
+  params: BertParams,
+  batch: EncoderBatch,
+  cfg: BertConfig,
+  plan: DropoutPlan,
+): BertOutput {
+  const [B, T] = batch.input_ids.shape;
+  if (T > cfg.max_position_embeddings) {
+    throw new RangeError(
+      `applyBert: sequence length ${T} exceeds max_position_embeddings ${cfg.max_position_embeddings}`,
+    );
+  }
+  const V = plan.powers.length;
+  const key = siteKeys(plan, bertDropoutSites(cfg));
+  const e = params.embeddings;
+
+  const positions = np.arange(T, undefined, undefined, { dtype: np.int32 });
+  let x = applyEmbedding(e.word_embeddings, batch.input_ids)
+    .add(applyEmbedding(e.position_embeddings, positions))
+    .add(applyEmbedding(e.token_type_embeddings, batch.token_type_ids));
+  x = applyLayerNorm(e.LayerNorm, x, cfg.layer_norm_eps);
+  x = nestedDropout(x, key(0), cfg.hidden_dropout_prob, plan.powers, true); // [B,T,H] → [R,T,H]
+
+  const maskBias = batch.attention_mask.astype(np.float32).mul(-1).add(1).mul(MASKED).reshape([B, 1, 1, T]);
+  const bias = tileVariants(maskBias, V);
+  for (let i = 0; i < cfg.num_hidden_layers; i++) {
+    x = applyLayer(params.encoder.layer[i], x, bias.ref, cfg, plan.powers, key, i);
+  }
+  bias.dispose();
+
+  const first = x.ref.slice([], 0); // [R, H]
+  const pooled = np.tanh(applyLinear(params.pooler.dense, first));
+  return { last_hidden_state: x, pooler_output: pooled };
+}

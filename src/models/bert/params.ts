@@ -1,0 +1,72 @@
+/** BERT parameter tree with HF state-dict names, and its initialisation (HF `_init_weights`). */
+import { numpy as np, random } from "@jax-js/jax";
+import { initEmbedding, type EmbeddingParams } from "../../nn/embedding.js";
+import { initLayerNorm, type LayerNormParams } from "../../nn/layerNorm.js";
+import { initLinear, type LinearParams } from "../../nn/linear.js";
+import type { BertConfig } from "./config.js";
+
+export type BertEmbeddingsParams = {
+  word_embeddings: EmbeddingParams;
+  position_embeddings: EmbeddingParams;
+  token_type_embeddings: EmbeddingParams;
+  LayerNorm: LayerNormParams; // capitalised as in HF (TensorFlow variable names)
+};
+
+export type BertLayerParams = {
+  attention: {
+    self: { query: LinearParams; key: LinearParams; value: LinearParams };
+    output: { dense: LinearParams; LayerNorm: LayerNormParams };
+  };
+  intermediate: { dense: LinearParams };
+  output: { dense: LinearParams; LayerNorm: LayerNormParams };
+};
+
+export type BertParams = {
+  embeddings: BertEmbeddingsParams;
+  encoder: { layer: BertLayerParams[] };
+  pooler: { dense: LinearParams };
+};
+
+function initLayer(key: np.Array, cfg: BertConfig): BertLayerParams {
+  const H = cfg.hidden_size;
+  const std = cfg.initializer_range;
+  const [q, k, v, o, i, out] = random.split(key, 6);
+  return {
+    attention: {
+      self: {
+        query: initLinear(q, H, H, std),
+        key: initLinear(k, H, H, std),
+        value: initLinear(v, H, H, std),
+      },
+      output: { dense: initLinear(o, H, H, std), LayerNorm: initLayerNorm(H) },
+    },
+    intermediate: { dense: initLinear(i, H, cfg.intermediate_size, std) },
+    output: { dense: initLinear(out, cfg.intermediate_size, H, std), LayerNorm: initLayerNorm(H) },
+  };
+}
+
+/**
+ * Random BERT weights: normal(0, initializer_range) for Linear/Embedding, zero biases, unit LayerNorm,
+ * zeroed padding row.
+ * @param key PRNG key (consumed); the same key gives the same weights.
+ */
+export function initBert(key: np.Array, cfg: BertConfig): BertParams {
+  const H = cfg.hidden_size;
+  const std = cfg.initializer_range;
+  const [word, pos, type, pool, layers] = random.split(key, 5);
+  const layerKeys = random.split(layers, cfg.num_hidden_layers);
+  const layer = Array.from({ length: cfg.num_hidden_layers }, (_, i) =>
+    initLayer(layerKeys.ref.slice(i), cfg),
+  );
+  layerKeys.dispose();
+  return {
+    embeddings: {
+      word_embeddings: initEmbedding(word, cfg.vocab_size, H, std, cfg.pad_token_id),
+      position_embeddings: initEmbedding(pos, cfg.max_position_embeddings, H, std),
+      token_type_embeddings: initEmbedding(type, cfg.type_vocab_size, H, std),
+      LayerNorm: initLayerNorm(H),
+    },
+    encoder: { layer },
+    pooler: { dense: initLinear(pool, H, H, std) },
+  };
+}

@@ -1,0 +1,10 @@
+export { BERT_PRESETS, checkConfig, presetConfig } from "./bert/config.js";
+export type { BertConfig, BertShape } from "./bert/config.js";
+export { initBert } from "./bert/params.js";
+export type { BertParams, BertLayerParams, BertEmbeddingsParams } from "./bert/params.js";
+export { applyBert, bertDropoutSites } from "./bert/apply.js";
+export type { BertOutput, EncoderBatch } from "./bert/apply.js";
+export { applySequenceClassifier, initSequenceClassifier } from "./classifier.js";
+export type { SequenceClassifierParams } from "./classifier.js";
+export { NO_DROPOUT, plansDropout, siteKeys, tileVariants } from "./dropoutPlan.js";
+export type { DropoutPlan } from "./dropoutPlan.js";

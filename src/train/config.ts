@@ -1,0 +1,96 @@
+/** Everything a training run needs, with the defaults of the embedded run (`cmploss train` with no flags). */
+import type { ComparativeLossOptions } from "../loss/index.js";
+
+export interface TrainConfig {
+  task: string;
+  /** Folder with the task's train/dev files; default: the SST-2 copy bundled with the package. */
+  dataDir: string | null;
+  outputDir: string;
+  /** Preset name (see BERT_PRESETS). */
+  model: string;
+  maxSeqLength: number;
+  /** Pad batches to a multiple of this many tokens (1: exactly the batch maximum). */
+  padMultiple: number;
+  batchSize: number;
+  evalBatchSize: number;
+  lr: number;
+  epochs: number;
+  /** Stop after this many steps (overrides epochs); null: epochs × steps per epoch. */
+  maxSteps: number | null;
+  warmupRatio: number;
+  weightDecay: number;
+  maxGradNorm: number;
+  seed: number;
+  evalSteps: number;
+  /** CmpDrop ablations c (0: plain fine-tuning with ordinary dropout). */
+  nDrop: number;
+  justCmp: boolean;
+  lossTarget: NonNullable<ComparativeLossOptions["target"]>;
+  lossPrimary: NonNullable<ComparativeLossOptions["primary"]>;
+  crTemp: number;
+  crWeight: number;
+  crSchedule: boolean;
+  listwise: boolean;
+  /** Vocabulary for from-scratch models: keep words seen at least this often in the training split. */
+  minWordFreq: number;
+  /** Batched (one pass over (c+1)·B rows) or sequential (c+1 passes) ablation variants. */
+  ablationMode: "batched" | "sequential";
+  jit: boolean;
+  device: "wasm" | "webgpu" | "cpu";
+  /** wasm worker threads; null: all cores. */
+  threads: number | null;
+  resume: boolean;
+}
+
+export const TRAIN_DEFAULTS: TrainConfig = {
+  task: "sst2",
+  dataDir: null,
+  outputDir: "runs/sst2-cmpdrop",
+  model: "bert-L2-H128-A2",
+  maxSeqLength: 64,
+  padMultiple: 8,
+  batchSize: 32,
+  evalBatchSize: 128,
+  lr: 1e-3,
+  epochs: 1,
+  maxSteps: null,
+  warmupRatio: 0.06,
+  weightDecay: 0.01,
+  maxGradNorm: 1.0,
+  seed: 42,
+  evalSteps: 200,
+  nDrop: 2,
+  justCmp: true,
+  lossTarget: "ultra",
+  lossPrimary: "max",
+  crTemp: 1,
+  crWeight: 0,
+  crSchedule: false,
+  listwise: false,
+  minWordFreq: 1,
+  ablationMode: "batched",
+  jit: true,
+  device: "wasm",
+  threads: null,
+  resume: false,
+};
+
+/** Dropout power of each model variant: CmpDrop's [0, 1, …, c], or [1] for plain fine-tuning. */
+export function variantPowers(nDrop: number): number[] {
+  if (!Number.isInteger(nDrop) || nDrop < 0)
+    throw new RangeError(`variantPowers: expected nDrop ≥ 0, got ${nDrop}`);
+  return nDrop === 0 ? [1] : Array.from({ length: nDrop + 1 }, (_, k) => k);
+}
+
+/** The comparative-loss options a config selects. */
+export function lossOptions(cfg: TrainConfig): ComparativeLossOptions {
+  return {
+    temperature: cfg.crTemp,
+    target: cfg.lossTarget,
+    listwise: cfg.listwise,
+    justCmp: cfg.justCmp,
+    primary: cfg.lossPrimary,
+    weight: cfg.crWeight,
+    schedule: cfg.crSchedule,
+  };
+}

@@ -1,0 +1,46 @@
+/** Host-side training data: a task's splits tokenised once, batched by index into device arrays. */
+import { collate, hostLabels, toDeviceBatch } from "../tasks/batch.js";
+import type { GlueExample } from "../tasks/glue/reader.js";
+import type { Encoding, WordVocab } from "../tasks/vocab.js";
+import type { EvalBatchSource } from "./evaluate.js";
+import type { LossKind, TrainBatch } from "./step.js";
+
+export interface EncodedSplit extends EvalBatchSource {
+  labels: number[];
+  batch(indices: number[]): TrainBatch;
+}
+
+/**
+ * Tokenise every example of a split (host), keeping labels in order.
+ * @param padMultiple pad each batch to its longest example rounded up to this multiple (1 = exactly the
+ *   batch maximum). Rounding bounds the number of distinct shapes, and so of `jit` compilations; the padded
+ *   positions are masked, so results do not depend on it.
+ */
+export function encodeSplit(
+  examples: GlueExample[],
+  vocab: WordVocab,
+  maxLength: number,
+  lossKind: LossKind,
+  padMultiple = 1,
+): EncodedSplit {
+  const encoded: Encoding[] = examples.map((ex) => vocab.encode(ex.textA, ex.textB, { maxLength }));
+  const labels = examples.map((ex) => ex.label);
+  return {
+    count: examples.length,
+    labels,
+    length: (i: number) => encoded[i].input_ids.length,
+    batch: (indices: number[]): TrainBatch => {
+      const longest = Math.max(...indices.map((i) => encoded[i].input_ids.length));
+      const padTo = Math.min(Math.ceil(longest / padMultiple) * padMultiple, Math.max(longest, maxLength));
+      const host = collate(
+        indices.map((i) => encoded[i]),
+        hostLabels(
+          indices.map((i) => labels[i]),
+          lossKind,
+        ),
+        { padTo },
+      );
+      return toDeviceBatch(host);
+    },
+  };
+}

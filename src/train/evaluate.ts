@@ -1,0 +1,74 @@
+/** Evaluation: predictions of the full model (SPEC §8), or with dropout forced on at power k. */
+import { jit, numpy as np, random, tree } from "@jax-js/jax";
+import { consuming } from "../util/own.js";
+import type { BertConfig } from "../models/bert/config.js";
+import { applySequenceClassifier } from "../models/classifier.js";
+import type { EncoderBatch } from "../models/bert/apply.js";
+import { crossEntropyPerExample, squaredErrorPerExample } from "../loss/index.js";
+import type { LossKind, Params } from "./step.js";
+
+export interface EvalOutput {
+  /** Predicted class per example (classification) or predicted score (regression), in input order. */
+  predictions: number[];
+  /** Mean task loss over the examples. */
+  loss: number;
+}
+
+export interface EvalBatchSource {
+  count: number;
+  /** Device batch for examples `indices` (labels included). */
+  batch(indices: number[]): EncoderBatch & { labels: np.Array };
+  /** Token count of example i (to group similar lengths and pad less). */
+  length(i: number): number;
+}
+
+/**
+ * Run the model over a split.
+ * @param forceDropout dropout power k (0 = full model); with k > 0, `seed` fixes the dropout draws.
+ * Borrows `params`.
+ */
+export async function evaluateSplit(
+  params: Params,
+  cfg: BertConfig,
+  lossKind: LossKind,
+  data: EvalBatchSource,
+  options: { batchSize: number; forceDropout?: number; seed?: number },
+): Promise<EvalOutput> {
+  const power = options.forceDropout ?? 0;
+  const order = Array.from({ length: data.count }, (_, i) => i).sort(
+    (a, b) => data.length(a) - data.length(b),
+  );
+  const predictions = new Array<number>(data.count);
+  let lossSum = 0;
+  const forward = jit(
+    consuming((p: Params, batch: EncoderBatch & { labels: np.Array }, key: np.Array) => {
+      const { labels, ...inputs } = batch;
+      const logits = applySequenceClassifier(p, inputs, cfg, {
+        powers: [power],
+        key: power > 0 ? key : (key.dispose(), null),
+      });
+      const loss =
+        lossKind === "ce"
+          ? crossEntropyPerExample(logits.ref, labels)
+          : squaredErrorPerExample(logits.ref.reshape([-1]), labels);
+      const pred = lossKind === "ce" ? np.argmax(logits, 1).astype(np.float32) : logits.reshape([-1]);
+      return [pred, np.sum(loss)];
+    }),
+  );
+  let key = random.key(options.seed ?? 0);
+  try {
+    for (let start = 0; start < order.length; start += options.batchSize) {
+      const idx = order.slice(start, start + options.batchSize);
+      const [stepKey, nextKey] = random.split(key, 2);
+      key = nextKey;
+      const [pred, loss] = forward(tree.ref(params), data.batch(idx), stepKey) as [np.Array, np.Array];
+      const [p, l] = await Promise.all([pred.data(), loss.data()]);
+      idx.forEach((example, j) => (predictions[example] = p[j]));
+      lossSum += l[0];
+    }
+  } finally {
+    key.dispose();
+    forward.dispose();
+  }
+  return { predictions, loss: lossSum / Math.max(1, data.count) };
+}

@@ -1,0 +1,101 @@
+/** Run logs: JSONL step/eval records and a progress line with ETA on stderr. */
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { writeFileAtomic } from "../io/atomic.js";
+
+export interface StepRecord {
+  step: number;
+  epoch: number;
+  lr: number;
+  loss: number;
+  /** Mean task loss per variant: [full, ablated 1..c]. */
+  variant_losses: number[];
+  grad_norm: number;
+  examples_per_s: number;
+}
+
+export interface EvalRecord {
+  step: number;
+  metric: string;
+  value: number;
+  loss: number;
+  best: boolean;
+}
+
+/** Append-only JSONL file. On resume, records after the checkpoint's step are dropped first. */
+export class JsonlLog<T extends { step: number }> {
+  constructor(readonly path: string) {}
+
+  /** Keep only records with step ≤ `step` (atomically rewrites the file). */
+  truncateAfter(step: number): void {
+    if (!existsSync(this.path)) return;
+    const kept = readFileSync(this.path, "utf8")
+      .split("\n")
+      .filter((line) => line.trim() !== "" && (JSON.parse(line) as T).step <= step);
+    writeFileAtomic(this.path, kept.map((l) => l + "\n").join(""));
+  }
+
+  append(record: T): void {
+    appendFileSync(this.path, JSON.stringify(record) + "\n");
+  }
+
+  read(): T[] {
+    if (!existsSync(this.path)) return [];
+    return readFileSync(this.path, "utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => JSON.parse(l) as T);
+  }
+}
+
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "--:--";
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  const mm = String(m).padStart(2, "0");
+  const ss = String(sec).padStart(2, "0");
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+/** A progress bar on stderr: redrawn in place on a TTY, a plain line every few seconds otherwise. */
+export class Progress {
+  #start = performance.now();
+  #lastPlain = 0;
+  readonly #tty = Boolean(process.stderr.isTTY);
+
+  constructor(
+    readonly total: number,
+    readonly first: number,
+    readonly quiet = false,
+  ) {}
+
+  update(step: number, fields: string): void {
+    if (this.quiet) return;
+    const done = step - this.first;
+    const elapsed = (performance.now() - this.#start) / 1000;
+    const eta = done > 0 ? (elapsed / done) * (this.total - step) : Infinity;
+    const frac = this.total > 0 ? step / this.total : 1;
+    const width = 24;
+    const filled = Math.round(frac * width);
+    const bar = "█".repeat(filled) + "░".repeat(width - filled);
+    const line = `${bar} ${step}/${this.total} ${fields} elapsed ${formatDuration(elapsed)} eta ${formatDuration(eta)}`;
+    if (this.#tty) {
+      process.stderr.write(`\r\x1b[2K${line}`);
+    } else if (performance.now() - this.#lastPlain > 5000 || step === this.total) {
+      this.#lastPlain = performance.now();
+      process.stderr.write(line + "\n");
+    }
+  }
+
+  /** Print a message on its own line without breaking the bar. */
+  note(message: string): void {
+    if (this.quiet) return;
+    if (this.#tty) process.stderr.write(`\r\x1b[2K${message}\n`);
+    else process.stderr.write(message + "\n");
+  }
+
+  finish(): void {
+    if (!this.quiet && this.#tty) process.stderr.write("\n");
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * The training loop: data order from (seed, epoch), a jitted comparative-loss step, evaluation every N steps,
+ * best-by-metric and last checkpoints (atomic), JSONL logs, resume, metrics.json and a curves plot.
+ */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { random, tree } from "@jax-js/jax";
+import { writeFileAtomic } from "../io/atomic.js";
+import { presetConfig } from "../models/bert/config.js";
+import { initSequenceClassifier } from "../models/classifier.js";
+import { epochOrder } from "../tasks/batch.js";
+import { METRICS } from "../tasks/metrics.js";
+import { WordVocab } from "../tasks/vocab.js";
+import { loadTaskData } from "./taskData.js";
+import { lossOptions, variantPowers, type TrainConfig } from "./config.js";
+import { encodeSplit } from "./data.js";
+import { evaluateSplit } from "./evaluate.js";
+import { JsonlLog, Progress, type EvalRecord, type StepRecord } from "./log.js";
+import { adamwInit, ADAMW_DEFAULTS } from "./optimizer.js";
+import { trainingCurvesSvg } from "./plot.js";
+import { linearWarmupDecay } from "./schedule.js";
+import { makeTrainStep, type Params, type TrainState } from "./step.js";
+import { loadTrainState, saveModel, saveTrainState } from "./state.js";
+
+export interface TrainSummary {
+  task: string;
+  metric: string;
+  best: { step: number; value: number } | null;
+  final: { step: number; value: number; loss: number };
+  steps: number;
+  examples_per_s: number;
+  wall_s: number;
+  output_dir: string;
+}
+
+/** Run file names inside the output folder. */
+export const RUN_FILES = {
+  run: "run.json",
+  vocab: "vocab.txt",
+  last: "checkpoint-last.safetensors",
+  best: "model-best.safetensors",
+  steps: "train_log.jsonl",
+  evals: "eval_log.jsonl",
+  metrics: "metrics.json",
+  curves: "curves.svg",
+} as const;
+
+/** Settings that must not change between a run and its resume (they shape the curve). */
+const FROZEN: (keyof TrainConfig)[] = [
+  "task",
+  "model",
+  "maxSeqLength",
+  "batchSize",
+  "lr",
+  "epochs",
+  "maxSteps",
+  "warmupRatio",
+  "weightDecay",
+  "maxGradNorm",
+  "seed",
+  "nDrop",
+  "justCmp",
+  "lossTarget",
+  "lossPrimary",
+  "crTemp",
+  "crWeight",
+  "crSchedule",
+  "listwise",
+  "minWordFreq",
+];
+
+export interface TrainHooks {
+  quiet?: boolean;
+  /** Stop (as if interrupted) after this many steps of this invocation; for resume tests. */
+  stopAfter?: number;
+}
+
+/** Train according to `config`; the runtime must already be initialised. */
+export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promise<TrainSummary> {
+  const started = performance.now();
+  const out = config.outputDir;
+  mkdirSync(out, { recursive: true });
+  const runPath = join(out, RUN_FILES.run);
+  const vocabPath = join(out, RUN_FILES.vocab);
+  const lastPath = join(out, RUN_FILES.last);
+  const resuming = config.resume && existsSync(lastPath);
+  if (config.resume && !existsSync(lastPath)) {
+    throw new Error(`--resume: expected ${lastPath} from an earlier run, but it does not exist`);
+  }
+  if (resuming) {
+    const previous = JSON.parse(readFileSync(runPath, "utf8")) as { config: TrainConfig };
+    const changed = FROZEN.filter((k) => JSON.stringify(previous.config[k]) !== JSON.stringify(config[k]));
+    if (changed.length) {
+      throw new Error(
+        `--resume: ${runPath} was trained with different settings (${changed
+          .map((k) => `${k}: ${JSON.stringify(previous.config[k])} → ${JSON.stringify(config[k])}`)
+          .join(", ")}); use the same flags or a new --output-dir`,
+      );
+    }
+  }
+
+  const { task, train: trainExamples, dev: devExamples } = await loadTaskData(config.task, config.dataDir);
+  const vocab = resuming
+    ? await WordVocab.load(vocabPath)
+    : WordVocab.build(
+        trainExamples.flatMap((ex) => (ex.textB === undefined ? [ex.textA] : [ex.textA, ex.textB])),
+        { minFreq: config.minWordFreq },
+      );
+  const model = presetConfig(config.model, vocab.size, {
+    max_position_embeddings: Math.max(512, config.maxSeqLength),
+  });
+  const numLabels = task.numLabels;
+  if (!resuming) {
+    await vocab.save(vocabPath);
+    writeFileAtomic(runPath, JSON.stringify({ config, model, task: task.name, numLabels }, null, 2) + "\n");
+  }
+  const trainData = encodeSplit(trainExamples, vocab, config.maxSeqLength, task.lossKind, config.padMultiple);
+  const devData = encodeSplit(devExamples, vocab, config.maxSeqLength, task.lossKind, config.padMultiple);
+
+  const stepsPerEpoch = Math.ceil(trainData.count / config.batchSize);
+  const totalSteps = config.maxSteps ?? config.epochs * stepsPerEpoch;
+  const warmupSteps = Math.round(config.warmupRatio * totalSteps);
+  const powers = variantPowers(config.nDrop);
+  const adamw = { ...ADAMW_DEFAULTS, weightDecay: config.weightDecay };
+
+  const stepLog = new JsonlLog<StepRecord>(join(out, RUN_FILES.steps));
+  const evalLog = new JsonlLog<EvalRecord>(join(out, RUN_FILES.evals));
+  let state: TrainState;
+  let best: { step: number; value: number } | null = null;
+  if (resuming) {
+    const template = initSequenceClassifier(random.key(0), model, numLabels);
+    const loaded = loadTrainState(lastPath, template);
+    tree.dispose(template);
+    state = loaded.state;
+    best = loaded.best;
+    stepLog.truncateAfter(state.step);
+    evalLog.truncateAfter(state.step);
+  } else {
+    const [initKey, dropKey] = random.split(random.key(config.seed), 2);
+    const params = initSequenceClassifier(initKey, model, numLabels);
+    state = { params, opt: adamwInit(params), key: dropKey, step: 0 };
+    stepLog.truncateAfter(-1);
+    evalLog.truncateAfter(-1);
+  }
+
+  const stepper = makeTrainStep({
+    model,
+    lossKind: task.lossKind,
+    powers,
+    mode: config.ablationMode,
+    loss: lossOptions(config),
+    adamw,
+    maxGradNorm: config.maxGradNorm,
+    jit: config.jit,
+  });
+  const progress = new Progress(totalSteps, state.step, hooks.quiet);
+  progress.note(
+    `cmploss: ${task.name} · ${config.model} (vocab ${vocab.size}) · CmpDrop c=${config.nDrop} ` +
+      `(${config.ablationMode}) · ${trainData.count} train / ${devData.count} dev · ${totalSteps} steps` +
+      (resuming ? ` · resuming at step ${state.step}` : ""),
+  );
+
+  const evaluate = async (params: Params) =>
+    evaluateSplit(params, model, task.lossKind, devData, { batchSize: config.evalBatchSize });
+  let final = { step: state.step, value: NaN, loss: NaN };
+  let examples = 0;
+  let stepSeconds = 0;
+  let order: Int32Array | null = null;
+  let orderEpoch = -1;
+  let ranThisCall = 0;
+  try {
+    while (state.step < totalSteps) {
+      const s = state.step;
+      const epoch = Math.floor(s / stepsPerEpoch);
+      if (epoch !== orderEpoch) {
+        order = epochOrder(trainData.count, config.seed, epoch);
+        orderEpoch = epoch;
+      }
+      const within = s % stepsPerEpoch;
+      const indices = Array.from(order!.subarray(within * config.batchSize, (within + 1) * config.batchSize));
+      const lr = linearWarmupDecay(s, config.lr, warmupSteps, totalSteps);
+      const t0 = performance.now();
+      const result = await stepper.step(state, trainData.batch(indices), lr);
+      const dt = (performance.now() - t0) / 1000;
+      state = result.state;
+      examples += indices.length;
+      stepSeconds += dt;
+      if (!Number.isFinite(result.loss)) {
+        throw new Error(
+          `train: the loss became ${result.loss} at step ${state.step}; lower --lr or check the data`,
+        );
+      }
+      stepLog.append({
+        step: state.step,
+        epoch,
+        lr,
+        loss: result.loss,
+        variant_losses: result.variantLosses,
+        grad_norm: result.gradNorm,
+        examples_per_s: indices.length / dt,
+      });
+      progress.update(
+        state.step,
+        `loss ${result.loss.toFixed(4)} [${result.variantLosses.map((l) => l.toFixed(3)).join(" ")}] ` +
+          `${(examples / stepSeconds).toFixed(0)} ex/s`,
+      );
+
+      const atEval = state.step % config.evalSteps === 0 || state.step === totalSteps;
+      if (atEval) {
+        const ev = await evaluate(state.params);
+        const value = METRICS[task.metric](ev.predictions, devData.labels);
+        const isBest = best === null || value > best.value;
+        if (isBest) {
+          best = { step: state.step, value };
+          await saveModel(join(out, RUN_FILES.best), state.params, {
+            step: state.step,
+            [task.metric]: value,
+            model,
+          });
+        }
+        evalLog.append({ step: state.step, metric: task.metric, value, loss: ev.loss, best: isBest });
+        final = { step: state.step, value, loss: ev.loss };
+        progress.note(
+          `step ${state.step}: dev ${task.metric} ${value.toFixed(4)} (loss ${ev.loss.toFixed(4)})${isBest ? " ★ best" : ""}`,
+        );
+        await saveTrainState(lastPath, state, { best, model });
+      }
+      ranThisCall++;
+      if (hooks.stopAfter !== undefined && ranThisCall >= hooks.stopAfter) break;
+    }
+  } finally {
+    stepper.dispose();
+    progress.finish();
+  }
+  if (state.step < totalSteps) {
+    // Interrupted on purpose (hooks.stopAfter): leave a resumable checkpoint at this exact step.
+    await saveTrainState(lastPath, state, { best, model });
+  }
+  tree.dispose(state as never);
+
+  const summary: TrainSummary = {
+    task: task.name,
+    metric: task.metric,
+    best,
+    final,
+    steps: totalSteps,
+    examples_per_s: examples / Math.max(1e-9, stepSeconds),
+    wall_s: (performance.now() - started) / 1000,
+    output_dir: out,
+  };
+  writeFileAtomic(join(out, RUN_FILES.metrics), JSON.stringify(summary, null, 2) + "\n");
+  writeFileAtomic(
+    join(out, RUN_FILES.curves),
+    trainingCurvesSvg(stepLog.read(), evalLog.read(), task.metric),
+  );
+  return summary;
+}

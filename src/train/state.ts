@@ -1,0 +1,60 @@
+/** Saving and restoring the whole training state (params, AdamW moments, PRNG key, step) and best models. */
+import { tree } from "@jax-js/jax";
+import { adamwInit } from "./optimizer.js";
+import { loadTensors, saveTensors, tensorToArray, tensorsToTree, treeToTensors } from "./checkpoint.js";
+import type { Params, TrainState } from "./step.js";
+
+const FORMAT = "cmploss-train-state-v1";
+
+type Best = { step: number; value: number } | null;
+
+/** Write the model tensors (HF names) and `metadata` atomically. Borrows `params`. */
+export async function saveModel(
+  path: string,
+  params: Params,
+  metadata: Record<string, unknown>,
+): Promise<void> {
+  saveTensors(path, await treeToTensors(params), { format: "cmploss-model-v1", ...metadata });
+}
+
+/** Read model tensors shaped like `template`. Borrows `template`. */
+export function loadModel(
+  path: string,
+  template: Params,
+): { params: Params; metadata: Record<string, string> } {
+  const { tensors, metadata } = loadTensors(path);
+  return { params: tensorsToTree(template, tensors, "", path), metadata };
+}
+
+/** Checkpoint everything a bit-identical resume needs. Borrows `state`. */
+export async function saveTrainState(
+  path: string,
+  state: TrainState,
+  extra: { best: Best; model: unknown },
+): Promise<void> {
+  const tensors = await treeToTensors(state.params);
+  for (const [name, t] of await treeToTensors(state.opt.mu, "optimizer.mu.")) tensors.set(name, t);
+  for (const [name, t] of await treeToTensors(state.opt.nu, "optimizer.nu.")) tensors.set(name, t);
+  for (const [name, t] of await treeToTensors(state.key, "rng.key")) tensors.set(name, t);
+  saveTensors(path, tensors, { format: FORMAT, step: state.step, best: extra.best, model: extra.model });
+}
+
+/** Restore a state written by `saveTrainState`. Borrows `template` (for structure and shapes). */
+export function loadTrainState(path: string, template: Params): { state: TrainState; best: Best } {
+  const { tensors, metadata } = loadTensors(path);
+  if (metadata.format !== FORMAT) {
+    throw new Error(`${path}: expected a ${FORMAT} checkpoint, got format ${metadata.format ?? "(none)"}`);
+  }
+  const params = tensorsToTree(template, tensors, "", path);
+  const zeros = adamwInit(template);
+  const mu = tensorsToTree(zeros.mu, tensors, "optimizer.mu.", path);
+  const nu = tensorsToTree(zeros.nu, tensors, "optimizer.nu.", path);
+  tree.dispose(zeros);
+  const keyTensor = tensors.get("rng.key");
+  if (!keyTensor) throw new Error(`${path}: expected tensor rng.key, it is missing`);
+  const step = Number(JSON.parse(metadata.step));
+  return {
+    state: { params, opt: { mu, nu }, key: tensorToArray(keyTensor), step },
+    best: JSON.parse(metadata.best ?? "null") as Best,
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * One optimisation step of comparative-loss training: forward all variants, rank their task losses, AdamW.
+ *
+ * Shapes: V variants (c + 1), B examples, T tokens, C classes.
+ */
+import { jit, numpy as np, random, tree, valueAndGrad } from "@jax-js/jax";
+import { comparativeLoss, crossEntropyPerExample, squaredErrorPerExample } from "../loss/index.js";
+import type { ComparativeLossOptions } from "../loss/index.js";
+import type { BertConfig } from "../models/bert/config.js";
+import type { EncoderBatch } from "../models/bert/apply.js";
+import { applySequenceClassifier, type SequenceClassifierParams } from "../models/classifier.js";
+import { consuming } from "../util/own.js";
+import {
+  adamwScalars,
+  adamwUpdate,
+  clipByGlobalNorm,
+  decayMask,
+  type AdamWConfig,
+  type AdamWState,
+} from "./optimizer.js";
+
+export type LossKind = "ce" | "mse";
+
+/** A device batch: encoder inputs `[B, T]` plus labels `[B]` (int32 classes or float32 targets). */
+export type TrainBatch = EncoderBatch & { labels: np.Array };
+
+export interface StepConfig {
+  model: BertConfig;
+  lossKind: LossKind;
+  /** Dropout power of each variant: [0, 1, …, c] for CmpDrop; [1] for plain fine-tuning. */
+  powers: number[];
+  /** "batched": one pass over V·B rows; "sequential": V passes with the same dropout draws. */
+  mode: "batched" | "sequential";
+  /** Comparative loss options (ignored when V = 1: plain task loss). */
+  loss: ComparativeLossOptions;
+  adamw: AdamWConfig;
+  /** Clip the global gradient norm to this (Infinity: off). */
+  maxGradNorm: number;
+  /** Compile the step with jax-js `jit` (kernel fusion; one compilation per sequence length). */
+  jit: boolean;
+}
+
+export type Params = SequenceClassifierParams;
+
+export interface TrainState {
+  params: Params;
+  opt: AdamWState<Params>;
+  /** PRNG key for the next step's dropout. */
+  key: np.Array;
+  /** Steps done so far. */
+  step: number;
+}
+
+export interface StepResult {
+  state: TrainState;
+  /** Overall training loss (mean over the batch). */
+  loss: number;
+  /** Mean task loss of each variant: full model first, then ablated 1..c. */
+  variantLosses: number[];
+  gradNorm: number;
+}
+
+function taskLoss(kind: LossKind, logits: np.Array, labels: np.Array): np.Array {
+  if (kind === "ce") return crossEntropyPerExample(logits, labels);
+  return squaredErrorPerExample(logits.reshape([-1]), labels);
+}
+
+/**
+ * Per-example task loss of every variant, `[B, V]` (column 0 the full model).
+ * Borrows `params`; consumes `batch` and `key`.
+ */
+export function variantLossTable(
+  params: Params,
+  batch: TrainBatch,
+  key: np.Array,
+  cfg: StepConfig,
+): np.Array {
+  const V = cfg.powers.length;
+  const { labels, ...inputs } = batch;
+  if (cfg.mode === "batched") {
+    const logits = applySequenceClassifier(params, inputs, cfg.model, { powers: cfg.powers, key });
+    const tiled = np.tile(labels, [V]);
+    const B = tiled.shape[0] / V;
+    return taskLoss(cfg.lossKind, logits, tiled).reshape([V, B]).transpose([1, 0]);
+  }
+  // Sequential baseline: the same site keys, hence the same uniforms, for every pass.
+  const columns = cfg.powers.map((k) => {
+    const logits = applySequenceClassifier(params, tree.ref(inputs), cfg.model, {
+      powers: [k],
+      key: key.ref,
+    });
+    return taskLoss(cfg.lossKind, logits, labels.ref);
+  });
+  tree.dispose(inputs);
+  labels.dispose();
+  key.dispose();
+  return np.stack(columns, 1);
+}
+
+/** Batch objective and per-variant mean losses. Borrows `params`; consumes `batch`, `key`. */
+function objective(params: Params, batch: TrainBatch, key: np.Array, cfg: StepConfig): [np.Array, np.Array] {
+  const table = variantLossTable(params, batch, key, cfg);
+  const variantMeans = np.mean(table.ref, 0);
+  const perExample = cfg.powers.length === 1 ? table.reshape([-1]) : comparativeLoss(table, cfg.loss);
+  return [np.mean(perExample), variantMeans];
+}
+
+type Scalars = { lr: np.Array; bc1: np.Array; bc2: np.Array };
+type Outputs = {
+  params: Params;
+  opt: AdamWState<Params>;
+  key: np.Array;
+  loss: np.Array;
+  variantLosses: np.Array;
+  gradNorm: np.Array;
+};
+
+/**
+ * Build the step function for `cfg`. The returned `step` consumes the state and batch it is given and
+ * returns the next state; call `dispose` when done to free compiled programs.
+ */
+export function makeTrainStep(cfg: StepConfig): {
+  step: (state: TrainState, batch: TrainBatch, lr: number) => Promise<StepResult>;
+  dispose: () => void;
+} {
+  const lossAndGrad = valueAndGrad(
+    consuming((params: Params, batch: TrainBatch, key: np.Array) => objective(params, batch, key, cfg)),
+    { hasAux: true },
+  );
+  let mask: unknown = null;
+
+  const pure = (
+    params: Params,
+    opt: AdamWState<Params>,
+    batch: TrainBatch,
+    key: np.Array,
+    s: Scalars,
+  ): Outputs => {
+    const [dropKey, nextKey] = random.split(key, 2);
+    const [[loss, variantLosses], grads] = lossAndGrad(tree.ref(params), batch, dropKey) as unknown as [
+      [np.Array, np.Array],
+      Params,
+    ];
+    const [clipped, gradNorm] = clipByGlobalNorm(grads, cfg.maxGradNorm);
+    const [newParams, newOpt] = adamwUpdate(clipped, opt, params, s, mask, cfg.adamw);
+    return { params: newParams, opt: newOpt, key: nextKey, loss, variantLosses, gradNorm };
+  };
+  const compiled = cfg.jit ? jit(pure) : null;
+
+  async function step(state: TrainState, batch: TrainBatch, lr: number): Promise<StepResult> {
+    mask ??= decayMask(state.params);
+    const host = adamwScalars(lr, state.step + 1, cfg.adamw);
+    const scalars = { lr: np.array(host.lr), bc1: np.array(host.bc1), bc2: np.array(host.bc2) };
+    const run = compiled ?? pure;
+    const out = run(state.params, state.opt, batch, state.key, scalars) as Outputs;
+    // Reading the scalars is the step's one device sync point.
+    const [loss, variantLosses, gradNorm] = await Promise.all([
+      out.loss.data(),
+      out.variantLosses.data(),
+      out.gradNorm.data(),
+    ]);
+    return {
+      state: { params: out.params, opt: out.opt, key: out.key, step: state.step + 1 },
+      loss: loss[0],
+      variantLosses: Array.from(variantLosses),
+      gradNorm: gradNorm[0],
+    };
+  }
+  return { step, dispose: () => compiled?.dispose() };
+}
