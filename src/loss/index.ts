@@ -1,0 +1,13 @@
+/** Loss math on `[B, n]` loss tables: the comparative loss (SPEC §2–5) and per-example task losses. */
+export {
+  comparativeLoss,
+  listMle,
+  pairwiseHinge,
+  primaryLoss,
+  PRIMARY_LOSSES,
+  SCHEDULE_THRESHOLD,
+} from "./comparative.js";
+export type { ComparativeLossOptions, PrimaryLoss } from "./comparative.js";
+export { dummyEffect, LOSS_TARGETS } from "./baseline.js";
+export type { LossTarget } from "./baseline.js";
+export { crossEntropyPerExample, squaredErrorPerExample } from "./taskLosses.js";

@@ -1,0 +1,23 @@
+/** Tasks: GLUE readers and registry, the word vocabulary, host batching and metrics. */
+export { DataError } from "./errors.js";
+export { GLUE_TASKS, checkGlueTask, columnIndex, getGlueTask } from "./registry.js";
+export type { ColumnRef, GlueSplit, GlueTask } from "./registry.js";
+export { bundledGlueDir, loadGlueSplit } from "./glue/reader.js";
+export type { GlueExample, GlueSplitData } from "./glue/reader.js";
+export { describeLayout, parseTsv, readTsv } from "./glue/tsv.js";
+export type { TsvLayout, TsvRow, TsvTable } from "./glue/tsv.js";
+export {
+  CLS_ID,
+  MASK_ID,
+  PAD_ID,
+  SEP_ID,
+  SPECIAL_TOKENS,
+  UNK_ID,
+  WordVocab,
+  basicTokenize,
+} from "./vocab.js";
+export type { BuildOptions, EncodeOptions, Encoding } from "./vocab.js";
+export { collate, epochOrder, hostLabels, toDeviceBatch } from "./batch.js";
+export type { CollateOptions, DeviceBatch, HostBatch } from "./batch.js";
+export { METRICS, accuracy, averageRanks, f1Binary, matthewsCorrcoef, pearson, spearman } from "./metrics.js";
+export type { MetricName, Numbers } from "./metrics.js";
