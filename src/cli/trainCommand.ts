@@ -1,7 +1,7 @@
 /** `cmploss train`: flags (kebab-case mirrors of the reference's) → TrainConfig → train(). */
 import { BERT_PRESETS } from "../models/bert/config.js";
 import { initRuntime } from "../runtime/index.js";
-import { TRAIN_DEFAULTS, type TrainConfig } from "../train/config.js";
+import { lossFlagConflict, TRAIN_DEFAULTS, type TrainConfig } from "../train/config.js";
 import { train } from "../train/loop.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
 
@@ -23,6 +23,7 @@ export const TRAIN_FLAGS: FlagTable = {
     integer: true,
     min: 1,
   },
+  "group-by-length": { kind: "boolean", help: "batch examples of similar length (seeded)" },
   "batch-size": { kind: "number", help: "examples per step", integer: true, min: 1 },
   "eval-batch-size": { kind: "number", help: "examples per evaluation batch", integer: true, min: 1 },
   lr: { kind: "number", help: "peak learning rate (AdamW)", min: 0 },
@@ -89,7 +90,8 @@ export function trainConfigFromArgs(argv: string[]): TrainConfig {
   const given = parseFlags(argv, TRAIN_FLAGS);
   const config = { ...TRAIN_DEFAULTS, ...given } as TrainConfig;
   if (config.maxGradNorm === 0) config.maxGradNorm = Infinity;
-  if (config.evalSteps < 1) throw new UsageError(`--eval-steps: expected ≥ 1, got ${config.evalSteps}`);
+  const conflict = lossFlagConflict(config, given);
+  if (conflict) throw new UsageError(conflict);
   return config;
 }
 

@@ -1,6 +1,6 @@
 import { numpy as np } from "@jax-js/jax";
 import { describe, expect, it } from "vitest";
-import { collate, epochOrder, hostLabels, toDeviceBatch } from "./batch.js";
+import { collate, epochOrder, lengthGroupedOrder, hostLabels, toDeviceBatch } from "./batch.js";
 import { WordVocab } from "./vocab.js";
 import type { Encoding } from "./vocab.js";
 
@@ -127,5 +127,35 @@ describe("epochOrder", () => {
       "epochOrder: expected seed to be an integer in [0, 2^32)",
     );
     expect(() => epochOrder(3, 0, 0.5)).toThrow("expected epoch");
+  });
+});
+
+describe("lengthGroupedOrder", () => {
+  const lengths = Array.from({ length: 1003 }, (_, i) => 3 + ((i * 7919) % 61));
+
+  it("is a deterministic permutation", () => {
+    const a = lengthGroupedOrder(lengths, 42, 0, 32);
+    expect(Array.from(a).sort((x, y) => x - y)).toEqual(Array.from({ length: 1003 }, (_, i) => i));
+    expect(Array.from(lengthGroupedOrder(lengths, 42, 0, 32))).toEqual(Array.from(a));
+    expect(Array.from(lengthGroupedOrder(lengths, 42, 1, 32))).not.toEqual(Array.from(a));
+  });
+
+  it("groups similar lengths so batches pad much less than random ones", () => {
+    const padded = (order: Int32Array) => {
+      let total = 0;
+      for (let b = 0; b < order.length; b += 32) {
+        const batch = Array.from(order.subarray(b, b + 32));
+        total += Math.max(...batch.map((i) => lengths[i])) * batch.length;
+      }
+      return total;
+    };
+    const grouped = padded(lengthGroupedOrder(lengths, 1, 0, 32));
+    const random = padded(epochOrder(lengths.length, 1, 0));
+    expect(grouped).toBeLessThan(0.7 * random);
+  });
+
+  it("keeps the ragged batch last", () => {
+    const order = lengthGroupedOrder(lengths, 3, 0, 32);
+    expect(order.length % 32).toBe(1003 % 32);
   });
 });

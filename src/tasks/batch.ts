@@ -166,3 +166,43 @@ export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
   }
   return order;
 }
+
+/**
+ * A seeded epoch order in which each batch holds examples of similar length (HF's `group_by_length`):
+ * shuffle, cut into mega-batches of `batchSize × megaBatches`, sort each by length (longest first), cut into
+ * batches, then shuffle the batch order. Padding to the batch maximum then wastes little compute, which for
+ * short-text tasks such as SST-2 cuts the step time several-fold.
+ * @param lengths token count of every example.
+ * @returns a permutation of 0..n−1; consecutive `batchSize` slices are the batches.
+ */
+export function lengthGroupedOrder(
+  lengths: ArrayLike<number>,
+  seed: number,
+  epoch: number,
+  batchSize: number,
+  megaBatches = 50,
+): Int32Array {
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`lengthGroupedOrder: expected batchSize ≥ 1, got ${batchSize}`);
+  }
+  const n = lengths.length;
+  const shuffled = epochOrder(n, seed, epoch);
+  const mega = batchSize * megaBatches;
+  const batches: Int32Array[] = [];
+  for (let start = 0; start < n; start += mega) {
+    const group = Array.from(shuffled.subarray(start, Math.min(n, start + mega)));
+    group.sort((a, b) => lengths[b] - lengths[a] || a - b);
+    for (let b = 0; b < group.length; b += batchSize) batches.push(Int32Array.from(group.slice(b, b + batchSize)));
+  }
+  // A ragged last batch stays last, so every other batch keeps exactly batchSize examples.
+  const full = batches.length - (n % batchSize === 0 ? 0 : 1);
+  const batchOrder = epochOrder(full, (seed ^ 0x5bd1e995) >>> 0, epoch);
+  const out = new Int32Array(n);
+  let at = 0;
+  for (let i = 0; i < batches.length; i++) {
+    const batch = i < full ? batches[batchOrder[i]] : batches[i];
+    out.set(batch, at);
+    at += batch.length;
+  }
+  return out;
+}

@@ -17,7 +17,7 @@ export {
   basicTokenize,
 } from "./vocab.js";
 export type { BuildOptions, EncodeOptions, Encoding } from "./vocab.js";
-export { collate, epochOrder, hostLabels, toDeviceBatch } from "./batch.js";
+export { collate, epochOrder, hostLabels, lengthGroupedOrder, toDeviceBatch } from "./batch.js";
 export type { CollateOptions, DeviceBatch, HostBatch } from "./batch.js";
 export { METRICS, accuracy, averageRanks, f1Binary, matthewsCorrcoef, pearson, spearman } from "./metrics.js";
 export type { MetricName, Numbers } from "./metrics.js";

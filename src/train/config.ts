@@ -11,6 +11,8 @@ export interface TrainConfig {
   maxSeqLength: number;
   /** Pad batches to a multiple of this many tokens (1: exactly the batch maximum). */
   padMultiple: number;
+  /** Batch examples of similar length together (seeded; HF's group_by_length). */
+  groupByLength: boolean;
   batchSize: number;
   evalBatchSize: number;
   lr: number;
@@ -49,6 +51,7 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   model: "bert-L2-H128-A2",
   maxSeqLength: 64,
   padMultiple: 8,
+  groupByLength: true,
   batchSize: 32,
   evalBatchSize: 128,
   lr: 1e-3,
@@ -82,15 +85,35 @@ export function variantPowers(nDrop: number): number[] {
   return nDrop === 0 ? [1] : Array.from({ length: nDrop + 1 }, (_, k) => k);
 }
 
-/** The comparative-loss options a config selects. */
+/** The comparative-loss options a config selects (only those that apply to its mode). */
 export function lossOptions(cfg: TrainConfig): ComparativeLossOptions {
+  const common = { temperature: cfg.crTemp, listwise: cfg.listwise };
+  if (cfg.justCmp) return { ...common, justCmp: true, target: cfg.lossTarget };
   return {
-    temperature: cfg.crTemp,
-    target: cfg.lossTarget,
-    listwise: cfg.listwise,
-    justCmp: cfg.justCmp,
+    ...common,
+    justCmp: false,
     primary: cfg.lossPrimary,
     weight: cfg.crWeight,
     schedule: cfg.crSchedule,
   };
+}
+
+/**
+ * Flags that have no effect in the chosen mode are an error, not silently ignored (the reference ignores
+ * them). Returns the message, or null when consistent. `given` holds the options set explicitly.
+ */
+export function lossFlagConflict(
+  cfg: TrainConfig,
+  given: Partial<Record<keyof TrainConfig, unknown>>,
+): string | null {
+  if (cfg.justCmp) {
+    const regulariserOnly = (["crWeight", "crSchedule", "lossPrimary"] as const).filter((k) => k in given);
+    if (regulariserOnly.length) {
+      const flags = regulariserOnly.map((k) => "--" + k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase()));
+      return `${flags.join(", ")} only apply with --no-just-cmp (regulariser mode, SPEC §5)`;
+    }
+  } else if ("lossTarget" in given) {
+    return "--loss-target only applies with --just-cmp (the dummy model, SPEC §3)";
+  }
+  return null;
 }

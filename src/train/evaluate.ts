@@ -22,31 +22,28 @@ export interface EvalBatchSource {
   length(i: number): number;
 }
 
+export interface EvalOptions {
+  batchSize: number;
+  /** Dropout power k (0 = full model); with k > 0, `seed` fixes the dropout draws. */
+  forceDropout?: number;
+  seed?: number;
+}
+
 /**
- * Run the model over a split.
- * @param forceDropout dropout power k (0 = full model); with k > 0, `seed` fixes the dropout draws.
- * Borrows `params`.
+ * A reusable evaluator: the forward pass is compiled once per padded length and kept across calls, so
+ * evaluating every N steps does not recompile. Call `dispose` when done.
  */
-export async function evaluateSplit(
-  params: Params,
+export function createEvaluator(
   cfg: BertConfig,
   lossKind: LossKind,
-  data: EvalBatchSource,
-  options: { batchSize: number; forceDropout?: number; seed?: number },
-): Promise<EvalOutput> {
+  options: EvalOptions,
+): { evaluate: (params: Params, data: EvalBatchSource) => Promise<EvalOutput>; dispose: () => void } {
   const power = options.forceDropout ?? 0;
-  const order = Array.from({ length: data.count }, (_, i) => i).sort(
-    (a, b) => data.length(a) - data.length(b),
-  );
-  const predictions = new Array<number>(data.count);
-  let lossSum = 0;
   const forward = jit(
     consuming((p: Params, batch: EncoderBatch & { labels: np.Array }, key: np.Array) => {
       const { labels, ...inputs } = batch;
-      const logits = applySequenceClassifier(p, inputs, cfg, {
-        powers: [power],
-        key: power > 0 ? key : (key.dispose(), null),
-      });
+      const dropKey = power > 0 ? key : (key.dispose(), null);
+      const logits = applySequenceClassifier(p, inputs, cfg, { powers: [power], key: dropKey });
       const loss =
         lossKind === "ce"
           ? crossEntropyPerExample(logits.ref, labels)
@@ -55,20 +52,47 @@ export async function evaluateSplit(
       return [pred, np.sum(loss)];
     }),
   );
-  let key = random.key(options.seed ?? 0);
-  try {
-    for (let start = 0; start < order.length; start += options.batchSize) {
-      const idx = order.slice(start, start + options.batchSize);
-      const [stepKey, nextKey] = random.split(key, 2);
-      key = nextKey;
-      const [pred, loss] = forward(tree.ref(params), data.batch(idx), stepKey) as [np.Array, np.Array];
-      const [p, l] = await Promise.all([pred.data(), loss.data()]);
-      idx.forEach((example, j) => (predictions[example] = p[j]));
-      lossSum += l[0];
+
+  async function evaluate(params: Params, data: EvalBatchSource): Promise<EvalOutput> {
+    const order = Array.from({ length: data.count }, (_, i) => i).sort(
+      (a, b) => data.length(a) - data.length(b),
+    );
+    const predictions = new Array<number>(data.count);
+    let lossSum = 0;
+    let key = random.key(options.seed ?? 0);
+    try {
+      for (let start = 0; start < order.length; start += options.batchSize) {
+        const idx = order.slice(start, start + options.batchSize);
+        const [stepKey, nextKey] = random.split(key, 2);
+        key = nextKey;
+        const [pred, loss] = forward(tree.ref(params), data.batch(idx), stepKey) as [np.Array, np.Array];
+        const [p, l] = await Promise.all([pred.data(), loss.data()]);
+        idx.forEach((example, j) => (predictions[example] = p[j]));
+        lossSum += l[0];
+      }
+    } finally {
+      key.dispose();
     }
-  } finally {
-    key.dispose();
-    forward.dispose();
+    return { predictions, loss: lossSum / Math.max(1, data.count) };
   }
-  return { predictions, loss: lossSum / Math.max(1, data.count) };
+  return { evaluate, dispose: () => forward.dispose() };
+}
+
+/**
+ * Run the model over a split once (see `createEvaluator` to evaluate repeatedly).
+ * Borrows `params`.
+ */
+export async function evaluateSplit(
+  params: Params,
+  cfg: BertConfig,
+  lossKind: LossKind,
+  data: EvalBatchSource,
+  options: EvalOptions,
+): Promise<EvalOutput> {
+  const evaluator = createEvaluator(cfg, lossKind, options);
+  try {
+    return await evaluator.evaluate(params, data);
+  } finally {
+    evaluator.dispose();
+  }
 }

@@ -8,13 +8,13 @@ import { random, tree } from "@jax-js/jax";
 import { writeFileAtomic } from "../io/atomic.js";
 import { presetConfig } from "../models/bert/config.js";
 import { initSequenceClassifier } from "../models/classifier.js";
-import { epochOrder } from "../tasks/batch.js";
+import { epochOrder, lengthGroupedOrder } from "../tasks/batch.js";
 import { METRICS } from "../tasks/metrics.js";
 import { WordVocab } from "../tasks/vocab.js";
 import { loadTaskData } from "./taskData.js";
 import { lossOptions, variantPowers, type TrainConfig } from "./config.js";
 import { encodeSplit } from "./data.js";
-import { evaluateSplit } from "./evaluate.js";
+import { createEvaluator } from "./evaluate.js";
 import { JsonlLog, Progress, type EvalRecord, type StepRecord } from "./log.js";
 import { adamwInit, ADAMW_DEFAULTS } from "./optimizer.js";
 import { trainingCurvesSvg } from "./plot.js";
@@ -50,6 +50,8 @@ const FROZEN: (keyof TrainConfig)[] = [
   "task",
   "model",
   "maxSeqLength",
+  "padMultiple",
+  "groupByLength",
   "batchSize",
   "lr",
   "epochs",
@@ -79,7 +81,8 @@ export interface TrainHooks {
 export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promise<TrainSummary> {
   const started = performance.now();
   const out = config.outputDir;
-  mkdirSync(out, { recursive: true });
+  // Read and validate the data before touching the output folder: bad input leaves nothing behind.
+  const { task, train: trainExamples, dev: devExamples } = await loadTaskData(config.task, config.dataDir);
   const runPath = join(out, RUN_FILES.run);
   const vocabPath = join(out, RUN_FILES.vocab);
   const lastPath = join(out, RUN_FILES.last);
@@ -99,7 +102,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     }
   }
 
-  const { task, train: trainExamples, dev: devExamples } = await loadTaskData(config.task, config.dataDir);
+  mkdirSync(out, { recursive: true });
   const vocab = resuming
     ? await WordVocab.load(vocabPath)
     : WordVocab.build(
@@ -117,6 +120,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   const trainData = encodeSplit(trainExamples, vocab, config.maxSeqLength, task.lossKind, config.padMultiple);
   const devData = encodeSplit(devExamples, vocab, config.maxSeqLength, task.lossKind, config.padMultiple);
 
+  const trainLengths = Int32Array.from({ length: trainData.count }, (_, i) => trainData.length(i));
   const stepsPerEpoch = Math.ceil(trainData.count / config.batchSize);
   const totalSteps = config.maxSteps ?? config.epochs * stepsPerEpoch;
   const warmupSteps = Math.round(config.warmupRatio * totalSteps);
@@ -160,8 +164,8 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       (resuming ? ` · resuming at step ${state.step}` : ""),
   );
 
-  const evaluate = async (params: Params) =>
-    evaluateSplit(params, model, task.lossKind, devData, { batchSize: config.evalBatchSize });
+  const evaluator = createEvaluator(model, task.lossKind, { batchSize: config.evalBatchSize });
+  const evaluate = (params: Params) => evaluator.evaluate(params, devData);
   let final = { step: state.step, value: NaN, loss: NaN };
   let examples = 0;
   let stepSeconds = 0;
@@ -173,7 +177,9 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       const s = state.step;
       const epoch = Math.floor(s / stepsPerEpoch);
       if (epoch !== orderEpoch) {
-        order = epochOrder(trainData.count, config.seed, epoch);
+        order = config.groupByLength
+          ? lengthGroupedOrder(trainLengths, config.seed, epoch, config.batchSize)
+          : epochOrder(trainData.count, config.seed, epoch);
         orderEpoch = epoch;
       }
       const within = s % stepsPerEpoch;
@@ -230,6 +236,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     }
   } finally {
     stepper.dispose();
+    evaluator.dispose();
     progress.finish();
   }
   if (state.step < totalSteps) {

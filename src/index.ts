@@ -1,0 +1,56 @@
+/**
+ * cmploss — the cross-model comparative loss (Zhu et al., TOIS 2024) for training NLU encoders on jax-js.
+ *
+ * The platform is prepared (Node polyfills, wasm worker threads from CMPLOSS_THREADS) before jax-js loads,
+ * which is why the register module is imported first. Call `initRuntime()` before creating arrays.
+ */
+import "./runtime/register.js";
+
+export {
+  comparativeLoss,
+  crossEntropyPerExample,
+  squaredErrorPerExample,
+  listMle,
+  pairwiseHinge,
+} from "./loss/index.js";
+export type { ComparativeLossOptions, LossTarget, PrimaryLoss } from "./loss/index.js";
+export { cmpDropMasks, nestedDropout, nestedRate } from "./ablation/index.js";
+export {
+  applyBert,
+  applySequenceClassifier,
+  BERT_PRESETS,
+  initBert,
+  initSequenceClassifier,
+  NO_DROPOUT,
+  presetConfig,
+} from "./models/index.js";
+export type {
+  BertConfig,
+  BertOutput,
+  BertParams,
+  DropoutPlan,
+  EncoderBatch,
+  SequenceClassifierParams,
+} from "./models/index.js";
+export { initRuntime, runtimeInfo } from "./runtime/index.js";
+export type { DeviceName, RuntimeInfo, RuntimeOptions } from "./runtime/index.js";
+export {
+  accuracy,
+  collate,
+  DataError,
+  getGlueTask,
+  loadGlueSplit,
+  matthewsCorrcoef,
+  pearson,
+  spearman,
+  toDeviceBatch,
+  WordVocab,
+} from "./tasks/index.js";
+export { TRAIN_DEFAULTS } from "./train/config.js";
+export type { TrainConfig } from "./train/config.js";
+export { train } from "./train/loop.js";
+export type { TrainSummary } from "./train/loop.js";
+export { makeTrainStep, variantLossTable } from "./train/step.js";
+export type { StepConfig, TrainBatch, TrainState } from "./train/step.js";
+export { adamwInit } from "./train/optimizer.js";
+export { evaluateRun } from "./train/evaluateRun.js";

@@ -1,0 +1,95 @@
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = mkdtempSync(join(tmpdir(), "cmploss-cli-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, CMPLOSS_THREADS: "1", CMPLOSS_DEBUG: "" },
+    timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function brokenCopy(name: string, edit: (train: string) => string): string {
+  const dir = join(root, name);
+  cpSync("test/fixtures/sst2-tiny", dir, { recursive: true });
+  const path = join(dir, "train.tsv");
+  writeFileSync(path, edit(readFileSync(path, "utf8")));
+  return dir;
+}
+
+describe("cmploss CLI", () => {
+  it("prints help for every command", () => {
+    for (const args of [["--help"], ["train", "--help"], ["eval", "--help"]]) {
+      const r = cli(...args);
+      expect(r.code, args.join(" ")).toBe(0);
+      expect(r.stdout).toMatch(/Usage: cmploss/);
+    }
+    expect(cli("train", "--help").stdout).toMatch(/--n-drop .*\(default: 2\)/);
+  });
+
+  it("rejects unknown flags, bad values and conflicting loss flags with one line and exit 2", () => {
+    const cases = [
+      [["train", "--n-dropp", "2"], /unknown flag --n-dropp/],
+      [["train", "--lr", "fast"], /--lr: expected a number, got "fast"/],
+      [["train", "--loss-target", "best", "--no-just-cmp"], /--loss-target only applies with --just-cmp/],
+      [["train", "--cr-weight", "0.5"], /--cr-weight only apply with --no-just-cmp/],
+      [["frobnicate"], /unknown command/],
+    ] as const;
+    for (const [args, message] of cases) {
+      const r = cli(...args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    }
+  });
+
+  const malformed: [string, (s: string) => string, RegExp][] = [
+    ["missing-column", (s) => s.replace(/\t1\n/, "\n"), /train\.tsv:\d+: expected 2 tab-separated/],
+    ["bad-label", (s) => s.replace(/\t1\n/, "\tpositive\n"), /train\.tsv:\d+: expected .*label/],
+    ["wrong-header", (s) => s.replace("sentence\tlabel", "text\tlabel"), /train\.tsv:1: expected .*header/],
+    ["empty", () => "", /train\.tsv: expected/],
+  ];
+  for (const [name, edit, message] of malformed) {
+    it(`reports a ${name} TSV as file:line without a stack trace and writes nothing`, () => {
+      const data = brokenCopy(name, edit);
+      const out = join(root, `out-${name}`);
+      const r = cli("train", "--data-dir", data, "--output-dir", out, "--max-steps", "2");
+      expect(r.code).toBe(1);
+      const lines = r.stderr.trim().split("\n");
+      expect(lines.at(-1)).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+    });
+  }
+
+  it("trains, then evaluates with forced dropout", () => {
+    const out = join(root, "run");
+    const t = cli(
+      "train",
+      "--data-dir",
+      "test/fixtures/sst2-tiny",
+      "--output-dir",
+      out,
+      "--max-steps",
+      "4",
+      "--batch-size",
+      "8",
+      "--eval-steps",
+      "2",
+    );
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/dev accuracy: \d\.\d{4}/);
+    const e = cli("eval", "--output-dir", out, "--force-dropout", "0,2", "--json");
+    expect(e.code, e.stderr).toBe(0);
+    const rows = JSON.parse(e.stdout) as { forceDropout: number; rate: number; value: number }[];
+    expect(rows.map((r) => r.forceDropout)).toEqual([0, 2]);
+    expect(rows[1].rate).toBeCloseTo(0.19, 6);
+  });
+});

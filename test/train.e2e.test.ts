@@ -1,0 +1,85 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { TRAIN_DEFAULTS, type TrainConfig } from "../src/train/config.js";
+import { RUN_FILES, train } from "../src/train/loop.js";
+import { evaluateRun } from "../src/train/evaluateRun.js";
+
+const root = mkdtempSync(join(tmpdir(), "cmploss-e2e-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function config(name: string, over: Partial<TrainConfig> = {}): TrainConfig {
+  return {
+    ...TRAIN_DEFAULTS,
+    dataDir: "test/fixtures/sst2-tiny",
+    outputDir: join(root, name),
+    maxSteps: 8,
+    batchSize: 8,
+    evalSteps: 4,
+    maxSeqLength: 32,
+    nDrop: 2,
+    ...over,
+  };
+}
+
+function stepLosses(dir: string): number[][] {
+  return readFileSync(join(dir, RUN_FILES.steps), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { loss: number; variant_losses: number[] })
+    .map((r) => [r.loss, ...r.variant_losses]);
+}
+
+describe("train (end to end on 96 SST-2 rows)", () => {
+  it("writes every output and logs one record per step", async () => {
+    const cfg = config("full");
+    const summary = await train(cfg, { quiet: true });
+    for (const f of Object.values(RUN_FILES)) expect(existsSync(join(cfg.outputDir, f)), f).toBe(true);
+    const log = readFileSync(join(cfg.outputDir, RUN_FILES.steps), "utf8").trim().split("\n");
+    expect(log).toHaveLength(8);
+    const rec = JSON.parse(log[7]);
+    expect(Object.keys(rec)).toEqual(
+      expect.arrayContaining(["step", "lr", "loss", "variant_losses", "examples_per_s", "grad_norm"]),
+    );
+    expect(rec.variant_losses).toHaveLength(3);
+    expect(summary.final.step).toBe(8);
+    const metrics = JSON.parse(readFileSync(join(cfg.outputDir, RUN_FILES.metrics), "utf8"));
+    expect(metrics.metric).toBe("accuracy");
+    expect(metrics.best.value).toBeGreaterThanOrEqual(0);
+    expect(readFileSync(join(cfg.outputDir, RUN_FILES.curves), "utf8")).toMatch(/^<svg/);
+  });
+
+  it("repeats the same losses for the same seed, and others for another seed", async () => {
+    await train(config("again"), { quiet: true });
+    expect(stepLosses(join(root, "again"))).toEqual(stepLosses(join(root, "full")));
+    await train(config("seed7", { seed: 7 }), { quiet: true });
+    expect(stepLosses(join(root, "seed7"))).not.toEqual(stepLosses(join(root, "full")));
+  });
+
+  it("resumes an interrupted run on the same curve", async () => {
+    const cfg = config("resumed");
+    await train(cfg, { quiet: true, stopAfter: 3 });
+    expect(stepLosses(cfg.outputDir)).toHaveLength(3);
+    await train({ ...cfg, resume: true }, { quiet: true });
+    expect(stepLosses(cfg.outputDir)).toEqual(stepLosses(join(root, "full")));
+  });
+
+  it("refuses to resume with different settings", async () => {
+    await expect(train({ ...config("resumed"), lr: 0.5, resume: true }, { quiet: true })).rejects.toThrow(
+      /different settings \(lr: 0.001 → 0.5\)/,
+    );
+  });
+
+  it("evaluates the saved run, with dropout forced on", async () => {
+    const dir = join(root, "full");
+    const common = { outputDir: dir, dataDir: null, split: "dev" as const, seed: 0, batchSize: 16 };
+    const full = await evaluateRun({ ...common, checkpoint: "best", forceDropout: 0 });
+    const metrics = JSON.parse(readFileSync(join(dir, RUN_FILES.metrics), "utf8"));
+    expect(full.value).toBeCloseTo(metrics.best.value, 6);
+    expect(full.count).toBe(48);
+    const dropped = await evaluateRun({ ...common, checkpoint: "last", forceDropout: 8 });
+    expect(dropped.rate).toBeCloseTo(1 - 0.9 ** 8, 6);
+    expect(dropped.loss).not.toBeCloseTo(full.loss, 6);
+  });
+});
