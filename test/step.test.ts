@@ -95,3 +95,22 @@ describe("train step", () => {
     expect(await run(true)).toBeAllclose(a, { atol: 1e-5, rtol: 1e-5 });
   });
 });
+
+describe("R-Drop step", () => {
+  it("runs two independent dropout passes and optimises the R-Drop objective", async () => {
+    const params = initSequenceClassifier(random.key(0), cfg, 2);
+    const stepper = makeTrainStep(
+      stepConfig({ powers: [1, 1], method: { kind: "rdrop", alpha: 1 }, jit: true }),
+    );
+    let state = { params, opt: adamwInit(params), key: random.key(1), step: 0 };
+    const r = await stepper.step(state, batch(), 1e-3);
+    state = r.state;
+    expect(r.variantLosses).toHaveLength(2);
+    // independent masks: the two passes' task losses differ
+    expect(Math.abs(r.variantLosses[0] - r.variantLosses[1])).toBeGreaterThan(1e-6);
+    // the objective is at least the mean task loss (the KL term is ≥ 0)
+    expect(r.loss).toBeGreaterThanOrEqual((r.variantLosses[0] + r.variantLosses[1]) / 2 - 1e-6);
+    stepper.dispose();
+    tree.dispose(state as never);
+  });
+});

@@ -61,7 +61,7 @@ describe("nestedDropout", () => {
     const H = 40;
     const x = random.normal(random.key(1), [B, H]);
     const xs = Array.from(await x.ref.data()) as number[];
-    const y = nestedDropout(x, random.key(9), rate, [0, 1, 2], true);
+    const y = nestedDropout(x, random.key(9), rate, [0, 1, 2], { expand: true });
     expect(y.shape).toEqual([3 * B, H]);
     const ys = Array.from(await y.data());
     const masks = await bools(cmpDropMasks(random.key(9), [B, H], { rate, levels: 2 }));
@@ -75,8 +75,10 @@ describe("nestedDropout", () => {
   it("gives a single variant the same draws as the batched pass", async () => {
     const rate = 0.1;
     const x = random.normal(random.key(2), [4, 6, 8]);
-    const batched = Array.from(await nestedDropout(x.ref, random.key(4), rate, [0, 1, 2, 3], true).data());
-    const alone = Array.from(await nestedDropout(x, random.key(4), rate, [3], true).data());
+    const batched = Array.from(
+      await nestedDropout(x.ref, random.key(4), rate, [0, 1, 2, 3], { expand: true }).data(),
+    );
+    const alone = Array.from(await nestedDropout(x, random.key(4), rate, [3], { expand: true }).data());
     expect(alone).toBeAllclose(batched.slice(3 * 4 * 6 * 8), { atol: 0 });
   });
 

@@ -64,6 +64,9 @@ export function cmpDropMasks(
  * @param key PRNG key of this site (consumed); may be null only when every power is 0 or `rate` is 0.
  * @param rate Base rate p of this site.
  * @param powers Dropout power per variant, length V.
+ * @param options.expand `x` holds the B shared rows (see above); default false.
+ * @param options.shared true (default, CmpDrop): one uniform draw for all variants, so their masks nest;
+ *   false: independent draws per variant (R-Drop's two dropout passes).
  * @returns `[V·B, ...S]`, kept units scaled by 1 / (1 − p_k).
  * Consumes `x` and `key`.
  */
@@ -72,8 +75,9 @@ export function nestedDropout(
   key: np.Array | null,
   rate: number,
   powers: readonly number[],
-  expand = false,
+  options: { expand?: boolean; shared?: boolean } = {},
 ): np.Array {
+  const { expand = false, shared = true } = options;
   checkRate("nestedDropout", rate);
   checkPowers("nestedDropout", powers);
   const V = powers.length;
@@ -90,7 +94,7 @@ export function nestedDropout(
   }
   if (!key) throw new Error("nestedDropout: a PRNG key is required when any dropout power is > 0");
   const shape = [rows, ...unit];
-  const u = random.uniform(key, shape).reshape([1, ...shape]);
+  const u = shared ? random.uniform(key, shape).reshape([1, ...shape]) : random.uniform(key, [V, ...shape]);
   const p = thresholds(rate, powers, shape.length);
   const scale = thresholds(rate, powers, shape.length).mul(-1).add(1);
   // where(u ≥ p_k, 1 / (1 − p_k), 0): the keep mask and the inverted-dropout scale in one multiplier.

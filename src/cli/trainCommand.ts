@@ -5,11 +5,16 @@ import { lossFlagConflict, TRAIN_DEFAULTS, type TrainConfig } from "../train/con
 import { train } from "../train/loop.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
 
+const PRETRAINED_LR = 5e-5;
+
 export const TRAIN_FLAGS: FlagTable = {
   task: { kind: "string", help: "task name", values: ["sst2"] },
   "data-dir": { kind: "string", help: "folder with train.tsv and dev.tsv (default: the bundled SST-2)" },
   "output-dir": { kind: "string", help: "where checkpoints, logs, metrics.json and curves.svg go" },
-  model: { kind: "string", help: "model preset", values: Object.keys(BERT_PRESETS) },
+  model: {
+    kind: "string",
+    help: `a preset (${Object.keys(BERT_PRESETS).join(", ")}), a Hugging Face model folder, or a Hub id org/name`,
+  },
   "max-seq-length": {
     kind: "number",
     help: "truncate inputs to this many tokens",
@@ -26,7 +31,7 @@ export const TRAIN_FLAGS: FlagTable = {
   "group-by-length": { kind: "boolean", help: "batch examples of similar length (seeded)" },
   "batch-size": { kind: "number", help: "examples per step", integer: true, min: 1 },
   "eval-batch-size": { kind: "number", help: "examples per evaluation batch", integer: true, min: 1 },
-  lr: { kind: "number", help: "peak learning rate (AdamW)", min: 0 },
+  lr: { kind: "number", help: `peak learning rate (AdamW); ${PRETRAINED_LR} for pretrained models`, min: 0 },
   epochs: { kind: "number", help: "passes over the training split", integer: true, min: 1 },
   "max-steps": {
     kind: "number",
@@ -40,6 +45,8 @@ export const TRAIN_FLAGS: FlagTable = {
   "max-grad-norm": { kind: "number", help: "clip the global gradient norm (0: off)", min: 0 },
   seed: { kind: "number", help: "seed for init, data order and dropout", integer: true, min: 0 },
   "eval-steps": { kind: "number", help: "evaluate on dev every N steps", integer: true, min: 1 },
+  method: { kind: "string", help: "training objective", values: ["cmp", "ce", "rdrop"] },
+  "rdrop-alpha": { kind: "number", help: "R-Drop weight of the symmetric KL (with --method rdrop)", min: 0 },
   "n-drop": {
     kind: "number",
     help: "CmpDrop ablations c (0: plain fine-tuning)",
@@ -81,6 +88,28 @@ const USAGE = `Usage: cmploss train [flags]
 Trains a BERT-style encoder with the cross-model comparative loss (CmpDrop). With no flags: bundled SST-2,
 the ${TRAIN_DEFAULTS.model} preset, c = ${TRAIN_DEFAULTS.nDrop}, one epoch; prints dev accuracy at the end.`;
 
+/** Flags of one method given with another are an error rather than silently ignored. */
+function methodFlagConflict(config: TrainConfig, given: Record<string, unknown>): string | null {
+  if (config.method !== "rdrop" && "rdropAlpha" in given)
+    return "--rdrop-alpha only applies with --method rdrop";
+  const cmpOnly = [
+    "nDrop",
+    "lossTarget",
+    "listwise",
+    "crTemp",
+    "justCmp",
+    "crWeight",
+    "crSchedule",
+    "lossPrimary",
+  ];
+  const stray = cmpOnly.filter((k) => k in given);
+  if (config.method !== "cmp" && stray.length) {
+    const flag = "--" + stray[0].replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
+    return `${flag} only applies with --method cmp (got --method ${config.method})`;
+  }
+  return null;
+}
+
 export function trainHelp(): string {
   return formatHelp(USAGE, TRAIN_FLAGS, TRAIN_DEFAULTS as unknown as Record<string, unknown>);
 }
@@ -89,8 +118,10 @@ export function trainHelp(): string {
 export function trainConfigFromArgs(argv: string[]): TrainConfig {
   const given = parseFlags(argv, TRAIN_FLAGS);
   const config = { ...TRAIN_DEFAULTS, ...given } as TrainConfig;
+  // From-scratch presets want a large step; pretrained encoders the usual fine-tuning rate.
+  if (given.lr === undefined && !Object.hasOwn(BERT_PRESETS, config.model)) config.lr = PRETRAINED_LR;
   if (config.maxGradNorm === 0) config.maxGradNorm = Infinity;
-  const conflict = lossFlagConflict(config, given);
+  const conflict = lossFlagConflict(config, given) ?? methodFlagConflict(config, given);
   if (conflict) throw new UsageError(conflict);
   return config;
 }

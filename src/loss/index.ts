@@ -11,3 +11,4 @@ export type { ComparativeLossOptions, PrimaryLoss } from "./comparative.js";
 export { dummyEffect, LOSS_TARGETS } from "./baseline.js";
 export type { LossTarget } from "./baseline.js";
 export { crossEntropyPerExample, squaredErrorPerExample } from "./taskLosses.js";
+export { rdropLoss, symmetricKl } from "./rdrop.js";

@@ -9,6 +9,8 @@ import { numpy as np, random } from "@jax-js/jax";
 export interface DropoutPlan {
   powers: readonly number[];
   key: np.Array | null;
+  /** false: independent draws per variant (R-Drop); default true: shared draws, nested masks (CmpDrop). */
+  shared?: boolean;
 }
 
 /** Evaluation: the full model only (dropout off). */

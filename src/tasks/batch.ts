@@ -35,6 +35,8 @@ export interface DeviceBatch {
 export interface CollateOptions {
   /** Pad to this fixed T instead of the batch maximum, so every batch has one shape (one jit trace). */
   padTo?: number;
+  /** Token id written into padded positions (RoBERTa pads with 1); default `[PAD]` = 0. */
+  padId?: number;
 }
 
 /**
@@ -63,7 +65,7 @@ export function hostLabels(values: readonly number[], lossKind: "ce" | "mse"): I
 export function collate(
   encoded: readonly Encoding[],
   labels: Int32Array | Float32Array,
-  { padTo }: CollateOptions = {},
+  { padTo, padId = PAD_ID }: CollateOptions = {},
 ): HostBatch {
   const B = encoded.length;
   if (B === 0) throw new Error("collate: expected at least one example, got 0");
@@ -85,7 +87,7 @@ export function collate(
   }
   const T = padTo ?? longest;
   // Padding positions keep mask 0 and segment 0 from the zero-filled arrays.
-  const input_ids = new Int32Array(B * T).fill(PAD_ID);
+  const input_ids = new Int32Array(B * T).fill(padId);
   const attention_mask = new Int32Array(B * T);
   const token_type_ids = new Int32Array(B * T);
   encoded.forEach((e, b) => {

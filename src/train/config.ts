@@ -24,6 +24,12 @@ export interface TrainConfig {
   maxGradNorm: number;
   seed: number;
   evalSteps: number;
+  /**
+   * "cmp": comparative loss over c = nDrop CmpDrop variants; "ce": plain fine-tuning with ordinary dropout;
+   * "rdrop": R-Drop with weight `rdropAlpha`.
+   */
+  method: "cmp" | "ce" | "rdrop";
+  rdropAlpha: number;
   /** CmpDrop ablations c (0: plain fine-tuning with ordinary dropout). */
   nDrop: number;
   justCmp: boolean;
@@ -62,6 +68,8 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   maxGradNorm: 1.0,
   seed: 42,
   evalSteps: 200,
+  method: "cmp",
+  rdropAlpha: 1,
   nDrop: 2,
   justCmp: true,
   lossTarget: "ultra",
@@ -77,6 +85,13 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   threads: null,
   resume: false,
 };
+
+/** Dropout power of each variant a config runs. */
+export function methodPowers(cfg: Pick<TrainConfig, "method" | "nDrop">): number[] {
+  if (cfg.method === "rdrop") return [1, 1];
+  if (cfg.method === "ce") return [1];
+  return variantPowers(cfg.nDrop);
+}
 
 /** Dropout power of each model variant: CmpDrop's [0, 1, …, c], or [1] for plain fine-tuning. */
 export function variantPowers(nDrop: number): number[] {

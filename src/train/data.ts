@@ -1,9 +1,14 @@
 /** Host-side training data: a task's splits tokenised once, batched by index into device arrays. */
 import { collate, hostLabels, toDeviceBatch } from "../tasks/batch.js";
 import type { GlueExample } from "../tasks/glue/reader.js";
-import type { Encoding, WordVocab } from "../tasks/vocab.js";
+import type { Encoding } from "../tasks/vocab.js";
 import type { EvalBatchSource } from "./evaluate.js";
 import type { LossKind, TrainBatch } from "./step.js";
+
+/** Anything that turns a text (pair) into BERT-layout ids: the word vocabulary or an HF tokenizer. */
+export interface TextEncoder {
+  encode(textA: string, textB: string | undefined, options: { maxLength: number }): Encoding;
+}
 
 export interface EncodedSplit extends EvalBatchSource {
   labels: number[];
@@ -18,12 +23,11 @@ export interface EncodedSplit extends EvalBatchSource {
  */
 export function encodeSplit(
   examples: GlueExample[],
-  vocab: WordVocab,
-  maxLength: number,
-  lossKind: LossKind,
-  padMultiple = 1,
+  tokenizer: TextEncoder,
+  options: { maxLength: number; lossKind: LossKind; padMultiple?: number; padId?: number },
 ): EncodedSplit {
-  const encoded: Encoding[] = examples.map((ex) => vocab.encode(ex.textA, ex.textB, { maxLength }));
+  const { maxLength, lossKind, padMultiple = 1, padId = 0 } = options;
+  const encoded: Encoding[] = examples.map((ex) => tokenizer.encode(ex.textA, ex.textB, { maxLength }));
   const labels = examples.map((ex) => ex.label);
   return {
     count: examples.length,
@@ -38,7 +42,7 @@ export function encodeSplit(
           indices.map((i) => labels[i]),
           lossKind,
         ),
-        { padTo },
+        { padTo, padId },
       );
       return toDeviceBatch(host);
     },

@@ -3,10 +3,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { random, tree } from "@jax-js/jax";
 import { nestedRate } from "../ablation/cmpDrop.js";
-import type { BertConfig } from "../models/bert/config.js";
 import { initSequenceClassifier } from "../models/classifier.js";
 import { METRICS } from "../tasks/metrics.js";
-import { WordVocab } from "../tasks/vocab.js";
+import { reopenTokenizer, type RunModelInfo } from "./modelSource.js";
 import type { TrainConfig } from "./config.js";
 import { encodeSplit } from "./data.js";
 import { evaluateSplit } from "./evaluate.js";
@@ -39,21 +38,16 @@ export async function evaluateRun(options: {
   const dir = options.outputDir;
   const runPath = join(dir, RUN_FILES.run);
   if (!existsSync(runPath)) throw new Error(`${runPath}: expected a run folder written by cmploss train`);
-  const run = JSON.parse(readFileSync(runPath, "utf8")) as {
-    config: TrainConfig;
-    model: BertConfig;
-    numLabels: number;
-  };
-  const vocab = await WordVocab.load(join(dir, RUN_FILES.vocab));
+  const run = JSON.parse(readFileSync(runPath, "utf8")) as RunModelInfo & { config: TrainConfig };
+  const tok = await reopenTokenizer(dir, run.tokenizer);
   const data = await loadTaskData(run.config.task, options.dataDir ?? run.config.dataDir);
   const examples = options.split === "dev" ? data.dev : data.train;
-  const split = encodeSplit(
-    examples,
-    vocab,
-    run.config.maxSeqLength,
-    data.task.lossKind,
-    run.config.padMultiple,
-  );
+  const split = encodeSplit(examples, tok.tokenizer, {
+    maxLength: run.config.maxSeqLength,
+    lossKind: data.task.lossKind,
+    padMultiple: run.config.padMultiple,
+    padId: tok.padId,
+  });
 
   const template = initSequenceClassifier(random.key(0), run.model, run.numLabels);
   const weightsPath = join(dir, options.checkpoint === "best" ? RUN_FILES.best : RUN_FILES.last);

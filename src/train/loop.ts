@@ -6,13 +6,13 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { random, tree } from "@jax-js/jax";
 import { writeFileAtomic } from "../io/atomic.js";
-import { presetConfig } from "../models/bert/config.js";
 import { initSequenceClassifier } from "../models/classifier.js";
 import { epochOrder, lengthGroupedOrder } from "../tasks/batch.js";
 import { METRICS } from "../tasks/metrics.js";
-import { WordVocab } from "../tasks/vocab.js";
 import { loadTaskData } from "./taskData.js";
-import { lossOptions, variantPowers, type TrainConfig } from "./config.js";
+import { exportHfModel } from "./export.js";
+import { prepareFreshModel, reopenTokenizer, type RunModelInfo, type RunTokenizer } from "./modelSource.js";
+import { lossOptions, methodPowers, type TrainConfig } from "./config.js";
 import { encodeSplit } from "./data.js";
 import { createEvaluator } from "./evaluate.js";
 import { JsonlLog, Progress, type EvalRecord, type StepRecord } from "./log.js";
@@ -37,6 +37,7 @@ export interface TrainSummary {
 export const RUN_FILES = {
   run: "run.json",
   vocab: "vocab.txt",
+  hfModel: "hf-model",
   last: "checkpoint-last.safetensors",
   best: "model-best.safetensors",
   steps: "train_log.jsonl",
@@ -60,6 +61,8 @@ const FROZEN: (keyof TrainConfig)[] = [
   "weightDecay",
   "maxGradNorm",
   "seed",
+  "method",
+  "rdropAlpha",
   "nDrop",
   "justCmp",
   "lossTarget",
@@ -77,6 +80,12 @@ export interface TrainHooks {
   stopAfter?: number;
 }
 
+function describeMethod(config: TrainConfig): string {
+  if (config.method === "rdrop") return `R-Drop α=${config.rdropAlpha}`;
+  if (config.method === "ce" || config.nDrop === 0) return "plain fine-tuning (cross-entropy)";
+  return `CmpDrop c=${config.nDrop} (${config.ablationMode}${config.listwise ? ", listwise" : ""})`;
+}
+
 /** Train according to `config`; the runtime must already be initialised. */
 export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promise<TrainSummary> {
   const started = performance.now();
@@ -84,72 +93,82 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   // Read and validate the data before touching the output folder: bad input leaves nothing behind.
   const { task, train: trainExamples, dev: devExamples } = await loadTaskData(config.task, config.dataDir);
   const runPath = join(out, RUN_FILES.run);
-  const vocabPath = join(out, RUN_FILES.vocab);
   const lastPath = join(out, RUN_FILES.last);
   const resuming = config.resume && existsSync(lastPath);
   if (config.resume && !existsSync(lastPath)) {
     throw new Error(`--resume: expected ${lastPath} from an earlier run, but it does not exist`);
   }
+  let previous: (RunModelInfo & { config: TrainConfig }) | null = null;
   if (resuming) {
-    const previous = JSON.parse(readFileSync(runPath, "utf8")) as { config: TrainConfig };
-    const changed = FROZEN.filter((k) => JSON.stringify(previous.config[k]) !== JSON.stringify(config[k]));
+    previous = JSON.parse(readFileSync(runPath, "utf8")) as RunModelInfo & { config: TrainConfig };
+    const changed = FROZEN.filter((k) => JSON.stringify(previous!.config[k]) !== JSON.stringify(config[k]));
     if (changed.length) {
       throw new Error(
         `--resume: ${runPath} was trained with different settings (${changed
-          .map((k) => `${k}: ${JSON.stringify(previous.config[k])} → ${JSON.stringify(config[k])}`)
+          .map((k) => `${k}: ${JSON.stringify(previous!.config[k])} → ${JSON.stringify(config[k])}`)
           .join(", ")}); use the same flags or a new --output-dir`,
       );
     }
   }
 
-  mkdirSync(out, { recursive: true });
-  const vocab = resuming
-    ? await WordVocab.load(vocabPath)
-    : WordVocab.build(
-        trainExamples.flatMap((ex) => (ex.textB === undefined ? [ex.textA] : [ex.textA, ex.textB])),
-        { minFreq: config.minWordFreq },
-      );
-  const model = presetConfig(config.model, vocab.size, {
-    max_position_embeddings: Math.max(512, config.maxSeqLength),
-  });
-  const numLabels = task.numLabels;
-  if (!resuming) {
-    await vocab.save(vocabPath);
-    writeFileAtomic(runPath, JSON.stringify({ config, model, task: task.name, numLabels }, null, 2) + "\n");
-  }
-  const trainData = encodeSplit(trainExamples, vocab, config.maxSeqLength, task.lossKind, config.padMultiple);
-  const devData = encodeSplit(devExamples, vocab, config.maxSeqLength, task.lossKind, config.padMultiple);
-
-  const trainLengths = Int32Array.from({ length: trainData.count }, (_, i) => trainData.length(i));
-  const stepsPerEpoch = Math.ceil(trainData.count / config.batchSize);
-  const totalSteps = config.maxSteps ?? config.epochs * stepsPerEpoch;
-  const warmupSteps = Math.round(config.warmupRatio * totalSteps);
-  const powers = variantPowers(config.nDrop);
-  const adamw = { ...ADAMW_DEFAULTS, weightDecay: config.weightDecay };
-
   const stepLog = new JsonlLog<StepRecord>(join(out, RUN_FILES.steps));
   const evalLog = new JsonlLog<EvalRecord>(join(out, RUN_FILES.evals));
   let state: TrainState;
   let best: { step: number; value: number } | null = null;
-  if (resuming) {
-    const template = initSequenceClassifier(random.key(0), model, numLabels);
+  let info: RunModelInfo;
+  let tok: RunTokenizer;
+  const notes: string[] = [];
+  if (previous) {
+    info = previous;
+    tok = await reopenTokenizer(out, info.tokenizer);
+    const template = initSequenceClassifier(random.key(0), info.model, info.numLabels);
     const loaded = loadTrainState(lastPath, template);
     tree.dispose(template);
     state = loaded.state;
     best = loaded.best;
     stepLog.truncateAfter(state.step);
     evalLog.truncateAfter(state.step);
+    notes.push(`resuming at step ${state.step}`);
   } else {
     const [initKey, dropKey] = random.split(random.key(config.seed), 2);
-    const params = initSequenceClassifier(initKey, model, numLabels);
-    state = { params, opt: adamwInit(params), key: dropKey, step: 0 };
+    const fresh = await prepareFreshModel({
+      spec: config.model,
+      task,
+      trainExamples,
+      minWordFreq: config.minWordFreq,
+      maxSeqLength: config.maxSeqLength,
+      runDir: out,
+      key: initKey,
+    });
+    info = fresh.info;
+    tok = fresh.tok;
+    notes.push(...fresh.notes);
+    writeFileAtomic(runPath, JSON.stringify({ config, task: task.name, ...info }, null, 2) + "\n");
+    state = { params: fresh.params, opt: adamwInit(fresh.params), key: dropKey, step: 0 };
     stepLog.truncateAfter(-1);
     evalLog.truncateAfter(-1);
   }
+  const model = info.model;
+  const encodeOptions = {
+    maxLength: config.maxSeqLength,
+    lossKind: task.lossKind,
+    padMultiple: config.padMultiple,
+    padId: tok.padId,
+  };
+  const trainData = encodeSplit(trainExamples, tok.tokenizer, encodeOptions);
+  const devData = encodeSplit(devExamples, tok.tokenizer, encodeOptions);
+
+  const trainLengths = Int32Array.from({ length: trainData.count }, (_, i) => trainData.length(i));
+  const stepsPerEpoch = Math.ceil(trainData.count / config.batchSize);
+  const totalSteps = config.maxSteps ?? config.epochs * stepsPerEpoch;
+  const warmupSteps = Math.round(config.warmupRatio * totalSteps);
+  const powers = methodPowers(config);
+  const adamw = { ...ADAMW_DEFAULTS, weightDecay: config.weightDecay };
 
   const stepper = makeTrainStep({
     model,
     lossKind: task.lossKind,
+    method: config.method === "rdrop" ? { kind: "rdrop", alpha: config.rdropAlpha } : { kind: "cmp" },
     powers,
     mode: config.ablationMode,
     loss: lossOptions(config),
@@ -159,9 +178,8 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   });
   const progress = new Progress(totalSteps, state.step, hooks.quiet);
   progress.note(
-    `cmploss: ${task.name} · ${config.model} (vocab ${vocab.size}) · CmpDrop c=${config.nDrop} ` +
-      `(${config.ablationMode}) · ${trainData.count} train / ${devData.count} dev · ${totalSteps} steps` +
-      (resuming ? ` · resuming at step ${state.step}` : ""),
+    `cmploss: ${task.name} · ${config.model} · ${describeMethod(config)} · ` +
+      `${trainData.count} train / ${devData.count} dev · ${totalSteps} steps · ${notes.join(" · ")}`,
   );
 
   const evaluator = createEvaluator(model, task.lossKind, { batchSize: config.evalBatchSize });
@@ -255,6 +273,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     wall_s: (performance.now() - started) / 1000,
     output_dir: out,
   };
+  if (best) await exportHfModel(out, task);
   writeFileAtomic(join(out, RUN_FILES.metrics), JSON.stringify(summary, null, 2) + "\n");
   writeFileAtomic(
     join(out, RUN_FILES.curves),

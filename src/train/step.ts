@@ -4,7 +4,7 @@
  * Shapes: V variants (c + 1), B examples, T tokens, C classes.
  */
 import { jit, numpy as np, random, tree, valueAndGrad } from "@jax-js/jax";
-import { comparativeLoss, crossEntropyPerExample, squaredErrorPerExample } from "../loss/index.js";
+import { comparativeLoss, crossEntropyPerExample, rdropLoss, squaredErrorPerExample } from "../loss/index.js";
 import type { ComparativeLossOptions } from "../loss/index.js";
 import type { BertConfig } from "../models/bert/config.js";
 import type { EncoderBatch } from "../models/bert/apply.js";
@@ -24,9 +24,17 @@ export type LossKind = "ce" | "mse";
 /** A device batch: encoder inputs `[B, T]` plus labels `[B]` (int32 classes or float32 targets). */
 export type TrainBatch = EncoderBatch & { labels: np.Array };
 
+/**
+ * What the step optimises: the comparative loss over CmpDrop variants (plain task loss when there is one
+ * variant), or R-Drop over two independent dropout passes.
+ */
+export type TrainMethod = { kind: "cmp" } | { kind: "rdrop"; alpha: number };
+
 export interface StepConfig {
   model: BertConfig;
   lossKind: LossKind;
+  /** Default { kind: "cmp" }. With "rdrop", `powers` must be [1, 1]. */
+  method?: TrainMethod;
   /** Dropout power of each variant: [0, 1, …, c] for CmpDrop; [1] for plain fine-tuning. */
   powers: number[];
   /** "batched": one pass over V·B rows; "sequential": V passes with the same dropout draws. */
@@ -97,8 +105,29 @@ export function variantLossTable(
   return np.stack(columns, 1);
 }
 
+/** R-Drop: two passes with independent dropout draws in one batched forward. */
+function rdropObjective(
+  params: Params,
+  batch: TrainBatch,
+  key: np.Array,
+  cfg: StepConfig,
+  alpha: number,
+): [np.Array, np.Array] {
+  const { labels, ...inputs } = batch;
+  const B = labels.shape[0];
+  const out = applySequenceClassifier(params, inputs, cfg.model, { powers: [1, 1], key, shared: false });
+  const first = out.ref.slice([0, B]);
+  const second = out.slice([B, 2 * B]);
+  const task1 = taskLoss(cfg.lossKind, first.ref, labels.ref);
+  const task2 = taskLoss(cfg.lossKind, second.ref, labels);
+  const means = np.stack([np.mean(task1.ref), np.mean(task2.ref)]);
+  const perExample = rdropLoss(task1, task2, first, second, { alpha, regression: cfg.lossKind === "mse" });
+  return [np.mean(perExample), means];
+}
+
 /** Batch objective and per-variant mean losses. Borrows `params`; consumes `batch`, `key`. */
 function objective(params: Params, batch: TrainBatch, key: np.Array, cfg: StepConfig): [np.Array, np.Array] {
+  if (cfg.method?.kind === "rdrop") return rdropObjective(params, batch, key, cfg, cfg.method.alpha);
   const table = variantLossTable(params, batch, key, cfg);
   const variantMeans = np.mean(table.ref, 0);
   const perExample = cfg.powers.length === 1 ? table.reshape([-1]) : comparativeLoss(table, cfg.loss);

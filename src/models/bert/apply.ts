@@ -10,7 +10,7 @@ import { applyEmbedding } from "../../nn/embedding.js";
 import { applyLayerNorm } from "../../nn/layerNorm.js";
 import { applyLinear } from "../../nn/linear.js";
 import { siteKeys, tileVariants, type DropoutPlan } from "../dropoutPlan.js";
-import type { BertConfig } from "./config.js";
+import { maxInputLength, type BertConfig } from "./config.js";
 import type { BertLayerParams, BertParams } from "./params.js";
 
 /** Token inputs, int32 `[B, T]`, HF names. */
@@ -23,9 +23,38 @@ export type EncoderBatch = {
 export type BertOutput = {
   /** `[R, T, H]` */
   last_hidden_state: np.Array;
-  /** `[R, H]`: tanh(dense(hidden state of the first token)). */
-  pooler_output: np.Array;
+  /** `[R, H]`: tanh(dense(hidden state of the first token)); null when the params have no pooler. */
+  pooler_output: np.Array | null;
 };
+
+/** HF's `ACT2FN` for the activations BERT-family configs use. Consumes `x`. */
+export function activation(name: BertConfig["hidden_act"] | "tanh", x: np.Array): np.Array {
+  switch (name) {
+    case "gelu":
+      return nn.gelu(x, { approximate: false });
+    case "gelu_new":
+    case "gelu_pytorch_tanh":
+      return nn.gelu(x, { approximate: true });
+    case "relu":
+      return nn.relu(x);
+    case "tanh":
+      return np.tanh(x);
+  }
+}
+
+/**
+ * Position ids `[B, T]`: 0..T−1 for BERT/ELECTRA; RoBERTa counts only non-padding tokens and starts at
+ * pad_token_id + 1, with padding at pad_token_id (HF `create_position_ids_from_input_ids`).
+ * Borrows `inputIds`.
+ */
+function positionIds(inputIds: np.Array, cfg: BertConfig): np.Array {
+  const [B, T] = inputIds.shape;
+  if (cfg.model_type !== "roberta") {
+    return np.broadcastTo(np.arange(T, undefined, undefined, { dtype: np.int32 }).reshape([1, T]), [B, T]);
+  }
+  const real = inputIds.ref.notEqual(cfg.pad_token_id).astype(np.int32);
+  return np.cumsum(real.ref, 1).mul(real).add(cfg.pad_token_id).astype(np.int32);
+}
 
 /** Dropout sites in the encoder: embeddings, then (attention probs, attention output, FFN output) per layer. */
 export function bertDropoutSites(cfg: BertConfig): number {
@@ -40,10 +69,11 @@ function applyLayer(
   x: np.Array,
   maskBias: np.Array,
   cfg: BertConfig,
-  powers: readonly number[],
+  plan: { powers: readonly number[]; shared: boolean },
   key: (site: number) => np.Array | null,
   layer: number,
 ): np.Array {
+  const { powers, shared } = plan;
   const [R, T, H] = x.shape;
   const N = cfg.num_attention_heads;
   const D = H / N;
@@ -55,16 +85,16 @@ function applyLayer(
   const v = heads(applyLinear(p.attention.self.value, x));
   const scores = np.matmul(q.mul(1 / Math.sqrt(D)), k.transpose([0, 1, 3, 2])).add(maskBias); // [R, N, T, T]
   let probs = nn.softmax(scores, -1);
-  probs = nestedDropout(probs, key(1 + 3 * layer), cfg.attention_probs_dropout_prob, powers);
+  probs = nestedDropout(probs, key(1 + 3 * layer), cfg.attention_probs_dropout_prob, powers, { shared });
   const context = np.matmul(probs, v).transpose([0, 2, 1, 3]).reshape([R, T, H]);
   let attnOut = applyLinear(p.attention.output.dense, context);
-  attnOut = nestedDropout(attnOut, key(2 + 3 * layer), cfg.hidden_dropout_prob, powers);
+  attnOut = nestedDropout(attnOut, key(2 + 3 * layer), cfg.hidden_dropout_prob, powers, { shared });
   const h = applyLayerNorm(p.attention.output.LayerNorm, attnOut.add(residual), cfg.layer_norm_eps);
 
   const residual2 = h.ref;
-  const inner = nn.gelu(applyLinear(p.intermediate.dense, h), { approximate: false });
+  const inner = activation(cfg.hidden_act, applyLinear(p.intermediate.dense, h));
   let ffnOut = applyLinear(p.output.dense, inner);
-  ffnOut = nestedDropout(ffnOut, key(3 + 3 * layer), cfg.hidden_dropout_prob, powers);
+  ffnOut = nestedDropout(ffnOut, key(3 + 3 * layer), cfg.hidden_dropout_prob, powers, { shared });
   return applyLayerNorm(p.output.LayerNorm, ffnOut.add(residual2), cfg.layer_norm_eps);
 }
 
@@ -92,20 +122,23 @@ export function applyBert(
   const key = siteKeys(plan, bertDropoutSites(cfg));
   const e = params.embeddings;
 
-  const positions = np.arange(T, undefined, undefined, { dtype: np.int32 });
+  const positions = positionIds(batch.input_ids, cfg);
   let x = applyEmbedding(e.word_embeddings, batch.input_ids)
     .add(applyEmbedding(e.position_embeddings, positions))
     .add(applyEmbedding(e.token_type_embeddings, batch.token_type_ids));
   x = applyLayerNorm(e.LayerNorm, x, cfg.layer_norm_eps);
-  x = nestedDropout(x, key(0), cfg.hidden_dropout_prob, plan.powers, true); // [B,T,H] → [R,T,H]
+  const shared = plan.shared ?? true;
+  x = nestedDropout(x, key(0), cfg.hidden_dropout_prob, plan.powers, { expand: true, shared }); // [B,T,E] → [R,T,E]
+  if (params.embeddings_project) x = applyLinear(params.embeddings_project, x); // ELECTRA: E → H
 
   const maskBias = batch.attention_mask.astype(np.float32).mul(-1).add(1).mul(MASKED).reshape([B, 1, 1, T]);
   const bias = tileVariants(maskBias, V);
   for (let i = 0; i < cfg.num_hidden_layers; i++) {
-    x = applyLayer(params.encoder.layer[i], x, bias.ref, cfg, plan.powers, key, i);
+    x = applyLayer(params.encoder.layer[i], x, bias.ref, cfg, { powers: plan.powers, shared }, key, i);
   }
   bias.dispose();
 
+  if (!params.pooler) return { last_hidden_state: x, pooler_output: null };
   const first = x.ref.slice([], 0); // [R, H]
   const pooled = np.tanh(applyLinear(params.pooler.dense, first));
   return { last_hidden_state: x, pooler_output: pooled };

@@ -1,13 +1,22 @@
-/** Hugging Face `BertConfig` fields (names verbatim from config.json) and the small presets. */
+/**
+ * Hugging Face config fields of the BERT family (names verbatim from config.json) and the small presets.
+ * RoBERTa and ELECTRA share BERT's blocks; they differ only where the optional fields say.
+ */
+
+/** Families the encoder implements (`model_type` in config.json). */
+export type EncoderFamily = "bert" | "roberta" | "electra";
+
+/** Activations HF names in `hidden_act`: exact erf GELU, its tanh approximation, and ReLU. */
+export type HiddenAct = "gelu" | "gelu_new" | "gelu_pytorch_tanh" | "relu";
 
 export interface BertConfig {
-  model_type: "bert";
+  model_type: EncoderFamily;
   vocab_size: number;
   hidden_size: number;
   num_hidden_layers: number;
   num_attention_heads: number;
   intermediate_size: number;
-  hidden_act: "gelu";
+  hidden_act: HiddenAct;
   hidden_dropout_prob: number;
   attention_probs_dropout_prob: number;
   max_position_embeddings: number;
@@ -15,6 +24,10 @@ export interface BertConfig {
   initializer_range: number;
   layer_norm_eps: number;
   pad_token_id: number;
+  /** ELECTRA: embedding width when it differs from hidden_size (then `embeddings_project` maps it). */
+  embedding_size?: number;
+  /** Dropout before the classification head's layers (HF `classifier_dropout`; null = hidden_dropout_prob). */
+  classifier_dropout?: number | null;
 }
 
 /** Architectural shape of a preset; vocabulary size comes from the tokenizer. */
@@ -107,8 +120,44 @@ export function checkConfig(cfg: BertConfig): BertConfig {
       throw new RangeError(`checkConfig: expected ${field} in [0, 1), got ${cfg[field]}`);
     }
   }
-  if (cfg.hidden_act !== "gelu") {
-    throw new Error(`checkConfig: expected hidden_act "gelu" (exact erf GELU), got "${cfg.hidden_act}"`);
+  if (!["bert", "roberta", "electra"].includes(cfg.model_type)) {
+    throw new Error(`checkConfig: expected model_type bert, roberta or electra, got "${cfg.model_type}"`);
+  }
+  if (!["gelu", "gelu_new", "gelu_pytorch_tanh", "relu"].includes(cfg.hidden_act)) {
+    throw new Error(
+      `checkConfig: expected hidden_act gelu, gelu_new, gelu_pytorch_tanh or relu, got "${cfg.hidden_act}"`,
+    );
+  }
+  if (
+    cfg.embedding_size !== undefined &&
+    (!Number.isInteger(cfg.embedding_size) || cfg.embedding_size <= 0)
+  ) {
+    throw new RangeError(
+      `checkConfig: expected embedding_size to be a positive integer, got ${cfg.embedding_size}`,
+    );
+  }
+  if (cfg.model_type === "roberta" && cfg.max_position_embeddings <= cfg.pad_token_id + 1) {
+    throw new RangeError(
+      `checkConfig: RoBERTa positions start at pad_token_id + 1 = ${cfg.pad_token_id + 1}, ` +
+        `but max_position_embeddings is ${cfg.max_position_embeddings}`,
+    );
   }
   return cfg;
+}
+
+/** Width of the embedding tables (ELECTRA may use a narrower one than the encoder). */
+export function embeddingWidth(cfg: BertConfig): number {
+  return cfg.embedding_size ?? cfg.hidden_size;
+}
+
+/** Longest input the position table allows (RoBERTa reserves pad_token_id + 1 positions). */
+export function maxInputLength(cfg: BertConfig): number {
+  return cfg.model_type === "roberta"
+    ? cfg.max_position_embeddings - cfg.pad_token_id - 1
+    : cfg.max_position_embeddings;
+}
+
+/** Dropout rate in front of the head's layers. */
+export function classifierDropout(cfg: BertConfig): number {
+  return cfg.classifier_dropout ?? cfg.hidden_dropout_prob;
 }

@@ -3,7 +3,7 @@ import { numpy as np, random } from "@jax-js/jax";
 import { initEmbedding, type EmbeddingParams } from "../../nn/embedding.js";
 import { initLayerNorm, type LayerNormParams } from "../../nn/layerNorm.js";
 import { initLinear, type LinearParams } from "../../nn/linear.js";
-import type { BertConfig } from "./config.js";
+import { embeddingWidth, type BertConfig } from "./config.js";
 
 export type BertEmbeddingsParams = {
   word_embeddings: EmbeddingParams;
@@ -21,10 +21,15 @@ export type BertLayerParams = {
   output: { dense: LinearParams; LayerNorm: LayerNormParams };
 };
 
+/**
+ * The encoder. `pooler` exists for BERT (RoBERTa/ELECTRA classification models have none);
+ * `embeddings_project` exists for ELECTRA when embedding_size ≠ hidden_size.
+ */
 export type BertParams = {
   embeddings: BertEmbeddingsParams;
+  embeddings_project?: LinearParams;
   encoder: { layer: BertLayerParams[] };
-  pooler: { dense: LinearParams };
+  pooler?: { dense: LinearParams };
 };
 
 function initLayer(key: np.Array, cfg: BertConfig): BertLayerParams {

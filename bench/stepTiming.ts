@@ -1,0 +1,98 @@
+/** Steady-state train-step timing for one shape (used by the benchmark suite; runs as a child process). */
+import { preparePlatform, threadsFromEnv } from "../src/runtime/platform.js";
+
+export interface StepTimingArgs {
+  preset: string;
+  nDrop: number;
+  mode: "batched" | "sequential";
+  batchSize: number;
+  seqLen: number;
+  vocab: number;
+  steps: number;
+  warmup: number;
+  jit: boolean;
+}
+
+export interface StepTiming extends StepTimingArgs {
+  threads: number;
+  ms_per_step: number[];
+  median_ms: number;
+  examples_per_s: number;
+  peak_rss_mb: number;
+  losses: number[];
+}
+
+export async function timeSteps(args: StepTimingArgs): Promise<StepTiming> {
+  const threads = await preparePlatform(threadsFromEnv());
+  const { initRuntime } = await import("../src/runtime/init.js");
+  await initRuntime({ device: "wasm" });
+  const { numpy: np, random, tree } = await import("@jax-js/jax");
+  const { presetConfig, initSequenceClassifier } = await import("../src/models/index.js");
+  const { adamwInit, ADAMW_DEFAULTS } = await import("../src/train/optimizer.js");
+  const { makeTrainStep } = await import("../src/train/step.js");
+  const { variantPowers } = await import("../src/train/config.js");
+
+  const cfg = presetConfig(args.preset, args.vocab, { max_position_embeddings: Math.max(512, args.seqLen) });
+  const params = initSequenceClassifier(random.key(0), cfg, 2);
+  let state = { params, opt: adamwInit(params), key: random.key(1), step: 0 };
+  const stepper = makeTrainStep({
+    model: cfg,
+    lossKind: "ce",
+    powers: variantPowers(args.nDrop),
+    mode: args.mode,
+    loss: {},
+    adamw: ADAMW_DEFAULTS,
+    maxGradNorm: 1,
+    jit: args.jit,
+  });
+  const B = args.batchSize;
+  const T = args.seqLen;
+  let seed = 1;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) % 1000) / 1000;
+  const batch = () => ({
+    input_ids: np
+      .array(
+        Int32Array.from({ length: B * T }, () => 5 + Math.floor(rand() * (args.vocab - 5))),
+        { dtype: np.int32 },
+      )
+      .reshape([B, T]),
+    attention_mask: np.ones([B, T], { dtype: np.int32 }),
+    token_type_ids: np.zeros([B, T], { dtype: np.int32 }),
+    labels: np.array(
+      Int32Array.from({ length: B }, () => (rand() < 0.5 ? 0 : 1)),
+      { dtype: np.int32 },
+    ),
+  });
+  const times: number[] = [];
+  const losses: number[] = [];
+  for (let i = 0; i < args.warmup + args.steps; i++) {
+    const t0 = performance.now();
+    const r = await stepper.step(state, batch(), 1e-4);
+    const dt = performance.now() - t0;
+    state = r.state;
+    if (i >= args.warmup) {
+      times.push(dt);
+      losses.push(r.loss);
+    }
+  }
+  stepper.dispose();
+  tree.dispose(state as never);
+  const sorted = [...times].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  return {
+    ...args,
+    threads,
+    ms_per_step: times.map((t) => Math.round(t * 10) / 10),
+    median_ms: median,
+    examples_per_s: (1000 * B) / median,
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    losses,
+  };
+}
+
+// Child-process entry: `tsx bench/stepTiming.ts '<json args>'` prints one JSON line.
+if (process.argv[1]?.endsWith("stepTiming.ts") && process.argv[2]) {
+  const result = await timeSteps(JSON.parse(process.argv[2]) as StepTimingArgs);
+  console.log(JSON.stringify(result));
+  process.exit(0);
+}

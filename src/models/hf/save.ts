@@ -1,0 +1,101 @@
+/**
+ * Write a classifier as a Hugging Face folder that `AutoModelForSequenceClassification.from_pretrained`
+ * loads: config.json (with the task's labels), model.safetensors (HF names, float32), tokenizer files.
+ * The folder appears atomically: it is built under a temporary name and renamed into place.
+ */
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { encodeSafetensors, type HostTensor } from "../../io/safetensors.js";
+import { namedLeaves, type ParamTree } from "../../util/treePaths.js";
+import type { BertConfig } from "../bert/config.js";
+import type { SequenceClassifierParams } from "../classifier.js";
+import type { HfConfigJson } from "./config.js";
+
+const ARCHITECTURE: Record<BertConfig["model_type"], string> = {
+  bert: "BertForSequenceClassification",
+  roberta: "RobertaForSequenceClassification",
+  electra: "ElectraForSequenceClassification",
+};
+
+/** Files of a tokenizer folder worth carrying over. */
+export const TOKENIZER_FILES = [
+  "tokenizer.json",
+  "tokenizer_config.json",
+  "special_tokens_map.json",
+  "vocab.txt",
+  "vocab.json",
+  "merges.txt",
+];
+
+export interface HfSaveOptions {
+  /** Class names in label-id order, or "regression" (one output). */
+  labels: readonly string[] | "regression";
+  /** The pretrained config.json this model came from (its extra fields are kept), if any. */
+  raw?: HfConfigJson;
+  /** Folder to copy tokenizer files from, or generated files (name → content). */
+  tokenizer: { fromDir: string } | { files: Record<string, string> };
+  /** Extra string metadata recorded in config.json under `cmploss`. */
+  provenance?: Record<string, unknown>;
+}
+
+/** The config.json HF expects for this model and label set. */
+export function hfConfigJson(cfg: BertConfig, options: HfSaveOptions): HfConfigJson {
+  const regression = options.labels === "regression";
+  const names = regression ? ["LABEL_0"] : [...(options.labels as readonly string[])];
+  const id2label = Object.fromEntries(names.map((n, i) => [String(i), n]));
+  const label2id = Object.fromEntries(names.map((n, i) => [n, i]));
+  const { ...fields } = cfg as unknown as Record<string, unknown>;
+  for (const k of Object.keys(fields)) if (fields[k] === undefined) delete fields[k];
+  return {
+    ...(options.raw ?? {}),
+    ...fields,
+    architectures: [ARCHITECTURE[cfg.model_type]],
+    num_labels: names.length,
+    id2label,
+    label2id,
+    problem_type: regression ? "regression" : "single_label_classification",
+    torch_dtype: "float32",
+    ...(options.provenance ? { cmploss: options.provenance } : {}),
+  };
+}
+
+/** Write `dir` as a Hugging Face model folder. Borrows `params`. */
+export async function saveHfClassifier(
+  dir: string,
+  params: SequenceClassifierParams,
+  cfg: BertConfig,
+  options: HfSaveOptions,
+): Promise<void> {
+  const tensors = new Map<string, HostTensor>();
+  for (const [name, leaf] of namedLeaves(params as unknown as ParamTree)) {
+    const data = (await leaf.ref.data()) as Float32Array;
+    tensors.set(name, {
+      dtype: "F32",
+      shape: leaf.shape,
+      bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(),
+    });
+  }
+  const tmp = join(dirname(dir), `.${basename(dir)}.${process.pid}.tmp`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    // transformers refuses safetensors files without a recognised "format" in the metadata.
+    writeFileSync(join(tmp, "model.safetensors"), encodeSafetensors(tensors, { format: "pt" }));
+    writeFileSync(join(tmp, "config.json"), JSON.stringify(hfConfigJson(cfg, options), null, 2) + "\n");
+    if ("fromDir" in options.tokenizer) {
+      const from = options.tokenizer.fromDir;
+      for (const f of TOKENIZER_FILES)
+        if (existsSync(join(from, f))) copyFileSync(join(from, f), join(tmp, f));
+    } else {
+      for (const [f, content] of Object.entries(options.tokenizer.files))
+        writeFileSync(join(tmp, f), content);
+    }
+    const old = `${tmp}.old`;
+    if (existsSync(dir)) renameSync(dir, old);
+    renameSync(tmp, dir);
+    rmSync(old, { recursive: true, force: true });
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,79 @@
+/** Export a run's best weights as a Hugging Face folder (`<run>/hf-model`) that transformers can load. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { random, tree } from "@jax-js/jax";
+import { initSequenceClassifier } from "../models/classifier.js";
+import { saveHfClassifier, type HfSaveOptions } from "../models/hf/save.js";
+import type { GlueTask } from "../tasks/registry.js";
+import { SPECIAL_TOKENS } from "../tasks/vocab.js";
+import { RUN_TOKENIZER_DIR, RUN_VOCAB, type RunModelInfo } from "./modelSource.js";
+import { loadModel } from "./state.js";
+
+/**
+ * A word vocabulary as a BERT WordPiece tokenizer folder. Its vocabulary has no "##" pieces, so WordPiece
+ * maps each known word to itself and unknown words to [UNK], as cmploss's tokenizer does; accent stripping
+ * and CJK splitting are off to match cmploss's basic tokenizer.
+ */
+function wordVocabTokenizerFiles(vocabText: string, maxLength: number): Record<string, string> {
+  const [pad, unk, cls, sep, mask] = SPECIAL_TOKENS;
+  return {
+    "vocab.txt": vocabText,
+    "tokenizer_config.json": JSON.stringify(
+      {
+        tokenizer_class: "BertTokenizer",
+        do_lower_case: true,
+        strip_accents: false,
+        tokenize_chinese_chars: false,
+        model_max_length: maxLength,
+        pad_token: pad,
+        unk_token: unk,
+        cls_token: cls,
+        sep_token: sep,
+        mask_token: mask,
+      },
+      null,
+      2,
+    ),
+    "special_tokens_map.json": JSON.stringify(
+      { pad_token: pad, unk_token: unk, cls_token: cls, sep_token: sep, mask_token: mask },
+      null,
+      2,
+    ),
+  };
+}
+
+/** Write `<runDir>/hf-model` from `<runDir>/model-best.safetensors`. */
+export async function exportHfModel(
+  runDir: string,
+  task: GlueTask,
+  dest = join(runDir, "hf-model"),
+): Promise<string> {
+  const run = JSON.parse(readFileSync(join(runDir, "run.json"), "utf8")) as RunModelInfo & {
+    config: { maxSeqLength: number };
+  };
+  const template = initSequenceClassifier(random.key(0), run.model, run.numLabels);
+  const { params, metadata } = loadModel(join(runDir, "model-best.safetensors"), template);
+  tree.dispose(template);
+  const tokenizer: HfSaveOptions["tokenizer"] =
+    run.tokenizer === "hf"
+      ? { fromDir: join(runDir, RUN_TOKENIZER_DIR) }
+      : {
+          files: wordVocabTokenizerFiles(
+            readFileSync(join(runDir, RUN_VOCAB), "utf8"),
+            run.config.maxSeqLength,
+          ),
+        };
+  await saveHfClassifier(dest, params, run.model, {
+    labels: task.lossKind === "mse" ? "regression" : task.labels,
+    raw: run.hfConfig,
+    tokenizer,
+    provenance: {
+      task: task.name,
+      step: Number(metadata.step),
+      from: "cmploss",
+      pretrained: run.pretrained ?? null,
+    },
+  });
+  tree.dispose(params);
+  return dest;
+}

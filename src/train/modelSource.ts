@@ -1,0 +1,127 @@
+/**
+ * Where a run's model and tokenizer come from: a from-scratch preset with a word vocabulary built from the
+ * training split, or a pretrained Hugging Face folder (or Hub id) with its own tokenizer. A run folder keeps
+ * what it needs to be reopened (vocab.txt or tokenizer/, and the model config in run.json).
+ */
+import { cpSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { numpy as np } from "@jax-js/jax";
+import { BERT_PRESETS, maxInputLength, presetConfig, type BertConfig } from "../models/bert/config.js";
+import { initSequenceClassifier } from "../models/classifier.js";
+import { fetchHubModel, isHubId } from "../models/hf/hub.js";
+import { loadHfClassifier } from "../models/hf/load.js";
+import type { HfConfigJson } from "../models/hf/config.js";
+import { TOKENIZER_FILES } from "../models/hf/save.js";
+import { HfTokenizer } from "../tasks/hfTokenizer.js";
+import type { GlueExample } from "../tasks/glue/reader.js";
+import type { GlueTask } from "../tasks/registry.js";
+import { PAD_ID, WordVocab } from "../tasks/vocab.js";
+import type { TextEncoder } from "./data.js";
+import type { Params } from "./step.js";
+
+export type TokenizerKind = "word" | "hf";
+
+/** The model part of run.json. */
+export interface RunModelInfo {
+  model: BertConfig;
+  numLabels: number;
+  tokenizer: TokenizerKind;
+  /** The pretrained config.json (kept for exporting a Hugging Face folder), if any. */
+  hfConfig?: HfConfigJson;
+  /** Where the pretrained weights came from. */
+  pretrained?: string;
+}
+
+export interface RunTokenizer {
+  tokenizer: TextEncoder;
+  padId: number;
+}
+
+export const RUN_TOKENIZER_DIR = "tokenizer";
+export const RUN_VOCAB = "vocab.txt";
+
+/** A folder with a Hugging Face config.json. */
+function isModelFolder(path: string): boolean {
+  return existsSync(join(path, "config.json")) && statSync(path).isDirectory();
+}
+
+/** `--model`: a preset name, a local Hugging Face folder, or a Hub id (downloaded to the cache). */
+export async function resolveModelSpec(
+  spec: string,
+): Promise<{ kind: "preset" } | { kind: "hf"; dir: string }> {
+  if (Object.hasOwn(BERT_PRESETS, spec)) return { kind: "preset" };
+  if (existsSync(spec)) {
+    if (isModelFolder(spec)) return { kind: "hf", dir: spec };
+    throw new Error(`--model ${spec}: expected a Hugging Face model folder with config.json, found none`);
+  }
+  if (isHubId(spec)) return { kind: "hf", dir: await fetchHubModel(spec) };
+  throw new Error(
+    `--model ${spec}: expected a preset (${Object.keys(BERT_PRESETS).join(", ")}), a model folder, or a Hub id org/name`,
+  );
+}
+
+/**
+ * Build the model and tokenizer of a new run and store the tokenizer in `runDir`.
+ * @param key PRNG key for initialisation (consumed).
+ */
+export async function prepareFreshModel(options: {
+  spec: string;
+  task: GlueTask;
+  trainExamples: GlueExample[];
+  minWordFreq: number;
+  maxSeqLength: number;
+  runDir: string;
+  key: np.Array;
+}): Promise<{ info: RunModelInfo; params: Params; tok: RunTokenizer; notes: string[] }> {
+  const { spec, task, runDir, key } = options;
+  const source = await resolveModelSpec(spec);
+  mkdirSync(runDir, { recursive: true });
+  if (source.kind === "preset") {
+    const vocab = WordVocab.build(
+      options.trainExamples.flatMap((ex) => (ex.textB === undefined ? [ex.textA] : [ex.textA, ex.textB])),
+      { minFreq: options.minWordFreq },
+    );
+    await vocab.save(join(runDir, RUN_VOCAB));
+    const model = presetConfig(spec, vocab.size, {
+      max_position_embeddings: Math.max(512, options.maxSeqLength),
+    });
+    return {
+      info: { model, numLabels: task.numLabels, tokenizer: "word" },
+      params: initSequenceClassifier(key, model, task.numLabels),
+      tok: { tokenizer: vocab, padId: PAD_ID },
+      notes: [`vocabulary of ${vocab.size} words from the training split`],
+    };
+  }
+  const loaded = loadHfClassifier(source.dir, task.numLabels, key);
+  if (options.maxSeqLength > maxInputLength(loaded.config)) {
+    throw new Error(
+      `--max-seq-length ${options.maxSeqLength}: ${source.dir} has only ${maxInputLength(loaded.config)} positions`,
+    );
+  }
+  const tokDir = join(runDir, RUN_TOKENIZER_DIR);
+  mkdirSync(tokDir, { recursive: true });
+  for (const f of TOKENIZER_FILES)
+    if (existsSync(join(source.dir, f))) cpSync(join(source.dir, f), join(tokDir, f));
+  const tokenizer = await HfTokenizer.fromFolder(tokDir);
+  const notes = [`pretrained ${loaded.config.model_type} from ${source.dir}`];
+  if (loaded.newlyInitialized.length) notes.push(`newly initialised: ${loaded.newlyInitialized.join(", ")}`);
+  return {
+    info: {
+      model: loaded.config,
+      numLabels: task.numLabels,
+      tokenizer: "hf",
+      hfConfig: loaded.raw,
+      pretrained: source.dir,
+    },
+    params: loaded.params,
+    tok: { tokenizer, padId: tokenizer.padId },
+    notes,
+  };
+}
+
+/** The tokenizer stored in a run folder. */
+export async function reopenTokenizer(runDir: string, kind: TokenizerKind): Promise<RunTokenizer> {
+  if (kind === "word") return { tokenizer: await WordVocab.load(join(runDir, RUN_VOCAB)), padId: PAD_ID };
+  const tokenizer = await HfTokenizer.fromFolder(join(runDir, RUN_TOKENIZER_DIR));
+  return { tokenizer, padId: tokenizer.padId };
+}
