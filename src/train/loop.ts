@@ -2,7 +2,7 @@
  * The training loop: data order from (seed, epoch), a jitted comparative-loss step, evaluation every N steps,
  * best-by-metric and last checkpoints (atomic), JSONL logs, resume, metrics.json and a curves plot.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { random, tree } from "@jax-js/jax";
 import { writeFileAtomic } from "../io/atomic.js";

@@ -113,10 +113,8 @@ export function applyBert(
   plan: DropoutPlan,
 ): BertOutput {
   const [B, T] = batch.input_ids.shape;
-  if (T > cfg.max_position_embeddings) {
-    throw new RangeError(
-      `applyBert: sequence length ${T} exceeds max_position_embeddings ${cfg.max_position_embeddings}`,
-    );
+  if (T > maxInputLength(cfg)) {
+    throw new RangeError(`applyBert: sequence length ${T} exceeds the model's ${maxInputLength(cfg)} positions`);
   }
   const V = plan.powers.length;
   const key = siteKeys(plan, bertDropoutSites(cfg));

@@ -55,23 +55,32 @@ function initLayer(key: np.Array, cfg: BertConfig): BertLayerParams {
  * zeroed padding row.
  * @param key PRNG key (consumed); the same key gives the same weights.
  */
-export function initBert(key: np.Array, cfg: BertConfig): BertParams {
+export function initBert(key: np.Array, cfg: BertConfig, options: { pooler?: boolean } = {}): BertParams {
   const H = cfg.hidden_size;
+  const E = embeddingWidth(cfg);
   const std = cfg.initializer_range;
-  const [word, pos, type, pool, layers] = random.split(key, 5);
+  const [word, pos, type, pool, layers, project] = random.split(key, 6);
   const layerKeys = random.split(layers, cfg.num_hidden_layers);
   const layer = Array.from({ length: cfg.num_hidden_layers }, (_, i) =>
     initLayer(layerKeys.ref.slice(i), cfg),
   );
   layerKeys.dispose();
-  return {
+  // RoBERTa zeroes its padding position row too (HF passes padding_idx to the position embedding).
+  const positionPad = cfg.model_type === "roberta" ? cfg.pad_token_id : undefined;
+  const params: BertParams = {
     embeddings: {
-      word_embeddings: initEmbedding(word, cfg.vocab_size, H, std, cfg.pad_token_id),
-      position_embeddings: initEmbedding(pos, cfg.max_position_embeddings, H, std),
-      token_type_embeddings: initEmbedding(type, cfg.type_vocab_size, H, std),
-      LayerNorm: initLayerNorm(H),
+      word_embeddings: initEmbedding(word, cfg.vocab_size, E, std, cfg.pad_token_id),
+      position_embeddings: initEmbedding(pos, cfg.max_position_embeddings, E, std, positionPad),
+      token_type_embeddings: initEmbedding(type, cfg.type_vocab_size, E, std),
+      LayerNorm: initLayerNorm(E),
     },
-    encoder: { layer },
-    pooler: { dense: initLinear(pool, H, H, std) },
-  };
+  } as BertParams;
+  // Insertion order gives HF's tensor order: embeddings, embeddings_project, encoder, pooler.
+  if (E !== H) params.embeddings_project = initLinear(project, E, H, std);
+  else project.dispose();
+  params.encoder = { layer };
+  // Only BERT's classifier reads the pooler; RoBERTa/ELECTRA classification models have none.
+  if (options.pooler ?? cfg.model_type === "bert") params.pooler = { dense: initLinear(pool, H, H, std) };
+  else pool.dispose();
+  return params;
 }

@@ -57,6 +57,10 @@ describe("Hugging Face folders", () => {
       expect(json.model_type).toBe(family);
       expect(json.id2label).toEqual({ 0: "a", 1: "b", 2: "c" });
       expect(json.architectures[0]).toMatch(/ForSequenceClassification$/);
+      const names = namedLeaves(params as unknown as ParamTree).map(([n]) => n);
+      expect(names.some((n) => n.includes("pooler"))).toBe(family === "bert");
+      expect(names.includes("electra.embeddings_project.weight")).toBe(family === "electra");
+      expect(names.includes("classifier.out_proj.weight")).toBe(family !== "bert");
       const loaded = loadHfClassifier(dir, 3, random.key(9));
       expect(loaded.newlyInitialized).toEqual([]);
       expect(loaded.unused).toEqual([]);
