@@ -7,7 +7,7 @@ const EVAL_FLAGS: FlagTable = {
   "output-dir": { kind: "string", help: "the run folder written by cmploss train (required)" },
   checkpoint: { kind: "string", help: "which weights", values: ["best", "last"] },
   "data-dir": { kind: "string", help: "task data folder (default: the one the run used)" },
-  split: { kind: "string", help: "split to score", values: ["dev", "train"] },
+  split: { kind: "string", help: "split to score", values: ["dev", "train", "dev_mismatched"] },
   "force-dropout": {
     kind: "string",
     help: "dropout power k (rate 1-(1-p)^k) at every site; a list like 0,1,2,4 gives a utility curve",
@@ -61,7 +61,7 @@ export async function runEval(argv: string[]): Promise<void> {
         outputDir: flags.outputDir,
         checkpoint: flags.checkpoint as "best" | "last",
         dataDir: flags.dataDir ?? null,
-        split: flags.split as "dev" | "train",
+        split: flags.split as "dev" | "train" | "dev_mismatched",
         forceDropout: power,
         seed: flags.seed,
         batchSize: flags.batchSize,
@@ -76,10 +76,12 @@ export async function runEval(argv: string[]): Promise<void> {
   console.log(
     `${head.task} ${head.split} (${head.count} examples), ${head.checkpoint} checkpoint of ${flags.outputDir}`,
   );
-  console.log(`power  rate    ${head.metric.padEnd(10)} loss`);
+  const names = Object.keys(head.scores);
+  console.log(["power", "rate   ", ...names.map((n) => n.padEnd(10)), "loss"].join(" "));
   for (const r of results) {
+    const cells = names.map((n) => r.scores[n].toFixed(4).padEnd(10));
     console.log(
-      `${String(r.forceDropout).padEnd(6)} ${r.rate.toFixed(3).padEnd(7)} ${r.value.toFixed(4).padEnd(10)} ${r.loss.toFixed(4)}`,
+      [String(r.forceDropout).padEnd(5), r.rate.toFixed(3).padEnd(7), ...cells, r.loss.toFixed(4)].join(" "),
     );
   }
 }

@@ -8,7 +8,11 @@ import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
 const PRETRAINED_LR = 5e-5;
 
 export const TRAIN_FLAGS: FlagTable = {
-  task: { kind: "string", help: "task name", values: ["sst2"] },
+  task: {
+    kind: "string",
+    help: "GLUE task (tasks other than sst2 need --data-dir)",
+    values: ["cola", "sst2", "mrpc", "stsb", "qqp", "mnli", "qnli", "rte", "wnli"],
+  },
   "data-dir": { kind: "string", help: "folder with train.tsv and dev.tsv (default: the bundled SST-2)" },
   "output-dir": { kind: "string", help: "where checkpoints, logs, metrics.json and curves.svg go" },
   model: {

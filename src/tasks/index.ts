@@ -21,3 +21,11 @@ export { collate, epochOrder, hostLabels, lengthGroupedOrder, toDeviceBatch } fr
 export type { CollateOptions, DeviceBatch, HostBatch } from "./batch.js";
 export { METRICS, accuracy, averageRanks, f1Binary, matthewsCorrcoef, pearson, spearman } from "./metrics.js";
 export type { MetricName, Numbers } from "./metrics.js";
+export { HfTokenizer, bertTemplate, robertaTemplate, truncateLongestFirst } from "./hfTokenizer.js";
+export type { SpecialTemplate, TemplatePiece, TextEncoder } from "./hfTokenizer.js";
+export { WordPieceTokenizer, bertNormalize, bertPreTokenize, parseVocabTxt } from "./wordpiece.js";
+export type { BertNormalizerOptions, WordPieceOptions } from "./wordpiece.js";
+export { glueSplits, splitLayout } from "./registry.js";
+export type { GlueFiles } from "./registry.js";
+export { BUNDLED_GLUE_TASKS } from "./glue/reader.js";
+export { scoreAll } from "./metrics.js";

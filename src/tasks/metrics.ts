@@ -141,3 +141,21 @@ export const METRICS: Readonly<Record<MetricName, (pred: Numbers, gold: Numbers)
   pearson,
   spearman,
 };
+
+/**
+ * Every metric a task reports, e.g. `{ f1, accuracy }` for MRPC (HF `glue_compute_metrics`' `acc_and_f1`,
+ * without its averaged `combined_score`), keyed by metric name in the task's order, headline first.
+ * @param task anything with a `metrics` list, such as a registry row.
+ * @param pred class ids (argmax) for classification tasks, scores for regression; `[N]`.
+ * @param gold the examples' labels, `[N]`.
+ * @throws Error for mismatched lengths, RangeError for no examples (from the metric functions).
+ */
+export function scoreAll(
+  task: { readonly metrics: readonly MetricName[] },
+  pred: Numbers,
+  gold: Numbers,
+): Record<string, number> {
+  const scores: Record<string, number> = {};
+  for (const name of task.metrics) scores[name] = METRICS[name](pred, gold);
+  return scores;
+}

@@ -4,18 +4,19 @@ import { join } from "node:path";
 import { random, tree } from "@jax-js/jax";
 import { nestedRate } from "../ablation/cmpDrop.js";
 import { initSequenceClassifier } from "../models/classifier.js";
-import { METRICS } from "../tasks/metrics.js";
+import { scoreAll } from "../tasks/metrics.js";
+import { bundledGlueDir, loadGlueSplit } from "../tasks/glue/reader.js";
+import { getGlueTask, type GlueSplit } from "../tasks/registry.js";
 import { reopenTokenizer, type RunModelInfo } from "./modelSource.js";
 import type { TrainConfig } from "./config.js";
 import { encodeSplit } from "./data.js";
 import { evaluateSplit } from "./evaluate.js";
 import { RUN_FILES } from "./loop.js";
 import { loadModel, loadTrainState } from "./state.js";
-import { loadTaskData } from "./taskData.js";
 
 export interface RunEvaluation {
   task: string;
-  split: "dev" | "train";
+  split: GlueSplit;
   checkpoint: "best" | "last";
   count: number;
   forceDropout: number;
@@ -23,6 +24,8 @@ export interface RunEvaluation {
   rate: number;
   metric: string;
   value: number;
+  /** Every metric the task reports. */
+  scores: Record<string, number>;
   loss: number;
 }
 
@@ -30,7 +33,7 @@ export async function evaluateRun(options: {
   outputDir: string;
   checkpoint: "best" | "last";
   dataDir: string | null;
-  split: "dev" | "train";
+  split: GlueSplit;
   forceDropout: number;
   seed: number;
   batchSize: number;
@@ -40,11 +43,12 @@ export async function evaluateRun(options: {
   if (!existsSync(runPath)) throw new Error(`${runPath}: expected a run folder written by cmploss train`);
   const run = JSON.parse(readFileSync(runPath, "utf8")) as RunModelInfo & { config: TrainConfig };
   const tok = await reopenTokenizer(dir, run.tokenizer);
-  const data = await loadTaskData(run.config.task, options.dataDir ?? run.config.dataDir);
-  const examples = options.split === "dev" ? data.dev : data.train;
+  const task = getGlueTask(run.config.task);
+  const dataDir = options.dataDir ?? run.config.dataDir ?? bundledGlueDir(task);
+  const { examples } = await loadGlueSplit(task, dataDir, options.split);
   const split = encodeSplit(examples, tok.tokenizer, {
     maxLength: run.config.maxSeqLength,
-    lossKind: data.task.lossKind,
+    lossKind: task.lossKind,
     padMultiple: run.config.padMultiple,
     padId: tok.padId,
   });
@@ -60,21 +64,23 @@ export async function evaluateRun(options: {
     tree.dispose([state.opt, state.key] as never);
   }
   tree.dispose(template);
-  const out = await evaluateSplit(params, run.model, data.task.lossKind, split, {
+  const out = await evaluateSplit(params, run.model, task.lossKind, split, {
     batchSize: options.batchSize,
     forceDropout: options.forceDropout,
     seed: options.seed,
   });
   tree.dispose(params);
+  const scores = scoreAll(task, out.predictions, split.labels);
   return {
-    task: data.task.name,
+    task: task.name,
     split: options.split,
     checkpoint: options.checkpoint,
     count: split.count,
     forceDropout: options.forceDropout,
     rate: nestedRate(run.model.hidden_dropout_prob, options.forceDropout),
-    metric: data.task.metric,
-    value: METRICS[data.task.metric](out.predictions, split.labels),
+    metric: task.metric,
+    value: scores[task.metric],
+    scores,
     loss: out.loss,
   };
 }

@@ -15,8 +15,11 @@ export interface StepRecord {
 
 export interface EvalRecord {
   step: number;
+  /** The task's headline metric (selects the best checkpoint) and its value. */
   metric: string;
   value: number;
+  /** Every metric the task reports (e.g. F1 and accuracy for MRPC). */
+  scores: Record<string, number>;
   loss: number;
   best: boolean;
 }

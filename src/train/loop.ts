@@ -8,7 +8,7 @@ import { random, tree } from "@jax-js/jax";
 import { writeFileAtomic } from "../io/atomic.js";
 import { initSequenceClassifier } from "../models/classifier.js";
 import { epochOrder, lengthGroupedOrder } from "../tasks/batch.js";
-import { METRICS } from "../tasks/metrics.js";
+import { scoreAll } from "../tasks/metrics.js";
 import { loadTaskData } from "./taskData.js";
 import { exportHfModel } from "./export.js";
 import { prepareFreshModel, reopenTokenizer, type RunModelInfo, type RunTokenizer } from "./modelSource.js";
@@ -26,7 +26,7 @@ export interface TrainSummary {
   task: string;
   metric: string;
   best: { step: number; value: number } | null;
-  final: { step: number; value: number; loss: number };
+  final: { step: number; value: number; loss: number; scores: Record<string, number> };
   steps: number;
   examples_per_s: number;
   wall_s: number;
@@ -184,7 +184,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
 
   const evaluator = createEvaluator(model, task.lossKind, { batchSize: config.evalBatchSize });
   const evaluate = (params: Params) => evaluator.evaluate(params, devData);
-  let final = { step: state.step, value: NaN, loss: NaN };
+  let final: TrainSummary["final"] = { step: state.step, value: NaN, loss: NaN, scores: {} };
   let examples = 0;
   let stepSeconds = 0;
   let order: Int32Array | null = null;
@@ -232,7 +232,8 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       const atEval = state.step % config.evalSteps === 0 || state.step === totalSteps;
       if (atEval) {
         const ev = await evaluate(state.params);
-        const value = METRICS[task.metric](ev.predictions, devData.labels);
+        const scores = scoreAll(task, ev.predictions, devData.labels);
+        const value = scores[task.metric];
         const isBest = best === null || value > best.value;
         if (isBest) {
           best = { step: state.step, value };
@@ -242,10 +243,13 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
             model,
           });
         }
-        evalLog.append({ step: state.step, metric: task.metric, value, loss: ev.loss, best: isBest });
-        final = { step: state.step, value, loss: ev.loss };
+        evalLog.append({ step: state.step, metric: task.metric, value, scores, loss: ev.loss, best: isBest });
+        final = { step: state.step, value, loss: ev.loss, scores };
+        const shown = Object.entries(scores)
+          .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+          .join(", ");
         progress.note(
-          `step ${state.step}: dev ${task.metric} ${value.toFixed(4)} (loss ${ev.loss.toFixed(4)})${isBest ? " ★ best" : ""}`,
+          `step ${state.step}: dev ${shown} (loss ${ev.loss.toFixed(4)})${isBest ? " ★ best" : ""}`,
         );
         await saveTrainState(lastPath, state, { best, model });
       }

@@ -36,6 +36,11 @@ function panel(title: string, series: Series[], x0: number, width: number, heigh
     `<text x="${x0 + m.l}" y="${height - 8}">${minX}</text>`,
     `<text x="${x0 + width - m.r}" y="${height - 8}" text-anchor="end">${maxX} steps</text>`,
   );
+  const legendWidth = 8 + 7 * Math.max(...series.map((s) => s.name.length));
+  const legendX = x0 + width - m.r - legendWidth - 4;
+  parts.push(
+    `<rect x="${legendX}" y="${m.t + 2}" width="${legendWidth}" height="${14 * series.length + 6}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`,
+  );
   series.forEach((s, i) => {
     const d = s.points
       .filter(([, y]) => Number.isFinite(y))
@@ -43,7 +48,7 @@ function panel(title: string, series: Series[], x0: number, width: number, heigh
       .join("");
     parts.push(
       `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"${s.dashed ? ' stroke-dasharray="4 3"' : ""}/>`,
-      `<text x="${x0 + m.l + 8}" y="${m.t + 14 + 14 * i}" fill="${s.color}">${escape(s.name)}</text>`,
+      `<text x="${legendX + 4}" y="${m.t + 16 + 14 * i}" fill="${s.color}">${escape(s.name)}</text>`,
     );
   });
   return parts.join("\n");

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { DataError } from "../errors.js";
-import type { GlueTask } from "../registry.js";
 import { bundledGlueDir, loadGlueSplit } from "./reader.js";
 
 const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/tasks/glue/", import.meta.url));
@@ -124,83 +123,18 @@ describe("loadGlueSplit on SST-2 fixtures", () => {
     );
   });
 
+  it("names the bundled tasks when a task has no bundled data", () => {
+    expect(() => bundledGlueDir("cola")).toThrow(
+      "bundledGlueDir: expected a task bundled with cmploss (SST-2), got CoLA; pass its glue_data/CoLA folder",
+    );
+  });
+
   it("rejects an unknown task or split with a plain Error", async () => {
     await expect(loadGlueSplit("SST-5", fixture("sst2-ok"), "train")).rejects.toThrow(
-      'getGlueTask: expected one of SST-2, got "SST-5"',
+      'getGlueTask: expected one of CoLA, SST-2, MRPC, STS-B, QQP, MNLI, QNLI, RTE, WNLI, got "SST-5"',
     );
     await expect(loadGlueSplit("SST-2", fixture("sst2-ok"), "test" as "train")).rejects.toThrow(
       'loadGlueSplit: expected split "train" or "dev", got "test"',
-    );
-  });
-});
-
-// The other GLUE layouts, written as the registry rows they will become (not registered yet).
-describe("loadGlueSplit on other GLUE layouts", () => {
-  const files = { train: "train.tsv", dev: "dev.tsv" };
-
-  it("MRPC: BOM header, sentence pairs by column name, bare quotes", async () => {
-    const mrpc: GlueTask = {
-      name: "MRPC",
-      files,
-      header: ["Quality", "#1 ID", "#2 ID", "#1 String", "#2 String"],
-      numColumns: 5,
-      textColumns: ["#1 String", "#2 String"],
-      labelColumn: "Quality",
-      labels: ["0", "1"],
-      numLabels: 2,
-      metric: "f1",
-      lossKind: "ce",
-    };
-    const { examples } = await loadGlueSplit(mrpc, fixture("mrpc-like"), "train");
-    expect(examples.length).toBe(2);
-    expect(examples[0].label).toBe(1);
-    expect(examples[0].textB).toBe(
-      '" The foodservice pie business does not fit our long-term growth strategy .',
-    );
-    expect(examples[1]).toEqual({
-      textA: "Magnarelli said Racicot hated the Iraqi regime .",
-      textB: 'His wife said he was " 100 percent behind George Bush " .',
-      label: 0,
-    });
-  });
-
-  it("CoLA: no header, columns by index, dev without a final newline", async () => {
-    const cola: GlueTask = {
-      name: "CoLA",
-      files,
-      header: null,
-      numColumns: 4,
-      textColumns: [3],
-      labelColumn: 1,
-      labels: ["0", "1"],
-      numLabels: 2,
-      metric: "matthews_corrcoef",
-      lossKind: "ce",
-    };
-    const { examples } = await loadGlueSplit(cola, fixture("cola-like"), "dev");
-    expect(examples.map((e) => e.label)).toEqual([1, 0, 1]);
-    expect(examples[2].textA).toBe("The weights made the rope stretch over the pulley.");
-  });
-
-  it("STS-B: regression scores with lossKind mse", async () => {
-    const stsb: GlueTask = {
-      name: "STS-B",
-      files,
-      header: "index genre filename year old_index source1 source2 sentence1 sentence2 score".split(" "),
-      numColumns: 10,
-      textColumns: ["sentence1", "sentence2"],
-      labelColumn: "score",
-      labels: "regression",
-      numLabels: 1,
-      metric: "pearson",
-      lossKind: "mse",
-    };
-    const { examples } = await loadGlueSplit(stsb, fixture("stsb-like"), "train");
-    expect(examples.map((e) => e.label)).toEqual([5, 3.8, 0.5]);
-    expect(examples[1].textB).toBe("A man is playing a flute.");
-    const err = await dataError(loadGlueSplit(stsb, fixture("stsb-like"), "dev"));
-    expect(err.message).toBe(
-      `${join(fixture("stsb-like"), "dev.tsv")}:2: expected a numeric score in column "score", got "abc"`,
     );
   });
 });

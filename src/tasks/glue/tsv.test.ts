@@ -63,6 +63,18 @@ describe("parseTsv", () => {
     );
   });
 
+  it("shows a long wrong header's field count or first difference, which the 80-character cut hides", () => {
+    const names = Array.from({ length: 12 }, (_, i) => `long_column_name_${i}`);
+    const layout = { header: names, numColumns: 12 };
+    const renamed = [...names.slice(0, 11), "other"];
+    expect(parseError(`${renamed.join("\t")}\n`, layout).message).toMatch(
+      /^x\.tsv:1: expected header "long_column_name_0\\t.*\\tlong_column_name_11", got "long_column_name_0\\t.*…" \(field 12 is "other", not "long_column_name_11"\)$/,
+    );
+    expect(parseError(`${names.slice(0, 10).join("\t")}\n`, layout).message).toContain(
+      'got a 10-field header "long_column_name_0\\t',
+    );
+  });
+
   it.each([
     ["an empty file", "", undefined],
     ["a BOM-only file", "\ufeff", undefined],

@@ -23,11 +23,27 @@ export interface TsvTable {
   rows: TsvRow[];
 }
 
-/** One-line description of a layout for messages, e.g. `header "sentence\tlabel"`. */
+/**
+ * One-line description of a layout for messages, e.g. `header "sentence\tlabel"`. The header is shown whole (it
+ * is the caller's own short list, and MNLI's layouts differ only in their last fields).
+ */
 export function describeLayout(layout: TsvLayout): string {
   return layout.header === null
     ? `${layout.numColumns} tab-separated fields per line and no header`
-    : `header ${showValue(layout.header.join("\t"))}`;
+    : `header ${JSON.stringify(layout.header.join("\t"))}`;
+}
+
+/**
+ * A wrong header line for a message. File content is cut to ~80 characters, which can hide where a long header
+ * differs (MNLI train vs dev), so the field count or the first differing field is named when the cut hides it.
+ */
+function describeHeader(got: string, header: readonly string[]): string {
+  const fields = got.split("\t");
+  if (fields.length !== header.length) return `a ${fields.length}-field header ${showValue(got)}`;
+  const shown = showValue(got);
+  const i = fields.findIndex((f, k) => f !== header[k]);
+  if (!shown.endsWith('…"')) return shown;
+  return `${shown} (field ${i + 1} is ${showValue(fields[i])}, not ${JSON.stringify(header[i])})`;
 }
 
 /**
@@ -57,7 +73,7 @@ export function parseTsv(text: string, file: string, layout: TsvLayout): TsvTabl
   if (header !== null) {
     const got = stripCR(lines[0]);
     if (got !== header.join("\t")) {
-      throw new DataError(file, 1, describeLayout(layout), showValue(got));
+      throw new DataError(file, 1, describeLayout(layout), describeHeader(got, header));
     }
     headerFields = got.split("\t");
     first = 1;

@@ -1,0 +1,390 @@
+/**
+ * Hugging Face tokenizers for pretrained BERT-family folders (BERT, RoBERTa, ELECTRA, MiniLM), with the same
+ * `encode` interface and unpadded output as `WordVocab`, and ids identical to HF's fast tokenizer.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Tokenizer } from "@huggingface/tokenizers";
+import { DataError } from "./errors.js";
+import type { EncodeOptions, Encoding } from "./vocab.js";
+import { bertNormalize, parseVocabTxt, WordPieceTokenizer, type BertNormalizerOptions } from "./wordpiece.js";
+
+/** Anything that turns a text (pair) into model-layout ids: `WordVocab` or `HfTokenizer`. */
+export interface TextEncoder {
+  /** Unpadded ids with the model's special tokens; `input_ids.length <= maxLength`. */
+  encode(textA: string, textB: string | undefined, options: EncodeOptions): Encoding;
+  /** Number of ids (the model's `vocab_size`). */
+  readonly size: number;
+  /** The id that `collate` pads `input_ids` with. */
+  readonly padId: number;
+}
+
+/** One part of a special-token template, as HF's `TemplateProcessing`: fixed ids, or the tokens of text A/B. */
+export type TemplatePiece =
+  | { kind: "special"; ids: readonly number[]; type_id: number }
+  | { kind: "sequence"; sequence: "A" | "B"; type_id: number };
+
+/** Where the special tokens go, for a single text and for a pair. */
+export interface SpecialTemplate {
+  single: readonly TemplatePiece[];
+  pair: readonly TemplatePiece[];
+}
+
+/** BERT/ELECTRA/MiniLM: `[CLS] A [SEP]`, `[CLS] A [SEP] B [SEP]`, token types 0 then 1 from `B`. */
+export function bertTemplate(clsId: number, sepId: number): SpecialTemplate {
+  const cls: TemplatePiece = { kind: "special", ids: [clsId], type_id: 0 };
+  const sep = (type_id: number): TemplatePiece => ({ kind: "special", ids: [sepId], type_id });
+  const a: TemplatePiece = { kind: "sequence", sequence: "A", type_id: 0 };
+  return {
+    single: [cls, a, sep(0)],
+    pair: [cls, a, sep(0), { kind: "sequence", sequence: "B", type_id: 1 }, sep(1)],
+  };
+}
+
+/** RoBERTa: `<s> A </s>`, `<s> A </s></s> B </s>`, every token type 0 (HF's `RobertaProcessing`). */
+export function robertaTemplate(clsId: number, sepId: number): SpecialTemplate {
+  const cls: TemplatePiece = { kind: "special", ids: [clsId], type_id: 0 };
+  const sep: TemplatePiece = { kind: "special", ids: [sepId], type_id: 0 };
+  const a: TemplatePiece = { kind: "sequence", sequence: "A", type_id: 0 };
+  const b: TemplatePiece = { kind: "sequence", sequence: "B", type_id: 0 };
+  return { single: [cls, a, sep], pair: [cls, a, sep, sep, b, sep] };
+}
+
+function countSpecial(pieces: readonly TemplatePiece[]): number {
+  return pieces.reduce((n, p) => n + (p.kind === "special" ? p.ids.length : 0), 0);
+}
+
+/**
+ * Lengths of A and B after HF's `longest_first` truncation to `budget` tokens in total (special tokens
+ * excluded), as the Rust `truncate_encodings`: if the shorter text fits in half the budget it is kept and the
+ * longer one gets the rest; otherwise both get half, and the odd token goes to the originally longer text, or
+ * to B on a tie. (This differs from "drop one token from the longer, from B on ties" on some odd budgets, and
+ * from the slow Python tokenizers, which give the odd token to A on a tie.)
+ */
+export function truncateLongestFirst(lenA: number, lenB: number, budget: number): [number, number] {
+  if (lenA + lenB <= budget) return [lenA, lenB];
+  const swap = lenA > lenB;
+  let n1 = swap ? lenB : lenA;
+  let n2 = n1 > budget ? n1 : Math.max(n1, budget - n1);
+  if (n1 + n2 > budget) {
+    n1 = Math.floor(budget / 2);
+    n2 = n1 + (budget % 2);
+  }
+  return swap ? [n2, n1] : [n1, n2];
+}
+
+/**
+ * The part of tokenizers.js's `Tokenizer` we use. Its bundled `.d.ts` files import each other without file
+ * extensions, which NodeNext cannot resolve, so the import is untyped and this interface types it.
+ */
+interface TokenizersJs {
+  encode(text: string, options: { add_special_tokens: boolean }): { ids: number[] };
+  token_to_id(token: string): number | undefined;
+  get_vocab(with_added_tokens: boolean): Map<string, number>;
+  /** Called on each piece of text between added tokens (a tokenizers.js `Normalizer` is a callable object). */
+  normalizer: ((text: string) => string) | null;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** A special token as `tokenizer_config.json` and `special_tokens_map.json` store it: a string or `{content}`. */
+function tokenName(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (isObject(v) && typeof v.content === "string") return v.content;
+  return undefined;
+}
+
+async function readJson(path: string, required: boolean): Promise<Json | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    if (!required && (err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new DataError(
+      path,
+      undefined,
+      "a readable JSON file",
+      (err as NodeJS.ErrnoException).code ?? "an error",
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new DataError(path, undefined, "valid JSON", (err as Error).message);
+  }
+  if (!isObject(parsed)) throw new DataError(path, undefined, "a JSON object", typeof parsed);
+  return parsed;
+}
+
+/** The special-token template of a `tokenizer.json` `post_processor`. */
+function parsePostProcessor(pp: unknown, file: string): SpecialTemplate {
+  const expected = "a post_processor of type BertProcessing, RobertaProcessing or TemplateProcessing";
+  if (!isObject(pp)) throw new DataError(file, undefined, expected, JSON.stringify(pp));
+  const idOf = (field: string): number => {
+    const pair = pp[field];
+    if (!Array.isArray(pair) || typeof pair[1] !== "number") {
+      throw new DataError(file, undefined, `post_processor.${field} as [token, id]`, JSON.stringify(pair));
+    }
+    return pair[1];
+  };
+  switch (pp.type) {
+    case "BertProcessing":
+      return bertTemplate(idOf("cls"), idOf("sep"));
+    case "RobertaProcessing":
+      return robertaTemplate(idOf("cls"), idOf("sep"));
+    case "TemplateProcessing":
+      return parseTemplateProcessing(pp, file);
+    case "Sequence": {
+      // ByteLevel only adjusts offsets; the one other processor places the special tokens.
+      const inner = Array.isArray(pp.processors)
+        ? pp.processors.filter((p) => !(isObject(p) && p.type === "ByteLevel"))
+        : [];
+      if (inner.length === 1) return parsePostProcessor(inner[0], file);
+      throw new DataError(file, undefined, `${expected} in the Sequence`, `${inner.length} such processors`);
+    }
+    default:
+      throw new DataError(file, undefined, expected, JSON.stringify(pp.type));
+  }
+}
+
+function parseTemplateProcessing(pp: Json, file: string): SpecialTemplate {
+  const specials = isObject(pp.special_tokens) ? pp.special_tokens : {};
+  const parse = (field: "single" | "pair"): TemplatePiece[] => {
+    const list = pp[field];
+    if (!Array.isArray(list))
+      throw new DataError(file, undefined, `post_processor.${field} as a list`, typeof list);
+    return list.map((item: unknown): TemplatePiece => {
+      const bad = () => new DataError(file, undefined, `a ${field} template piece`, JSON.stringify(item));
+      if (!isObject(item)) throw bad();
+      if (isObject(item.SpecialToken)) {
+        const { id, type_id } = item.SpecialToken;
+        const entry = typeof id === "string" ? specials[id] : undefined;
+        if (!isObject(entry) || !Array.isArray(entry.ids) || typeof type_id !== "number") throw bad();
+        return { kind: "special", ids: entry.ids.map(Number), type_id };
+      }
+      if (isObject(item.Sequence)) {
+        const { id, type_id } = item.Sequence;
+        if ((id !== "A" && id !== "B") || typeof type_id !== "number") throw bad();
+        return { kind: "sequence", sequence: id, type_id };
+      }
+      throw bad();
+    });
+  };
+  return { single: parse("single"), pair: parse("pair") };
+}
+
+/** Ids of one text without special tokens, plus what `encode` needs around them. */
+interface Backend {
+  encodeText(text: string): number[];
+  tokenToId(token: string): number | undefined;
+  size: number;
+  template: SpecialTemplate;
+}
+
+function fromTokenizerJson(tokenizerJson: Json, config: Json, file: string): Backend {
+  const normalizer = tokenizerJson.normalizer;
+  let bertNormalizer: BertNormalizerOptions | undefined;
+  if (isObject(normalizer) && normalizer.type === "BertNormalizer") {
+    // As transformers' BertTokenizerFast: an explicit do_lower_case / strip_accents in tokenizer_config.json
+    // overrides the normalizer saved in tokenizer.json.
+    const lowercase =
+      typeof config.do_lower_case === "boolean" ? config.do_lower_case : normalizer.lowercase !== false;
+    const accents = "strip_accents" in config ? config.strip_accents : normalizer.strip_accents;
+    bertNormalizer = {
+      clean_text: normalizer.clean_text !== false,
+      handle_chinese_chars: normalizer.handle_chinese_chars !== false,
+      strip_accents: typeof accents === "boolean" ? accents : null,
+      lowercase,
+    };
+  }
+  let tokenizer: TokenizersJs;
+  try {
+    tokenizer = new Tokenizer(tokenizerJson, config) as TokenizersJs;
+  } catch (err) {
+    throw new DataError(
+      file,
+      undefined,
+      "a tokenizer.json that @huggingface/tokenizers accepts",
+      (err as Error).message,
+    );
+  }
+  // tokenizers.js's BertNormalizer misses CJK outside the BMP and lower-cases whole strings (final sigma); the
+  // Rust one, which produced the model's training data, does neither.
+  if (bertNormalizer) {
+    const options = bertNormalizer;
+    tokenizer.normalizer = (text) => bertNormalize(text, options);
+  }
+  const vocab = tokenizer.get_vocab(true);
+  let size = 0;
+  for (const id of vocab.values()) size = Math.max(size, id + 1);
+  return {
+    encodeText: (text) => tokenizer.encode(text, { add_special_tokens: false }).ids,
+    tokenToId: (token) => tokenizer.token_to_id(token),
+    size,
+    template: parsePostProcessor(tokenizerJson.post_processor, file),
+  };
+}
+
+function fromVocabTxt(text: string, config: Json, file: string): Backend {
+  const name = (field: string, fallback: string): string => tokenName(config[field]) ?? fallback;
+  const cls = name("cls_token", "[CLS]");
+  const sep = name("sep_token", "[SEP]");
+  const extra = Array.isArray(config.additional_special_tokens)
+    ? config.additional_special_tokens.map(tokenName).filter((t): t is string => t !== undefined)
+    : [];
+  const tokens = parseVocabTxt(text);
+  const known = new Set(tokens);
+  const specials = [
+    name("pad_token", "[PAD]"),
+    name("unk_token", "[UNK]"),
+    cls,
+    sep,
+    name("mask_token", "[MASK]"),
+  ];
+  const wordpiece = WordPieceTokenizer.fromTokens(tokens, file, {
+    lowercase: typeof config.do_lower_case === "boolean" ? config.do_lower_case : true,
+    strip_accents: typeof config.strip_accents === "boolean" ? config.strip_accents : null,
+    handle_chinese_chars: config.tokenize_chinese_chars !== false,
+    unk_token: name("unk_token", "[UNK]"),
+    special_tokens: [...specials, ...extra].filter((t) => known.has(t)),
+  });
+  const idOf = (token: string): number => {
+    const id = wordpiece.tokenToId(token);
+    if (id === undefined) throw new DataError(file, undefined, `the token ${JSON.stringify(token)}`, "none");
+    return id;
+  };
+  return {
+    encodeText: (t) => wordpiece.encodeText(t),
+    tokenToId: (t) => wordpiece.tokenToId(t),
+    size: wordpiece.size,
+    template: bertTemplate(idOf(cls), idOf(sep)),
+  };
+}
+
+/**
+ * A pretrained model's tokenizer, read from a Hugging Face folder. Immutable.
+ *
+ * `tokenizer.json` is run by `@huggingface/tokenizers` (with HF's Rust `BertNormalizer` for BERT-style files);
+ * a folder with only `vocab.txt` (old BERT checkpoints) gets `WordPieceTokenizer`. Special tokens come from the
+ * `post_processor` (or BERT's layout for vocab.txt), truncation is HF's `longest_first`, so `encode` equals
+ * `AutoTokenizer(...)(a, b, truncation=True, max_length=maxLength)` of the fast tokenizer.
+ */
+export class HfTokenizer implements TextEncoder {
+  readonly #backend: Backend;
+  /** Which file the vocabulary came from. */
+  readonly source: "tokenizer.json" | "vocab.txt";
+  readonly padId: number;
+
+  private constructor(backend: Backend, source: "tokenizer.json" | "vocab.txt", padId: number) {
+    this.#backend = backend;
+    this.source = source;
+    this.padId = padId;
+  }
+
+  /**
+   * Read `tokenizer.json`, else `vocab.txt`, with `tokenizer_config.json` and `special_tokens_map.json` when
+   * present (`do_lower_case`, `strip_accents`, `tokenize_chinese_chars`, the special token names).
+   * @throws Error naming the folder when it has neither file; DataError for a file that cannot be used.
+   */
+  static async fromFolder(dir: string): Promise<HfTokenizer> {
+    let entries: string[];
+    try {
+      entries = await readdir(dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(
+        `HfTokenizer.fromFolder: expected a folder with tokenizer.json or vocab.txt, got ${dir} (${code === "ENOENT" ? "no such folder" : (code ?? "unreadable")})`,
+      );
+    }
+    const specialMap = (await readJson(join(dir, "special_tokens_map.json"), false)) ?? {};
+    // tokenizer_config.json wins over special_tokens_map.json, as in transformers.
+    const config = { ...specialMap, ...((await readJson(join(dir, "tokenizer_config.json"), false)) ?? {}) };
+    let backend: Backend;
+    let source: "tokenizer.json" | "vocab.txt";
+    let padFallback: string | undefined;
+    if (entries.includes("tokenizer.json")) {
+      const file = join(dir, "tokenizer.json");
+      const json = (await readJson(file, true))!;
+      backend = fromTokenizerJson(json, config, file);
+      source = "tokenizer.json";
+      padFallback = isObject(json.padding) ? tokenName(json.padding.pad_token) : undefined;
+    } else if (entries.includes("vocab.txt")) {
+      const file = join(dir, "vocab.txt");
+      backend = fromVocabTxt(await readFile(file, "utf8"), config, file);
+      source = "vocab.txt";
+    } else {
+      const shown =
+        entries.slice(0, 10).join(", ") + (entries.length > 10 ? `, … (${entries.length} in all)` : "");
+      throw new Error(
+        `HfTokenizer.fromFolder: expected tokenizer.json (any BERT-family model) or vocab.txt (BERT WordPiece) in ${dir}, found ${entries.length ? shown : "an empty folder"}`,
+      );
+    }
+    const padToken =
+      tokenName(config.pad_token) ??
+      padFallback ??
+      ["[PAD]", "<pad>"].find((t) => backend.tokenToId(t) !== undefined);
+    const padId = padToken === undefined ? undefined : backend.tokenToId(padToken);
+    if (padId === undefined) {
+      throw new Error(
+        `HfTokenizer.fromFolder: expected a pad token (pad_token in tokenizer_config.json, or [PAD]/<pad> in the vocabulary) in ${dir}, got ${padToken === undefined ? "none" : `${JSON.stringify(padToken)}, not in the vocabulary`}`,
+      );
+    }
+    return new HfTokenizer(backend, source, padId);
+  }
+
+  /** Number of ids, added tokens included (the model's `vocab_size`). */
+  get size(): number {
+    return this.#backend.size;
+  }
+
+  /** The id of `token` (special tokens included), or undefined. */
+  tokenToId(token: string): number | undefined {
+    return this.#backend.tokenToId(token);
+  }
+
+  /** Ids of `text` without special tokens and without truncation. */
+  encodeText(text: string): number[] {
+    return this.#backend.encodeText(text);
+  }
+
+  /**
+   * Encode one text or a pair with the model's special tokens, unpadded, truncated `longest_first` so that
+   * `input_ids.length <= maxLength` (see `truncateLongestFirst`).
+   * @param textB the second text of a pair task, or undefined.
+   * @throws RangeError if `maxLength` cannot hold the special tokens.
+   */
+  encode(textA: string, textB: string | undefined, { maxLength }: EncodeOptions): Encoding {
+    const pieces = textB === undefined ? this.#backend.template.single : this.#backend.template.pair;
+    const nSpecial = countSpecial(pieces);
+    if (!Number.isInteger(maxLength) || maxLength < nSpecial) {
+      throw new RangeError(
+        `HfTokenizer.encode: expected an integer maxLength >= ${nSpecial} (room for the special tokens), got ${maxLength}`,
+      );
+    }
+    let a = this.#backend.encodeText(textA);
+    let b = textB === undefined ? [] : this.#backend.encodeText(textB);
+    if (textB === undefined) {
+      a = a.slice(0, maxLength - nSpecial);
+    } else {
+      const [lenA, lenB] = truncateLongestFirst(a.length, b.length, maxLength - nSpecial);
+      a = a.slice(0, lenA);
+      b = b.slice(0, lenB);
+    }
+    const T = nSpecial + a.length + b.length;
+    const input_ids = new Int32Array(T);
+    const token_type_ids = new Int32Array(T);
+    let t = 0;
+    for (const piece of pieces) {
+      const ids = piece.kind === "special" ? piece.ids : piece.sequence === "A" ? a : b;
+      input_ids.set(ids, t);
+      token_type_ids.fill(piece.type_id, t, t + ids.length);
+      t += ids.length;
+    }
+    return { input_ids, token_type_ids };
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Child process for the WebGPU parity test: one jitted comparative-loss train step of a tiny encoder on the
+ * device named in argv[2]; prints the losses as JSON. (jax-js has one default backend per process.)
+ */
+import { preparePlatform } from "../src/runtime/platform.js";
+
+const device = (process.argv[2] ?? "wasm") as "wasm" | "webgpu";
+await preparePlatform(1);
+const { initRuntime } = await import("../src/runtime/init.js");
+try {
+  await initRuntime({ device });
+} catch (err) {
+  console.log(JSON.stringify({ unavailable: (err as Error).message }));
+  process.exit(0);
+}
+const { numpy: np, random, tree } = await import("@jax-js/jax");
+const { checkConfig, initSequenceClassifier } = await import("../src/models/index.js");
+const { adamwInit, ADAMW_DEFAULTS } = await import("../src/train/optimizer.js");
+const { makeTrainStep } = await import("../src/train/step.js");
+
+const cfg = checkConfig({
+  model_type: "bert",
+  vocab_size: 30,
+  hidden_size: 16,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  intermediate_size: 32,
+  hidden_act: "gelu",
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
+  max_position_embeddings: 16,
+  type_vocab_size: 2,
+  initializer_range: 0.02,
+  layer_norm_eps: 1e-12,
+  pad_token_id: 0,
+});
+const params = initSequenceClassifier(random.key(0), cfg, 2);
+let state = { params, opt: adamwInit(params), key: random.key(1), step: 0 };
+const stepper = makeTrainStep({
+  model: cfg,
+  lossKind: "ce",
+  powers: [0, 1, 2],
+  mode: "batched",
+  loss: {},
+  adamw: ADAMW_DEFAULTS,
+  maxGradNorm: 1,
+  jit: true,
+});
+const out: number[][] = [];
+for (let i = 0; i < 2; i++) {
+  const batch = {
+    input_ids: np.array(new Int32Array([2, 5, 6, 3, 2, 7, 3, 0]), { dtype: np.int32 }).reshape([2, 4]),
+    attention_mask: np.array(new Int32Array([1, 1, 1, 1, 1, 1, 1, 0]), { dtype: np.int32 }).reshape([2, 4]),
+    token_type_ids: np.zeros([2, 4], { dtype: np.int32 }),
+    labels: np.array(new Int32Array([0, 1]), { dtype: np.int32 }),
+  };
+  const r = await stepper.step(state, batch, 1e-2);
+  state = r.state;
+  out.push([r.loss, ...r.variantLosses]);
+}
+stepper.dispose();
+tree.dispose(state as never);
+console.log(JSON.stringify({ losses: out }));
+process.exit(0);
