@@ -194,7 +194,8 @@ export function lengthGroupedOrder(
   for (let start = 0; start < n; start += mega) {
     const group = Array.from(shuffled.subarray(start, Math.min(n, start + mega)));
     group.sort((a, b) => lengths[b] - lengths[a] || a - b);
-    for (let b = 0; b < group.length; b += batchSize) batches.push(Int32Array.from(group.slice(b, b + batchSize)));
+    for (let b = 0; b < group.length; b += batchSize)
+      batches.push(Int32Array.from(group.slice(b, b + batchSize)));
   }
   // A ragged last batch stays last, so every other batch keeps exactly batchSize examples.
   const full = batches.length - (n % batchSize === 0 ? 0 : 1);

@@ -166,20 +166,28 @@ describe("HfTokenizer", () => {
     expect(() => tok.encode("the", undefined, { maxLength: 1.5 })).toThrow(RangeError);
   });
 
-  it("follows do_lower_case in tokenizer_config.json, as BertTokenizerFast", async () => {
-    const cased = await HfTokenizer.fromFolder(folder({ "tokenizer.json": bertTokenizerJson(false) }));
-    expect(ids(cased.encode("The", undefined, { maxLength: 8 }))).toEqual([2, 1, 3]);
-    const overridden = await HfTokenizer.fromFolder(
-      folder({
-        "tokenizer.json": bertTokenizerJson(false),
-        "tokenizer_config.json": { do_lower_case: true },
-      }),
-    );
-    expect(ids(overridden.encode("The", undefined, { maxLength: 8 }))).toEqual([2, 5, 3]);
-    const txtCased = await HfTokenizer.fromFolder(
-      folder({ "vocab.txt": VOCAB.join("\n"), "tokenizer_config.json": { do_lower_case: false } }),
-    );
-    expect(ids(txtCased.encode("The", undefined, { maxLength: 8 }))).toEqual([2, 1, 3]);
+  it("builds BERT's normalizer from tokenizer_config.json, as transformers' BertTokenizer", async () => {
+    // Checked with transformers 5.24 on bert-tiny: AutoTokenizer ignores tokenizer.json's BertNormalizer for
+    // BertTokenizer and uses do_lower_case (default true); a generic tokenizer_class keeps tokenizer.json's.
+    const encodeThe = async (files: Record<string, string | object>) =>
+      ids((await HfTokenizer.fromFolder(folder(files))).encode("The", undefined, { maxLength: 8 }));
+    const casedJson = bertTokenizerJson(false);
+    expect(await encodeThe({ "tokenizer.json": casedJson })).toEqual([2, 5, 3]);
+    expect(
+      await encodeThe({ "tokenizer.json": casedJson, "tokenizer_config.json": { do_lower_case: true } }),
+    ).toEqual([2, 5, 3]);
+    const bertCased = { tokenizer_class: "BertTokenizer", do_lower_case: false };
+    expect(
+      await encodeThe({ "tokenizer.json": bertTokenizerJson(true), "tokenizer_config.json": bertCased }),
+    ).toEqual([2, 1, 3]);
+    const generic = { tokenizer_class: "PreTrainedTokenizerFast" };
+    expect(await encodeThe({ "tokenizer.json": casedJson, "tokenizer_config.json": generic })).toEqual([
+      2, 1, 3,
+    ]);
+    expect(
+      await encodeThe({ "vocab.txt": VOCAB.join("\n"), "tokenizer_config.json": { do_lower_case: false } }),
+    ).toEqual([2, 1, 3]);
+    expect(await encodeThe({ "vocab.txt": VOCAB.join("\n") })).toEqual([2, 5, 3]);
   });
 
   it("reads the pad token from tokenizer_config.json or special_tokens_map.json", async () => {
@@ -286,6 +294,56 @@ describe("HfTokenizer against HF fast tokenizers (test/fixtures/hf/tokenization.
       });
     });
   }
+
+  for (const name of ["bert-tiny", "roberta-tiny", "electra-tiny", "bert-tiny-fp16"]) {
+    it(`pads ${name}/expected.json's model inputs the same way`, async () => {
+      const exp = JSON.parse(readFileSync(join(HF_FIXTURES, name, "expected.json"), "utf8")) as {
+        inputs: { text: string; text_pair: string | null }[];
+        tokenizer_call: { max_length: number };
+        input_ids: number[][];
+        attention_mask: number[][];
+        token_type_ids?: number[][];
+      };
+      const tok = await HfTokenizer.fromFolder(join(HF_FIXTURES, name));
+      const encoded = exp.inputs.map((x) =>
+        tok.encode(x.text, x.text_pair ?? undefined, { maxLength: exp.tokenizer_call.max_length }),
+      );
+      const T = Math.max(...encoded.map((e) => e.input_ids.length));
+      const pad = (row: number[], value: number) => [...row, ...Array<number>(T - row.length).fill(value)];
+      expect(encoded.map((e) => pad(ids(e), tok.padId))).toEqual(exp.input_ids);
+      expect(encoded.map((e) => pad(Array<number>(e.input_ids.length).fill(1), 0))).toEqual(
+        exp.attention_mask,
+      );
+      if (exp.token_type_ids) expect(encoded.map((e) => pad(types(e), 0))).toEqual(exp.token_type_ids);
+    });
+  }
+
+  it("follows HF's Rust BertNormalizer where tokenizers.js's differs (final sigma, CJK outside the BMP)", async () => {
+    // transformers 5.24 / tokenizers 0.23: AutoTokenizer.from_pretrained("test/fixtures/hf/bert-tiny")(text)["input_ids"]
+    const cases: [string, number[]][] = [
+      ["ΟΔΟΣ ΣΑΣ", [2, 175, 2199, 2207, 2210, 179, 1949, 2210, 3]],
+      ["a\u{20000}b", [2, 43, 1, 44, 3]],
+      ["x\u{2B820}y\u{2B920}z", [2, 1, 1, 68, 3]],
+    ];
+    const jsonTok = await HfTokenizer.fromFolder(join(HF_FIXTURES, "bert-tiny"));
+    const dir = folder({ "tokenizer_config.json": { do_lower_case: true } });
+    copyFileSync(join(HF_FIXTURES, "bert-tiny", "vocab.txt"), join(dir, "vocab.txt"));
+    const txtTok = await HfTokenizer.fromFolder(dir);
+    for (const tok of [jsonTok, txtTok]) {
+      for (const [text, want] of cases)
+        expect([text, ids(tok.encode(text, undefined, { maxLength: 64 }))]).toEqual([text, want]);
+    }
+  });
+
+  it("takes add_prefix_space from tokenizer_config.json, as transformers' RobertaTokenizer", async () => {
+    // transformers 5.24: roberta-tiny with add_prefix_space true in tokenizer_config.json, "hello world" →
+    const dir = folder({ "tokenizer_config.json": { add_prefix_space: true } });
+    copyFileSync(join(HF_FIXTURES, "roberta-tiny", "tokenizer.json"), join(dir, "tokenizer.json"));
+    const tok = await HfTokenizer.fromFolder(dir);
+    expect(ids(tok.encode("hello world", undefined, { maxLength: 16 }))).toEqual([0, 401, 728, 83, 925, 2]);
+    const plain = await HfTokenizer.fromFolder(join(HF_FIXTURES, "roberta-tiny"));
+    expect(ids(plain.encode("hello world", undefined, { maxLength: 16 }))).toEqual([0, 264, 728, 83, 925, 2]);
+  });
 
   it("gives bert-tiny's ids from its vocab.txt alone (do_lower_case true)", async () => {
     const expected = golden.tokenizers["bert-tiny"];

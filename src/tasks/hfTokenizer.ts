@@ -6,8 +6,16 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { DataError } from "./errors.js";
+import { truncateLongestFirst } from "./truncation.js";
 import type { EncodeOptions, Encoding } from "./vocab.js";
-import { bertNormalize, parseVocabTxt, WordPieceTokenizer, type BertNormalizerOptions } from "./wordpiece.js";
+import {
+  bertNormalize,
+  bertNormalizerFromConfig,
+  isBertTokenizerClass,
+  parseVocabTxt,
+  WordPieceTokenizer,
+  type BertNormalizerOptions,
+} from "./wordpiece.js";
 
 /** Anything that turns a text (pair) into model-layout ids: `WordVocab` or `HfTokenizer`. */
 export interface TextEncoder {
@@ -55,25 +63,6 @@ function countSpecial(pieces: readonly TemplatePiece[]): number {
 }
 
 /**
- * Lengths of A and B after HF's `longest_first` truncation to `budget` tokens in total (special tokens
- * excluded), as the Rust `truncate_encodings`: if the shorter text fits in half the budget it is kept and the
- * longer one gets the rest; otherwise both get half, and the odd token goes to the originally longer text, or
- * to B on a tie. (This differs from "drop one token from the longer, from B on ties" on some odd budgets, and
- * from the slow Python tokenizers, which give the odd token to A on a tie.)
- */
-export function truncateLongestFirst(lenA: number, lenB: number, budget: number): [number, number] {
-  if (lenA + lenB <= budget) return [lenA, lenB];
-  const swap = lenA > lenB;
-  let n1 = swap ? lenB : lenA;
-  let n2 = n1 > budget ? n1 : Math.max(n1, budget - n1);
-  if (n1 + n2 > budget) {
-    n1 = Math.floor(budget / 2);
-    n2 = n1 + (budget % 2);
-  }
-  return swap ? [n2, n1] : [n1, n2];
-}
-
-/**
  * The part of tokenizers.js's `Tokenizer` we use. Its bundled `.d.ts` files import each other without file
  * extensions, which NodeNext cannot resolve, so the import is untyped and this interface types it.
  */
@@ -104,12 +93,8 @@ async function readJson(path: string, required: boolean): Promise<Json | undefin
     text = await readFile(path, "utf8");
   } catch (err) {
     if (!required && (err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new DataError(
-      path,
-      undefined,
-      "a readable JSON file",
-      (err as NodeJS.ErrnoException).code ?? "an error",
-    );
+    const code = (err as NodeJS.ErrnoException).code ?? "an error";
+    throw new DataError(path, undefined, "a readable JSON file", code);
   }
   let parsed: unknown;
   try {
@@ -190,21 +175,24 @@ function fromTokenizerJson(tokenizerJson: Json, config: Json, file: string): Bac
   const normalizer = tokenizerJson.normalizer;
   let bertNormalizer: BertNormalizerOptions | undefined;
   if (isObject(normalizer) && normalizer.type === "BertNormalizer") {
-    // As transformers' BertTokenizerFast: an explicit do_lower_case / strip_accents in tokenizer_config.json
-    // overrides the normalizer saved in tokenizer.json.
-    const lowercase =
-      typeof config.do_lower_case === "boolean" ? config.do_lower_case : normalizer.lowercase !== false;
-    const accents = "strip_accents" in config ? config.strip_accents : normalizer.strip_accents;
-    bertNormalizer = {
-      clean_text: normalizer.clean_text !== false,
-      handle_chinese_chars: normalizer.handle_chinese_chars !== false,
-      strip_accents: typeof accents === "boolean" ? accents : null,
-      lowercase,
-    };
+    bertNormalizer = isBertTokenizerClass(config.tokenizer_class)
+      ? bertNormalizerFromConfig(config)
+      : {
+          clean_text: normalizer.clean_text !== false,
+          handle_chinese_chars: normalizer.handle_chinese_chars !== false,
+          strip_accents: typeof normalizer.strip_accents === "boolean" ? normalizer.strip_accents : null,
+          lowercase: normalizer.lowercase !== false,
+        };
   }
+  // As transformers' RobertaTokenizer: add_prefix_space in tokenizer_config.json overrides tokenizer.json's.
+  const pre = tokenizerJson.pre_tokenizer;
+  const json =
+    isObject(pre) && pre.type === "ByteLevel" && typeof config.add_prefix_space === "boolean"
+      ? { ...tokenizerJson, pre_tokenizer: { ...pre, add_prefix_space: config.add_prefix_space } }
+      : tokenizerJson;
   let tokenizer: TokenizersJs;
   try {
-    tokenizer = new Tokenizer(tokenizerJson, config) as TokenizersJs;
+    tokenizer = new Tokenizer(json, config) as TokenizersJs;
   } catch (err) {
     throw new DataError(
       file,
@@ -239,19 +227,12 @@ function fromVocabTxt(text: string, config: Json, file: string): Backend {
     : [];
   const tokens = parseVocabTxt(text);
   const known = new Set(tokens);
-  const specials = [
-    name("pad_token", "[PAD]"),
-    name("unk_token", "[UNK]"),
-    cls,
-    sep,
-    name("mask_token", "[MASK]"),
-  ];
+  const unk = name("unk_token", "[UNK]");
+  const specials = [name("pad_token", "[PAD]"), unk, cls, sep, name("mask_token", "[MASK]"), ...extra];
   const wordpiece = WordPieceTokenizer.fromTokens(tokens, file, {
-    lowercase: typeof config.do_lower_case === "boolean" ? config.do_lower_case : true,
-    strip_accents: typeof config.strip_accents === "boolean" ? config.strip_accents : null,
-    handle_chinese_chars: config.tokenize_chinese_chars !== false,
-    unk_token: name("unk_token", "[UNK]"),
-    special_tokens: [...specials, ...extra].filter((t) => known.has(t)),
+    normalizer: bertNormalizerFromConfig(config),
+    unk_token: unk,
+    special_tokens: specials.filter((t) => known.has(t)),
   });
   const idOf = (token: string): number => {
     const id = wordpiece.tokenToId(token);
@@ -388,3 +369,5 @@ export class HfTokenizer implements TextEncoder {
     return { input_ids, token_type_ids };
   }
 }
+
+export { truncateLongestFirst };

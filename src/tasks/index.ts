@@ -23,7 +23,15 @@ export { METRICS, accuracy, averageRanks, f1Binary, matthewsCorrcoef, pearson, s
 export type { MetricName, Numbers } from "./metrics.js";
 export { HfTokenizer, bertTemplate, robertaTemplate, truncateLongestFirst } from "./hfTokenizer.js";
 export type { SpecialTemplate, TemplatePiece, TextEncoder } from "./hfTokenizer.js";
-export { WordPieceTokenizer, bertNormalize, bertPreTokenize, parseVocabTxt } from "./wordpiece.js";
+export {
+  BERT_UNCASED_NORMALIZER,
+  WordPieceTokenizer,
+  bertNormalize,
+  bertNormalizerFromConfig,
+  bertPreTokenize,
+  isBertTokenizerClass,
+  parseVocabTxt,
+} from "./wordpiece.js";
 export type { BertNormalizerOptions, WordPieceOptions } from "./wordpiece.js";
 export { glueSplits, splitLayout } from "./registry.js";
 export type { GlueFiles } from "./registry.js";

@@ -1,6 +1,7 @@
 /** A download-free word-level vocabulary and tokenizer for from-scratch models, in BERT's input layout. */
 import { readFile, writeFile } from "node:fs/promises";
 import { DataError, showValue } from "./errors.js";
+import { truncateLongestFirst } from "./truncation.js";
 
 /** Special tokens and their fixed ids (line index in vocab.txt). */
 export const SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] as const;
@@ -188,6 +189,11 @@ export class WordVocab {
   }
 
   /** Number of tokens, special tokens included (the model's `vocab_size`). */
+  /** Id of `[PAD]`. */
+  get padId(): number {
+    return PAD_ID;
+  }
+
   get size(): number {
     return this.#tokens.length;
   }
@@ -213,8 +219,8 @@ export class WordVocab {
   /**
    * Encode one text or a pair in BERT layout: `[CLS] a [SEP]` or `[CLS] a [SEP] b [SEP]`, unpadded.
    *
-   * Longest-first truncation to `maxLength` as BERT's `_truncate_seq_pair`: drop the last word of the longer
-   * text, one at a time; on a tie drop from `b`. A single text is cut at the end.
+   * Longest-first truncation to `maxLength` with the rule of HF's fast tokenizers (see `truncateLongestFirst`),
+   * so an exported model tokenizes the same in transformers. A single text is cut at the end.
    * @param textB the second sentence of a pair task, or undefined.
    * @throws RangeError if `maxLength` cannot hold the special tokens.
    */
@@ -227,12 +233,10 @@ export class WordVocab {
     }
     const a = basicTokenize(textA);
     const b = textB === undefined ? [] : basicTokenize(textB);
-    let lenA = a.length;
-    let lenB = b.length;
-    while (lenA + lenB > maxLength - nSpecial) {
-      if (lenA > lenB) lenA--;
-      else lenB--;
-    }
+    const [lenA, lenB] =
+      textB === undefined
+        ? [Math.min(a.length, maxLength - nSpecial), 0]
+        : truncateLongestFirst(a.length, b.length, maxLength - nSpecial);
     const T = lenA + lenB + nSpecial;
     const input_ids = new Int32Array(T);
     const token_type_ids = new Int32Array(T);

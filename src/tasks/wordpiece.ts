@@ -19,6 +19,44 @@ export interface BertNormalizerOptions {
   lowercase: boolean;
 }
 
+/** bert-base-uncased's normalizer: clean text, space out CJK, strip accents, lower-case. */
+export const BERT_UNCASED_NORMALIZER: BertNormalizerOptions = {
+  clean_text: true,
+  handle_chinese_chars: true,
+  strip_accents: null,
+  lowercase: true,
+};
+
+/**
+ * transformers tokenizer classes that build their `BertNormalizer` from `tokenizer_config.json` (see
+ * `bertNormalizerFromConfig`); AutoTokenizer picks one of them for BERT-family models when the config names none.
+ */
+const BERT_TOKENIZER_CLASS =
+  /^(Bert|Electra|DistilBert|MobileBert|SqueezeBert|Funnel|Lxmert|LayoutLM)Tokenizer(Fast)?$/;
+
+/** Whether `tokenizer_config.json`'s `tokenizer_class` (undefined when absent) is one of BERT's. */
+export function isBertTokenizerClass(tokenizerClass: unknown): boolean {
+  return (
+    tokenizerClass === undefined ||
+    (typeof tokenizerClass === "string" && BERT_TOKENIZER_CLASS.test(tokenizerClass))
+  );
+}
+
+/**
+ * The normalizer that transformers' `BertTokenizer` (v5; `BertTokenizerFast` in v4) builds from
+ * `tokenizer_config.json`, ignoring the one saved in `tokenizer.json`: `do_lower_case` default true (so a folder
+ * that omits it is lower-cased), `strip_accents` default null (follows lower-casing), `tokenize_chinese_chars`
+ * default true. Checked with transformers 5.24.
+ */
+export function bertNormalizerFromConfig(config: Record<string, unknown>): BertNormalizerOptions {
+  return {
+    clean_text: true,
+    handle_chinese_chars: config.tokenize_chinese_chars !== false,
+    strip_accents: typeof config.strip_accents === "boolean" ? config.strip_accents : null,
+    lowercase: config.do_lower_case !== false,
+  };
+}
+
 /** Whitespace as Rust's `char::is_whitespace` (the Unicode White_Space property). */
 function isWhitespace(cp: number): boolean {
   return (
@@ -124,12 +162,8 @@ export function bertPreTokenize(text: string): string[] {
 
 /** `WordPieceTokenizer` options; defaults are BERT's. */
 export interface WordPieceOptions {
-  /** Lower-case and strip accents (`do_lower_case` in `tokenizer_config.json`); default true. */
-  lowercase?: boolean;
-  /** Strip accents; default null (= `lowercase`). */
-  strip_accents?: boolean | null;
-  /** Default true. */
-  handle_chinese_chars?: boolean;
+  /** Default `BERT_UNCASED_NORMALIZER`: lower-case and strip accents. */
+  normalizer?: BertNormalizerOptions;
   /** Default "[UNK]". */
   unk_token?: string;
   /**
@@ -170,15 +204,9 @@ export class WordPieceTokenizer {
     options: WordPieceOptions,
     file: string,
   ) {
-    const lowercase = options.lowercase ?? true;
     this.#ids = ids;
     this.#size = size;
-    this.#normalizer = {
-      clean_text: true,
-      handle_chinese_chars: options.handle_chinese_chars ?? true,
-      strip_accents: options.strip_accents ?? null,
-      lowercase,
-    };
+    this.#normalizer = options.normalizer ?? BERT_UNCASED_NORMALIZER;
     const unk = options.unk_token ?? "[UNK]";
     const unkId = ids.get(unk);
     if (unkId === undefined)

@@ -1,14 +1,13 @@
 /** Host-side training data: a task's splits tokenised once, batched by index into device arrays. */
 import { collate, hostLabels, toDeviceBatch } from "../tasks/batch.js";
 import type { GlueExample } from "../tasks/glue/reader.js";
+import type { TextEncoder } from "../tasks/hfTokenizer.js";
 import type { Encoding } from "../tasks/vocab.js";
 import type { EvalBatchSource } from "./evaluate.js";
 import type { LossKind, TrainBatch } from "./step.js";
 
-/** Anything that turns a text (pair) into BERT-layout ids: the word vocabulary or an HF tokenizer. */
-export interface TextEncoder {
-  encode(textA: string, textB: string | undefined, options: { maxLength: number }): Encoding;
-}
+/** Anything that turns a text (pair) into model ids: the word vocabulary or an HF tokenizer. */
+export type { TextEncoder } from "../tasks/hfTokenizer.js";
 
 export interface EncodedSplit extends EvalBatchSource {
   labels: number[];
