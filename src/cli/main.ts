@@ -13,6 +13,7 @@ const MAIN_HELP = `Usage: cmploss <command> [flags]
 Commands:
   train   train an encoder with the cross-model comparative loss (no flags: the embedded SST-2 run)
   eval    evaluate a trained run, optionally with dropout forced on (--force-dropout k)
+  experiment  a resumable grid of runs (tasks × methods × seeds) with a Markdown table and an HTML report
 
 Run "cmploss <command> --help" for the flags of a command.`;
 
@@ -41,12 +42,17 @@ async function main(argv: string[]): Promise<number> {
       console.log(MAIN_HELP);
       return command === undefined ? 2 : 0;
     case "train":
-    case "eval": {
+    case "eval":
+    case "experiment": {
       if (!wantsHelp) await preparePlatform(threadsFlag(rest) ?? threadsFromEnv());
       if (command === "train") {
         const { runTrain, trainHelp } = await import("./trainCommand.js");
         if (wantsHelp) console.log(trainHelp());
         else await runTrain(rest);
+      } else if (command === "experiment") {
+        const { runExperiment, experimentHelp } = await import("./experimentCommand.js");
+        if (wantsHelp) console.log(experimentHelp());
+        else await runExperiment(rest);
       } else {
         const { runEval, evalHelp } = await import("./evalCommand.js");
         if (wantsHelp) console.log(evalHelp());
@@ -55,7 +61,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      throw new UsageError(`unknown command "${command}"; expected train or eval (see cmploss --help)`);
+      throw new UsageError(
+        `unknown command "${command}"; expected train, eval or experiment (see cmploss --help)`,
+      );
   }
 }
 

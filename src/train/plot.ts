@@ -1,19 +1,26 @@
-/** A dependency-free SVG of the training curves: per-variant task loss and the dev metric over steps. */
+/** Dependency-free SVG line charts: the training curves of a run, and the charts of experiment reports. */
 
-interface Series {
+export interface Series {
   name: string;
   color: string;
   points: [number, number][];
   dashed?: boolean;
 }
 
-const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"];
+export const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"];
 
-function escape(s: string): string {
+export function escapeXml(s: string): string {
   return s.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c]!);
 }
 
-function panel(title: string, series: Series[], x0: number, width: number, height: number): string {
+function panel(
+  title: string,
+  series: Series[],
+  x0: number,
+  width: number,
+  height: number,
+  xLabel = "steps",
+): string {
   const pts = series.flatMap((s) => s.points).filter(([, y]) => Number.isFinite(y));
   if (pts.length === 0) return "";
   const [minX, maxX] = [Math.min(...pts.map((p) => p[0])), Math.max(...pts.map((p) => p[0]))];
@@ -23,7 +30,7 @@ function panel(title: string, series: Series[], x0: number, width: number, heigh
   const sx = (x: number) => x0 + m.l + ((x - minX) / Math.max(1e-9, maxX - minX)) * (width - m.l - m.r);
   const sy = (y: number) => m.t + (1 - (y - minY) / (maxY - minY)) * (height - m.t - m.b);
   const parts = [
-    `<text x="${x0 + width / 2}" y="18" text-anchor="middle" font-weight="bold">${escape(title)}</text>`,
+    `<text x="${x0 + width / 2}" y="18" text-anchor="middle" font-weight="bold">${escapeXml(title)}</text>`,
   ];
   for (let i = 0; i <= 4; i++) {
     const y = minY + ((maxY - minY) * i) / 4;
@@ -34,7 +41,7 @@ function panel(title: string, series: Series[], x0: number, width: number, heigh
   }
   parts.push(
     `<text x="${x0 + m.l}" y="${height - 8}">${minX}</text>`,
-    `<text x="${x0 + width - m.r}" y="${height - 8}" text-anchor="end">${maxX} steps</text>`,
+    `<text x="${x0 + width - m.r}" y="${height - 8}" text-anchor="end">${maxX} ${escapeXml(xLabel)}</text>`,
   );
   const legendWidth = 8 + 7 * Math.max(...series.map((s) => s.name.length));
   const legendX = x0 + width - m.r - legendWidth - 4;
@@ -48,7 +55,7 @@ function panel(title: string, series: Series[], x0: number, width: number, heigh
       .join("");
     parts.push(
       `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"${s.dashed ? ' stroke-dasharray="4 3"' : ""}/>`,
-      `<text x="${legendX + 4}" y="${m.t + 16 + 14 * i}" fill="${s.color}">${escape(s.name)}</text>`,
+      `<text x="${legendX + 4}" y="${m.t + 16 + 14 * i}" fill="${s.color}">${escapeXml(s.name)}</text>`,
     );
   });
   return parts.join("\n");
@@ -107,6 +114,22 @@ export function trainingCurvesSvg(
     `<rect width="100%" height="100%" fill="white"/>`,
     panel("Training losses (moving average)", lossSeries, 0, width, height),
     panel(`Dev ${metricName}`, evalSeries, width, width, height),
+    `</svg>`,
+  ].join("\n");
+}
+
+/** One chart as a standalone SVG. */
+export function chartSvg(
+  title: string,
+  series: Series[],
+  xLabel = "steps",
+  width = 520,
+  height = 300,
+): string {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    panel(title, series, 0, width, height, xLabel),
     `</svg>`,
   ].join("\n");
 }

@@ -1,0 +1,184 @@
+/**
+ * Experiment results: results.json (every run), results.md (mean ± std per task and method, with the cost),
+ * and report.html, a self-contained page with the plots (dev metric over steps, per-variant training
+ * losses, utility curves under forced dropout).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { writeFileAtomic } from "../io/atomic.js";
+import type { EvalRecord, StepRecord } from "../train/log.js";
+import { RUN_FILES, type TrainSummary } from "../train/loop.js";
+import { chartSvg, COLORS, escapeXml, smooth, type Series } from "../train/plot.js";
+import type { GridCell } from "./grid.js";
+
+export interface UtilityPoint {
+  power: number;
+  rate: number;
+  value: number;
+  loss: number;
+}
+
+export interface RunResult {
+  task: string;
+  method: string;
+  seed: number;
+  metric: string;
+  best: number | null;
+  final: number;
+  scores: Record<string, number>;
+  wall_s: number;
+  examples_per_s: number;
+  utility: UtilityPoint[];
+  outputDir: string;
+}
+
+export function meanStd(xs: number[]): { mean: number; std: number; n: number } {
+  const n = xs.length;
+  const mean = xs.reduce((a, b) => a + b, 0) / Math.max(1, n);
+  const std = n > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, std, n };
+}
+
+export function toResult(cell: GridCell, summary: TrainSummary, utility: UtilityPoint[]): RunResult {
+  return {
+    task: summary.task,
+    method: cell.method,
+    seed: cell.seed,
+    metric: summary.metric,
+    best: summary.best?.value ?? null,
+    final: summary.final.value,
+    scores: summary.final.scores ?? {},
+    wall_s: summary.wall_s,
+    examples_per_s: summary.examples_per_s,
+    utility,
+    outputDir: cell.outputDir,
+  };
+}
+
+function groups(results: RunResult[]): Map<string, RunResult[]> {
+  const out = new Map<string, RunResult[]>();
+  for (const r of results) {
+    const k = `${r.task}\u0000${r.method}`;
+    out.set(k, [...(out.get(k) ?? []), r]);
+  }
+  return out;
+}
+
+const pct = (x: number) => (100 * x).toFixed(2);
+
+/** The Markdown table: best dev metric (mean ± std over seeds), final metric, wall time and throughput. */
+export function markdownTable(results: RunResult[]): string {
+  const lines = [
+    "| task | method | seeds | best dev (mean ± std) | final dev (mean ± std) | wall time / run | train examples/s |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const rs of groups(results).values()) {
+    const best = meanStd(rs.map((r) => r.best ?? NaN));
+    const fin = meanStd(rs.map((r) => r.final));
+    const wall = meanStd(rs.map((r) => r.wall_s));
+    const eps = meanStd(rs.map((r) => r.examples_per_s));
+    lines.push(
+      `| ${rs[0].task} | ${rs[0].method} | ${best.n} | ${rs[0].metric} ${pct(best.mean)} ± ${pct(best.std)} | ` +
+        `${pct(fin.mean)} ± ${pct(fin.std)} | ${wall.mean.toFixed(0)} s | ${eps.mean.toFixed(1)} |`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+function readJsonl<T>(path: string): T[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as T);
+}
+
+/** Mean of y over runs at each x that every run has. */
+function meanCurve(curves: [number, number][][]): [number, number][] {
+  if (curves.length === 0) return [];
+  const maps = curves.map((c) => new Map(c));
+  return curves[0]
+    .map(([x]) => x)
+    .filter((x) => maps.every((m) => m.has(x)))
+    .map((x) => [x, maps.reduce((s, m) => s + m.get(x)!, 0) / maps.length] as [number, number]);
+}
+
+/** The self-contained HTML report with inline SVG plots. */
+export function htmlReport(results: RunResult[], title: string): string {
+  const sections: string[] = [];
+  const tasks = [...new Set(results.map((r) => r.task))];
+  for (const task of tasks) {
+    const rs = results.filter((r) => r.task === task);
+    const methods = [...new Set(rs.map((r) => r.method))];
+    const metric = rs[0].metric;
+    const devSeries: Series[] = methods.map((m, i) => ({
+      name: m,
+      color: COLORS[i % COLORS.length],
+      points: meanCurve(
+        rs
+          .filter((r) => r.method === m)
+          .map((r) =>
+            readJsonl<EvalRecord>(join(r.outputDir, RUN_FILES.evals)).map((e) => [e.step, e.value]),
+          ),
+      ),
+    }));
+    const utilSeries: Series[] = methods.map((m, i) => ({
+      name: m,
+      color: COLORS[i % COLORS.length],
+      points: meanCurve(
+        rs.filter((r) => r.method === m).map((r) => r.utility.map((u) => [u.power, u.value])),
+      ),
+    }));
+    const lossCharts = methods.map((m) => {
+      const runs = rs.filter((r) => r.method === m);
+      const steps = runs.map((r) => readJsonl<StepRecord>(join(r.outputDir, RUN_FILES.steps)));
+      const variants = steps[0]?.[0]?.variant_losses.length ?? 0;
+      const window = Math.max(1, Math.round((steps[0]?.length ?? 1) / 60));
+      const series: Series[] = Array.from({ length: variants }, (_, v) => ({
+        name: v === 0 ? "full model" : m.startsWith("cmp") ? `ablation ${v}` : `pass ${v + 1}`,
+        color: COLORS[v % COLORS.length],
+        points: smooth(meanCurve(steps.map((s) => s.map((r) => [r.step, r.variant_losses[v]]))), window),
+      }));
+      return chartSvg(`${task} · ${m}: training task loss per variant`, series);
+    });
+    sections.push(
+      `<h2>${escapeXml(task)}</h2>`,
+      `<div class="row">${chartSvg(`${task}: dev ${metric} over steps (mean over seeds)`, devSeries)}` +
+        `${chartSvg(`${task}: utility curve, dev ${metric} vs forced dropout power`, utilSeries, "dropout power k")}</div>`,
+      `<div class="row">${lossCharts.join("")}</div>`,
+    );
+  }
+  const table = markdownTable(results)
+    .trim()
+    .split("\n")
+    .filter((_, i) => i !== 1)
+    .map((line, i) => {
+      const cells = line
+        .split("|")
+        .slice(1, -1)
+        .map((c) => escapeXml(c.trim()));
+      const tag = i === 0 ? "th" : "td";
+      return `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join("")}</tr>`;
+    })
+    .join("\n");
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title>
+<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}.row{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}</style>
+</head><body>
+<h1>${escapeXml(title)}</h1>
+<table>
+${table}
+</table>
+${sections.join("\n")}
+<p>Utility curve: the best checkpoint evaluated with dropout forced on at power k (rate 1 − (1 − p)^k) at every
+site; a model that uses its neurons well degrades gracefully (SPEC §8).</p>
+</body></html>
+`;
+}
+
+/** Write results.json, results.md and report.html into `root`, atomically. */
+export function writeReports(root: string, results: RunResult[], title: string): void {
+  writeFileAtomic(join(root, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  writeFileAtomic(join(root, "results.md"), `# ${title}\n\n` + markdownTable(results));
+  writeFileAtomic(join(root, "report.html"), htmlReport(results, title));
+}
