@@ -8,3 +8,5 @@ export { applySequenceClassifier, initSequenceClassifier } from "./classifier.js
 export type { SequenceClassifierParams } from "./classifier.js";
 export { NO_DROPOUT, plansDropout, siteKeys, tileVariants } from "./dropoutPlan.js";
 export type { DropoutPlan } from "./dropoutPlan.js";
+export { applySpanExtractor, initSpanExtractor } from "./spanExtractor.js";
+export type { SpanExtractorParams, SpanLogits } from "./spanExtractor.js";

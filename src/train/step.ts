@@ -10,6 +10,7 @@ import type { BertConfig } from "../models/bert/config.js";
 import type { EncoderBatch } from "../models/bert/apply.js";
 import { applySequenceClassifier, type SequenceClassifierParams } from "../models/classifier.js";
 import { consuming } from "../util/own.js";
+import type { ParamTree } from "../util/treePaths.js";
 import {
   adamwScalars,
   adamwUpdate,
@@ -135,53 +136,61 @@ function objective(params: Params, batch: TrainBatch, key: np.Array, cfg: StepCo
 }
 
 type Scalars = { lr: np.Array; bc1: np.Array; bc2: np.Array };
-type Outputs = {
-  params: Params;
-  opt: AdamWState<Params>;
+type Outputs<P> = {
+  params: P;
+  opt: AdamWState<P>;
   key: np.Array;
   loss: np.Array;
   variantLosses: np.Array;
   gradNorm: np.Array;
 };
 
+/** Generic state of the loop for any model tree P. */
+export interface ModelState<P> {
+  params: P;
+  opt: AdamWState<P>;
+  key: np.Array;
+  step: number;
+}
+
 /**
- * Build the step function for `cfg`. The returned `step` consumes the state and batch it is given and
+ * One AdamW step around any objective `(params, batch, key) → [loss, per-variant mean losses]`, which borrows
+ * `params` and consumes `batch` and `key`. The returned `step` consumes the state and batch it is given and
  * returns the next state; call `dispose` when done to free compiled programs.
  */
-export function makeTrainStep(cfg: StepConfig): {
-  step: (state: TrainState, batch: TrainBatch, lr: number) => Promise<StepResult>;
+export function makeOptimizerStep<P extends ParamTree, Batch>(
+  objectiveFn: (params: P, batch: Batch, key: np.Array) => [np.Array, np.Array],
+  cfg: { adamw: AdamWConfig; maxGradNorm: number; jit: boolean },
+): {
+  step: (
+    state: ModelState<P>,
+    batch: Batch,
+    lr: number,
+  ) => Promise<{ state: ModelState<P>; loss: number; variantLosses: number[]; gradNorm: number }>;
   dispose: () => void;
 } {
-  const lossAndGrad = valueAndGrad(
-    consuming((params: Params, batch: TrainBatch, key: np.Array) => objective(params, batch, key, cfg)),
-    { hasAux: true },
-  );
+  const lossAndGrad = valueAndGrad(consuming(objectiveFn), { hasAux: true });
   let mask: unknown = null;
 
-  const pure = (
-    params: Params,
-    opt: AdamWState<Params>,
-    batch: TrainBatch,
-    key: np.Array,
-    s: Scalars,
-  ): Outputs => {
+  const pure = (params: P, opt: AdamWState<P>, batch: Batch, key: np.Array, s: Scalars): Outputs<P> => {
     const [dropKey, nextKey] = random.split(key, 2);
-    const [[loss, variantLosses], grads] = lossAndGrad(tree.ref(params), batch, dropKey) as unknown as [
-      [np.Array, np.Array],
-      Params,
-    ];
+    const [[loss, variantLosses], grads] = lossAndGrad(
+      tree.ref(params) as never,
+      batch as never,
+      dropKey,
+    ) as unknown as [[np.Array, np.Array], P];
     const [clipped, gradNorm] = clipByGlobalNorm(grads, cfg.maxGradNorm);
     const [newParams, newOpt] = adamwUpdate(clipped, opt, params, s, mask, cfg.adamw);
     return { params: newParams, opt: newOpt, key: nextKey, loss, variantLosses, gradNorm };
   };
-  const compiled = cfg.jit ? jit(pure) : null;
+  const compiled = cfg.jit ? jit(pure as never) : null;
 
-  async function step(state: TrainState, batch: TrainBatch, lr: number): Promise<StepResult> {
+  async function step(state: ModelState<P>, batch: Batch, lr: number) {
     mask ??= decayMask(state.params);
     const host = adamwScalars(lr, state.step + 1, cfg.adamw);
     const scalars = { lr: np.array(host.lr), bc1: np.array(host.bc1), bc2: np.array(host.bc2) };
-    const run = compiled ?? pure;
-    const out = run(state.params, state.opt, batch, state.key, scalars) as Outputs;
+    const run = (compiled ?? pure) as typeof pure;
+    const out = run(state.params, state.opt, batch, state.key, scalars);
     // Reading the scalars is the step's one device sync point.
     const [loss, variantLosses, gradNorm] = await Promise.all([
       out.loss.data(),
@@ -190,10 +199,21 @@ export function makeTrainStep(cfg: StepConfig): {
     ]);
     return {
       state: { params: out.params, opt: out.opt, key: out.key, step: state.step + 1 },
-      loss: loss[0],
-      variantLosses: Array.from(variantLosses),
-      gradNorm: gradNorm[0],
+      loss: Number(loss[0]),
+      variantLosses: Array.from(variantLosses as Float32Array),
+      gradNorm: Number(gradNorm[0]),
     };
   }
   return { step, dispose: () => compiled?.dispose() };
+}
+
+/** The classification / regression step for `cfg` (see `makeOptimizerStep`). */
+export function makeTrainStep(cfg: StepConfig): {
+  step: (state: TrainState, batch: TrainBatch, lr: number) => Promise<StepResult>;
+  dispose: () => void;
+} {
+  return makeOptimizerStep<Params, TrainBatch>(
+    (params, batch, key) => objective(params, batch, key, cfg),
+    cfg,
+  );
 }

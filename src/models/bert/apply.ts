@@ -114,7 +114,9 @@ export function applyBert(
 ): BertOutput {
   const [B, T] = batch.input_ids.shape;
   if (T > maxInputLength(cfg)) {
-    throw new RangeError(`applyBert: sequence length ${T} exceeds the model's ${maxInputLength(cfg)} positions`);
+    throw new RangeError(
+      `applyBert: sequence length ${T} exceeds the model's ${maxInputLength(cfg)} positions`,
+    );
   }
   const V = plan.powers.length;
   const key = siteKeys(plan, bertDropoutSites(cfg));

@@ -10,6 +10,7 @@ import { decodeSafetensors, type HostTensor } from "../../io/safetensors.js";
 import { mapWithPath, namedLeaves, type ParamTree } from "../../util/treePaths.js";
 import type { BertConfig } from "../bert/config.js";
 import { initSequenceClassifier, type SequenceClassifierParams } from "../classifier.js";
+import { initSpanExtractor } from "../spanExtractor.js";
 import { readHfConfig, type HfConfigJson } from "./config.js";
 
 export interface LoadedClassifier {
@@ -99,29 +100,35 @@ function canonicalNames(tensors: Map<string, HostTensor>, family: string): Map<s
 }
 
 /**
- * Load a classifier with `numLabels` outputs from a Hugging Face folder.
- * Encoder tensors must all be present with the right shapes (else one Error naming them); a head or pooler
- * that is missing, or a head whose label count differs, is initialised randomly (listed in `newlyInitialized`).
+ * Load a pretrained encoder folder into a task model built by `makeTemplate`. Encoder tensors must all be
+ * present with the right shapes (else one Error naming them); head tensors (under `headPrefix`) and a pooler
+ * that are missing, or a head whose shape differs (another label count), are initialised randomly and listed
+ * in `newlyInitialized`, as transformers does.
  * @param key PRNG key for the random parts (consumed).
  */
-export function loadHfClassifier(dir: string, numLabels: number, key: np.Array): LoadedClassifier {
+export function loadHfInto<P>(
+  dir: string,
+  makeTemplate: (key: np.Array, config: BertConfig) => P,
+  headPrefix: string,
+  key: np.Array,
+): { config: BertConfig; raw: HfConfigJson; params: P; newlyInitialized: string[]; unused: string[] } {
   const { config, raw } = readHfConfig(dir);
   const { tensors: rawTensors, file } = readHfWeights(dir);
   const tensors = canonicalNames(rawTensors, config.model_type);
-  const template = initSequenceClassifier(key, config, numLabels);
+  const template = makeTemplate(key, config);
 
   const missing: string[] = [];
   const misShaped: string[] = [];
   const newlyInitialized: string[] = [];
   const used = new Set<string>();
-  const optional = (name: string) => name.startsWith("classifier.") || name.includes(".pooler.");
+  const optional = (name: string) => name.startsWith(headPrefix) || name.includes(".pooler.");
   for (const [name, leaf] of namedLeaves(template as unknown as ParamTree)) {
     const t = tensors.get(name);
     if (!t) {
       if (optional(name)) newlyInitialized.push(name);
       else missing.push(name);
     } else if (t.shape.join(",") !== leaf.shape.join(",")) {
-      if (name.startsWith("classifier.")) newlyInitialized.push(name);
+      if (name.startsWith(headPrefix)) newlyInitialized.push(name);
       else misShaped.push(`${name} [${t.shape}] vs expected [${leaf.shape}]`);
     } else used.add(name);
   }
@@ -130,7 +137,7 @@ export function loadHfClassifier(dir: string, numLabels: number, key: np.Array):
     if (missing.length)
       parts.push(`missing tensor ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ", …" : ""}`);
     if (misShaped.length) parts.push(`mis-shaped tensor ${misShaped.slice(0, 10).join(", ")}`);
-    tree.dispose(template);
+    tree.dispose(template as never);
     throw new Error(`${file}: ${parts.join("; ")} (for ${config.model_type} as described by config.json)`);
   }
   const params = mapWithPath(template as unknown as ParamTree, (name, leaf) => {
@@ -138,7 +145,17 @@ export function loadHfClassifier(dir: string, numLabels: number, key: np.Array):
     leaf.dispose();
     const t = tensors.get(name)!;
     return np.array(asFloat32(t, name, file)).reshape(t.shape);
-  }) as SequenceClassifierParams;
+  }) as P;
   const unused = [...tensors.keys()].filter((k) => !used.has(k));
   return { config, raw, params, newlyInitialized, unused };
+}
+
+/** A sequence classifier with `numLabels` outputs from a Hugging Face folder (see `loadHfInto`). */
+export function loadHfClassifier(dir: string, numLabels: number, key: np.Array): LoadedClassifier {
+  return loadHfInto(dir, (k, cfg) => initSequenceClassifier(k, cfg, numLabels), "classifier.", key);
+}
+
+/** An extractive-QA model (`qa_outputs` head) from a Hugging Face folder (see `loadHfInto`). */
+export function loadHfSpanExtractor(dir: string, key: np.Array) {
+  return loadHfInto(dir, initSpanExtractor, "qa_outputs.", key);
 }
