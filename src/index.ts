@@ -32,6 +32,19 @@ export type {
   EncoderBatch,
   SequenceClassifierParams,
 } from "./models/index.js";
+export {
+  applySpanExtractor,
+  initSpanExtractor,
+  type SpanExtractorParams,
+  type SpanLogits,
+} from "./models/spanExtractor.js";
+export {
+  loadHfClassifier,
+  loadHfSpanExtractor,
+  readHfConfig,
+  saveHfClassifier,
+  type HfConfigJson,
+} from "./models/hf/index.js";
 export { initRuntime, runtimeInfo } from "./runtime/index.js";
 export type { DeviceName, RuntimeInfo, RuntimeOptions } from "./runtime/index.js";
 export {
@@ -46,6 +59,11 @@ export {
   toDeviceBatch,
   WordVocab,
 } from "./tasks/index.js";
+export { HfTokenizer } from "./tasks/hfTokenizer.js";
+export { rdropLoss, symmetricKl } from "./loss/index.js";
+export { qaObjective, qaLossTables, type QaLevelBatch, type QaVariant } from "./train/qaObjective.js";
+export { makeOptimizerStep } from "./train/step.js";
+export { runGrid, METHODS, type GridOptions } from "./experiment/grid.js";
 export { TRAIN_DEFAULTS } from "./train/config.js";
 export type { TrainConfig } from "./train/config.js";
 export { train } from "./train/loop.js";

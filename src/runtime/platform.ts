@@ -52,7 +52,11 @@ export async function preparePlatform(threads: number): Promise<number> {
     });
     const g = globalThis as { Worker?: unknown };
     if (threads > 1 && typeof g.Worker === "undefined") {
-      const { NodeWebWorker } = await import("./nodeWorker.js");
+      // A computed specifier keeps browser bundlers from pulling worker_threads into the bundle.
+      const adapter = "./nodeWorker.js";
+      const { NodeWebWorker } = (await import(
+        /* @vite-ignore */ adapter
+      )) as typeof import("./nodeWorker.js");
       g.Worker = NodeWebWorker;
     }
   }

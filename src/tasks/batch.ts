@@ -3,7 +3,7 @@
  * epoch shuffler. Shape letters: B batch, T tokens.
  */
 import { numpy as np } from "@jax-js/jax";
-import { PAD_ID } from "./vocab.js";
+import { PAD_ID } from "./specialIds.js";
 import type { Encoding } from "./vocab.js";
 
 /** A padded batch on the host, row-major `[B, T]` in flat arrays. */

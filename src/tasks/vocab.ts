@@ -3,13 +3,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { DataError, showValue } from "./errors.js";
 import { truncateLongestFirst } from "./truncation.js";
 
-/** Special tokens and their fixed ids (line index in vocab.txt). */
-export const SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] as const;
-export const PAD_ID = 0;
-export const UNK_ID = 1;
-export const CLS_ID = 2;
-export const SEP_ID = 3;
-export const MASK_ID = 4;
+export { CLS_ID, MASK_ID, PAD_ID, SEP_ID, SPECIAL_TOKENS, UNK_ID } from "./specialIds.js";
+import { CLS_ID, PAD_ID, SEP_ID, SPECIAL_TOKENS, UNK_ID } from "./specialIds.js";
 
 /** Token ids for one example, unpadded. Lengths are equal. */
 export interface Encoding {

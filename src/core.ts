@@ -1,0 +1,44 @@
+/**
+ * The browser-safe core of cmploss: the comparative loss, CmpDrop, the encoder and its heads, the optimizer
+ * step, metrics and batching — nothing that touches the file system. Use it from bundlers for the browser;
+ * the package root adds Node-only pieces (files, CLI, training loop).
+ */
+import "./runtime/register.js";
+
+export {
+  comparativeLoss,
+  crossEntropyPerExample,
+  squaredErrorPerExample,
+  listMle,
+  pairwiseHinge,
+  rdropLoss,
+  symmetricKl,
+} from "./loss/index.js";
+export type { ComparativeLossOptions, LossTarget, PrimaryLoss } from "./loss/index.js";
+export { cmpDropMasks, nestedDropout, nestedRate } from "./ablation/index.js";
+export {
+  applyBert,
+  applySequenceClassifier,
+  applySpanExtractor,
+  BERT_PRESETS,
+  checkConfig,
+  initBert,
+  initSequenceClassifier,
+  initSpanExtractor,
+  NO_DROPOUT,
+  presetConfig,
+} from "./models/index.js";
+export type {
+  BertConfig,
+  BertParams,
+  DropoutPlan,
+  EncoderBatch,
+  SequenceClassifierParams,
+} from "./models/index.js";
+export { initRuntime, runtimeInfo } from "./runtime/index.js";
+export { collate, toDeviceBatch } from "./tasks/batch.js";
+export { accuracy, f1Binary, matthewsCorrcoef, pearson, spearman } from "./tasks/metrics.js";
+export { adamwInit, adamwUpdate, clipByGlobalNorm } from "./train/optimizer.js";
+export { linearWarmupDecay } from "./train/schedule.js";
+export { makeOptimizerStep, makeTrainStep, variantLossTable } from "./train/step.js";
+export type { StepConfig, TrainBatch, TrainState } from "./train/step.js";
