@@ -6,7 +6,7 @@
 import { PerformanceObserver } from "node:perf_hooks";
 import { preparePlatform } from "../src/runtime/platform.js";
 
-await preparePlatform(1);
+preparePlatform(1);
 const { initRuntime } = await import("../src/runtime/init.js");
 await initRuntime({ device: "wasm" });
 const { numpy: np, random, tree, profiler } = await import("@jax-js/jax");

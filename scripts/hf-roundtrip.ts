@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { preparePlatform } from "../src/runtime/platform.js";
 
-await preparePlatform(1);
+preparePlatform(1);
 const { initRuntime } = await import("../src/runtime/init.js");
 await initRuntime();
 const { numpy: np, random, tree } = await import("@jax-js/jax");

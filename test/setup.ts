@@ -3,7 +3,7 @@ import { preparePlatform } from "../src/runtime/platform.js";
 
 // Tests run single-threaded by default (no worker start-up per test file). The platform must be prepared
 // before jax-js loads, hence the dynamic import.
-await preparePlatform(Number(process.env.CMPLOSS_TEST_THREADS ?? 1));
+preparePlatform(Number(process.env.CMPLOSS_TEST_THREADS ?? 1));
 const { initRuntime } = await import("../src/runtime/init.js");
 await initRuntime({ device: "wasm" });
 

@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     case "train":
     case "eval":
     case "experiment": {
-      if (!wantsHelp) await preparePlatform(threadsFlag(rest) ?? threadsFromEnv());
+      if (!wantsHelp) preparePlatform(threadsFlag(rest) ?? threadsFromEnv());
       if (command === "train") {
         const { runTrain, trainHelp } = await import("./trainCommand.js");
         if (wantsHelp) console.log(trainHelp());

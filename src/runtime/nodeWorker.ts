@@ -6,8 +6,14 @@
  * from a blob URL, so the thread boots a tiny shim that waits for the script's text, evaluates it, and then
  * replays the messages that arrived meanwhile (jax-js posts "init" right after construction).
  */
-import { resolveObjectURL } from "node:buffer";
-import { Worker as ThreadWorker } from "node:worker_threads";
+import type { Worker as ThreadWorker } from "node:worker_threads";
+
+// Built-ins are fetched on first use (not imported) so that this module is safe to import in a browser bundle.
+function builtin<T>(name: string): T {
+  const mod = process.getBuiltinModule?.(name) as T | undefined;
+  if (!mod) throw new Error(`NodeWebWorker: needs Node ≥ 20.16 (process.getBuiltinModule) for ${name}`);
+  return mod;
+}
 
 const BOOTSTRAP = `
 const { parentPort } = require("node:worker_threads");
@@ -40,10 +46,12 @@ export class NodeWebWorker {
   #unanswered = 0;
 
   constructor(url: string | URL) {
+    const { resolveObjectURL } = builtin<typeof import("node:buffer")>("node:buffer");
+    const { Worker } = builtin<typeof import("node:worker_threads")>("node:worker_threads");
     const blob = resolveObjectURL(String(url));
     if (!blob)
       throw new Error(`NodeWebWorker: expected a blob: URL created by URL.createObjectURL, got ${url}`);
-    this.#thread = new ThreadWorker(BOOTSTRAP, { eval: true });
+    this.#thread = new Worker(BOOTSTRAP, { eval: true });
     this.#thread.unref();
     this.#thread.on("message", (data: unknown) => {
       if (--this.#unanswered === 0) this.#thread.unref();

@@ -3,6 +3,7 @@
  * is evaluated, and only gives that backend a worker pool (sized by `navigator.hardwareConcurrency`) if a
  * global Web `Worker` exists at that moment. This module must therefore not import jax-js itself.
  */
+import { NodeWebWorker } from "./nodeWorker.js";
 import { installPolyfills } from "./polyfill.js";
 
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
@@ -35,9 +36,11 @@ export function threadsFromEnv(): number {
 
 /**
  * Install Node polyfills, a `navigator`, and (for threads > 1 in Node) a Web `Worker` on worker_threads.
- * Idempotent; the first call fixes the thread count for the life of the process.
+ * Idempotent; the first call fixes the thread count for the life of the process. Synchronous on purpose:
+ * ES modules evaluate sibling imports while an earlier one awaits, so an async preparation could lose the
+ * race against jax-js's own module evaluation.
  */
-export async function preparePlatform(threads: number): Promise<number> {
+export function preparePlatform(threads: number): number {
   if (!Number.isInteger(threads) || threads < 1) {
     throw new RangeError(`preparePlatform: expected threads to be a positive integer, got ${threads}`);
   }
@@ -52,11 +55,6 @@ export async function preparePlatform(threads: number): Promise<number> {
     });
     const g = globalThis as { Worker?: unknown };
     if (threads > 1 && typeof g.Worker === "undefined") {
-      // A computed specifier keeps browser bundlers from pulling worker_threads into the bundle.
-      const adapter = "./nodeWorker.js";
-      const { NodeWebWorker } = (await import(
-        /* @vite-ignore */ adapter
-      )) as typeof import("./nodeWorker.js");
       g.Worker = NodeWebWorker;
     }
   }

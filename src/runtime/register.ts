@@ -5,4 +5,4 @@
  */
 import { preparePlatform, threadsFromEnv } from "./platform.js";
 
-await preparePlatform(threadsFromEnv());
+preparePlatform(threadsFromEnv());

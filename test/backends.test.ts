@@ -2,26 +2,30 @@ import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 
 // Each device needs its own process: jax-js keeps one default backend per process.
-function run(device: "wasm" | "webgpu"): { losses?: number[][]; unavailable?: string } {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "test/webgpuChild.ts", device], {
+function runStepChild(
+  device: "wasm" | "webgpu",
+  threads = 1,
+): { losses?: number[][]; unavailable?: string; threads?: number } {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "test/stepChild.ts", device], {
     encoding: "utf8",
     timeout: 240_000,
+    env: { ...process.env, CMPLOSS_THREADS: String(threads) },
   });
   const line = r.stdout.trim().split("\n").at(-1) ?? "";
   if (r.status !== 0 || !line.startsWith("{")) {
     // No webgpu package / no adapter is reported as unavailable by the child; anything else is a failure.
-    throw new Error(`webgpuChild ${device} exited ${r.status}: ${r.stderr.slice(-500)}`);
+    throw new Error(`stepChild ${device} exited ${r.status}: ${r.stderr.slice(-500)}`);
   }
   return JSON.parse(line);
 }
 
-const gpu = run("webgpu");
+const gpu = runStepChild("webgpu");
 
 describe("WebGPU backend (Dawn through the webgpu package; Mesa's software Vulkan on CPU-only machines)", () => {
   it.skipIf(gpu.unavailable !== undefined)(
     `gives the wasm backend's losses for a jitted CmpDrop step${gpu.unavailable ? ` — skipped: ${gpu.unavailable}` : ""}`,
     () => {
-      const cpu = run("wasm");
+      const cpu = runStepChild("wasm");
       expect(gpu.losses).toHaveLength(2);
       expect(gpu.losses).toBeAllclose(cpu.losses, { atol: 1e-4, rtol: 1e-4 });
     },
@@ -30,5 +34,15 @@ describe("WebGPU backend (Dawn through the webgpu package; Mesa's software Vulka
   it("reports a missing adapter or package as one line", () => {
     if (gpu.unavailable) expect(gpu.unavailable).toMatch(/^initRuntime: (--device webgpu|.*webgpu)/);
     else expect(gpu.losses?.[0]).toHaveLength(4);
+  });
+});
+
+describe("wasm worker threads (Node worker_threads behind jax-js's Web Worker pool)", () => {
+  it("start with CMPLOSS_THREADS=2 and give the single-threaded losses", () => {
+    const one = runStepChild("wasm", 1);
+    const two = runStepChild("wasm", 2);
+    expect(one.threads).toBe(1);
+    expect(two.threads).toBe(2);
+    expect(two.losses).toBeAllclose(one.losses, { atol: 1e-6, rtol: 1e-6 });
   });
 });

@@ -1,14 +1,16 @@
 /**
- * Child process for the WebGPU parity test: one jitted comparative-loss train step of a tiny encoder on the
- * device named in argv[2]; prints the losses as JSON. (jax-js has one default backend per process.)
+ * Child process for backend/thread parity tests: two jitted comparative-loss train steps of a tiny encoder on
+ * the device named in argv[2] with CMPLOSS_THREADS wasm threads; prints the losses (and thread count) as
+ * JSON. Runs in its own process because jax-js fixes its backend and thread pool when it loads.
  */
-import { preparePlatform } from "../src/runtime/platform.js";
+import { preparePlatform, threadsFromEnv } from "../src/runtime/platform.js";
 
 const device = (process.argv[2] ?? "wasm") as "wasm" | "webgpu";
-await preparePlatform(1);
+preparePlatform(threadsFromEnv());
 const { initRuntime } = await import("../src/runtime/init.js");
+let threads = 1;
 try {
-  await initRuntime({ device });
+  threads = (await initRuntime({ device })).threads;
 } catch (err) {
   console.log(JSON.stringify({ unavailable: (err as Error).message }));
   process.exit(0);
@@ -60,5 +62,5 @@ for (let i = 0; i < 2; i++) {
 }
 stepper.dispose();
 tree.dispose(state as never);
-console.log(JSON.stringify({ losses: out }));
+console.log(JSON.stringify({ losses: out, threads }));
 process.exit(0);
