@@ -14,7 +14,18 @@ export {
   pairwiseHinge,
 } from "./loss/index.js";
 export type { ComparativeLossOptions, LossTarget, PrimaryLoss } from "./loss/index.js";
-export { cmpDropMasks, nestedDropout, nestedRate } from "./ablation/index.js";
+export {
+  applyCrop,
+  cmpDropMasks,
+  cropLevels,
+  nestedDropout,
+  nestedRate,
+  planCrops,
+  variantPlan,
+  type AblationVariant,
+  type ContextUnit,
+  type CropPlan,
+} from "./ablation/index.js";
 export {
   applyBert,
   applySequenceClassifier,

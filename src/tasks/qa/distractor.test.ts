@@ -160,7 +160,7 @@ const DEV = resolve(
 );
 
 describe.skipIf(!existsSync(DEV))(
-  "SQuAD v1.1 dev (skipped: ../shared/data/squad-v1.1/dev-v1.1.json absent)",
+  "SQuAD v1.1 dev file (skipped when ../shared/data/squad-v1.1/dev-v1.1.json is absent)",
   () => {
     const squad = JSON.parse(readFileSync(DEV, "utf8")) as SquadLike;
 
