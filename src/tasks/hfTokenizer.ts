@@ -6,6 +6,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { DataError } from "./errors.js";
+import { byteLevelOffsets, wordPieceOffsets, type TextOffsets } from "./qa/offsets.js";
 import { truncateLongestFirst } from "./truncation.js";
 import type { EncodeOptions, Encoding } from "./vocab.js";
 import {
@@ -67,7 +68,7 @@ function countSpecial(pieces: readonly TemplatePiece[]): number {
  * extensions, which NodeNext cannot resolve, so the import is untyped and this interface types it.
  */
 interface TokenizersJs {
-  encode(text: string, options: { add_special_tokens: boolean }): { ids: number[] };
+  encode(text: string, options: { add_special_tokens: boolean }): { ids: number[]; tokens: string[] };
   token_to_id(token: string): number | undefined;
   get_vocab(with_added_tokens: boolean): Map<string, number>;
   /** Called on each piece of text between added tokens (a tokenizers.js `Normalizer` is a callable object). */
@@ -166,6 +167,8 @@ function parseTemplateProcessing(pp: Json, file: string): SpecialTemplate {
 /** Ids of one text without special tokens, plus what `encode` needs around them. */
 interface Backend {
   encodeText(text: string): number[];
+  /** Undefined for a tokenizer.json whose offsets we cannot align (not WordPiece+BertNormalizer or ByteLevel). */
+  encodeTextWithOffsets: ((text: string) => TextOffsets) | undefined;
   tokenToId(token: string): number | undefined;
   size: number;
   template: SpecialTemplate;
@@ -212,10 +215,50 @@ function fromTokenizerJson(tokenizerJson: Json, config: Json, file: string): Bac
   for (const id of vocab.values()) size = Math.max(size, id + 1);
   return {
     encodeText: (text) => tokenizer.encode(text, { add_special_tokens: false }).ids,
+    encodeTextWithOffsets: offsetsFromTokenizerJson(tokenizerJson, tokenizer, bertNormalizer, config),
     tokenToId: (token) => tokenizer.token_to_id(token),
     size,
     template: parsePostProcessor(tokenizerJson.post_processor, file),
   };
+}
+
+/** The offset aligner for a `tokenizer.json`, when its pipeline is one `qa/offsets.ts` models. */
+function offsetsFromTokenizerJson(
+  json: Json,
+  tokenizer: TokenizersJs,
+  bertNormalizer: BertNormalizerOptions | undefined,
+  config: Json,
+): ((text: string) => TextOffsets) | undefined {
+  const model = isObject(json.model) ? json.model : {};
+  const pre = isObject(json.pre_tokenizer) ? json.pre_tokenizer : {};
+  const addedTokens = (Array.isArray(json.added_tokens) ? json.added_tokens : []).flatMap((t: unknown) =>
+    isObject(t) && typeof t.content === "string"
+      ? [{ content: t.content, lstrip: t.lstrip === true, rstrip: t.rstrip === true }]
+      : [],
+  );
+  const run = (align: (text: string, tokens: string[]) => [number, number][]) => (text: string) => {
+    const { ids, tokens } = tokenizer.encode(text, { add_special_tokens: false });
+    return { ids, offsets: align(text, tokens) };
+  };
+  if (model.type === "WordPiece" && bertNormalizer && pre.type === "BertPreTokenizer") {
+    const options = {
+      normalizer: bertNormalizer,
+      addedTokens,
+      unkToken: typeof model.unk_token === "string" ? model.unk_token : "[UNK]",
+      prefix: typeof model.continuing_subword_prefix === "string" ? model.continuing_subword_prefix : "##",
+    };
+    return run((text, tokens) => wordPieceOffsets(text, tokens, options));
+  }
+  if (model.type === "BPE" && json.normalizer == null && pre.type === "ByteLevel") {
+    const pp = isObject(json.post_processor) ? json.post_processor : {};
+    const processors = pp.type === "Sequence" && Array.isArray(pp.processors) ? pp.processors : [pp];
+    const trimOffsets = processors.some((p: unknown) => isObject(p) && p.trim_offsets === true);
+    const addPrefixSpace =
+      typeof config.add_prefix_space === "boolean" ? config.add_prefix_space : pre.add_prefix_space === true;
+    const options = { addedTokens, addPrefixSpace, trimOffsets };
+    return run((text, tokens) => byteLevelOffsets(text, tokens, options));
+  }
+  return undefined;
 }
 
 function fromVocabTxt(text: string, config: Json, file: string): Backend {
@@ -239,8 +282,24 @@ function fromVocabTxt(text: string, config: Json, file: string): Backend {
     if (id === undefined) throw new DataError(file, undefined, `the token ${JSON.stringify(token)}`, "none");
     return id;
   };
+  const alignOptions = {
+    normalizer: bertNormalizerFromConfig(config),
+    addedTokens: specials
+      .filter((t) => known.has(t))
+      .map((content) => ({ content, lstrip: false, rstrip: false })),
+    unkToken: unk,
+    prefix: "##",
+  };
   return {
     encodeText: (t) => wordpiece.encodeText(t),
+    encodeTextWithOffsets: (text) => {
+      const tokens = wordpiece.tokenize(text);
+      const unkId = idOf(unk);
+      return {
+        ids: tokens.map((t) => wordpiece.tokenToId(t) ?? unkId),
+        offsets: wordPieceOffsets(text, tokens, alignOptions),
+      };
+    },
     tokenToId: (t) => wordpiece.tokenToId(t),
     size: wordpiece.size,
     template: bertTemplate(idOf(cls), idOf(sep)),
@@ -331,6 +390,27 @@ export class HfTokenizer implements TextEncoder {
   /** Ids of `text` without special tokens and without truncation. */
   encodeText(text: string): number[] {
     return this.#backend.encodeText(text);
+  }
+
+  /**
+   * Ids of `text` without special tokens or truncation (equal to `encodeText`), with each token's `[start, end)`
+   * in `text` as UTF-16 indices, like HF fast tokenizers' `return_offsets_mapping` (HF counts code points; the
+   * two differ only after characters outside the BMP). Used to map QA answer spans between characters and tokens.
+   * @throws Error for a tokenizer.json pipeline other than WordPiece with BertNormalizer or byte-level BPE.
+   */
+  encodeTextWithOffsets(text: string): TextOffsets {
+    const align = this.#backend.encodeTextWithOffsets;
+    if (align === undefined) {
+      throw new Error(
+        "HfTokenizer.encodeTextWithOffsets: expected a WordPiece (BertNormalizer) or byte-level BPE tokenizer.json, got another pipeline",
+      );
+    }
+    return align(text);
+  }
+
+  /** Where the model's special tokens go (`[CLS] A [SEP] B [SEP]` for BERT), e.g. to lay out QA windows. */
+  get template(): SpecialTemplate {
+    return this.#backend.template;
   }
 
   /**

@@ -1,0 +1,14 @@
+/** Extractive QA on the host: SQuAD/HotpotQA readers, sliding-window features, span decoding, SQuAD EM/F1. */
+export type { QaAnswer, QaExample } from "./types.js";
+export { parseSquad, readSquad } from "./squad.js";
+export type { AnswerMismatch, SquadData } from "./squad.js";
+export { TITLE_CLOSE, TITLE_OPEN, YES_NO_PREFIX, parseHotpot, readHotpot } from "./hotpot.js";
+export type { HotpotData, HotpotExample, HotpotParagraph } from "./hotpot.js";
+export { buildQaFeatures } from "./features.js";
+export type { FeatureOptions, QaFeature, QaTokenizer } from "./features.js";
+export { decodeQaPredictions } from "./decode.js";
+export type { DecodeOptions, QaCandidate, QaPrediction } from "./decode.js";
+export { exactMatchScore, f1Score, maxOverGroundTruths, normalizeAnswer, squadEvaluate } from "./metric.js";
+export type { SquadScores } from "./metric.js";
+export { bertNormalizeAligned, byteLevelOffsets, splitAddedTokens, wordPieceOffsets } from "./offsets.js";
+export type { AddedToken, ByteLevelAlignOptions, TextOffsets, WordPieceAlignOptions } from "./offsets.js";
