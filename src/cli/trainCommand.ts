@@ -3,6 +3,8 @@ import { BERT_PRESETS } from "../models/bert/config.js";
 import { initRuntime } from "../runtime/index.js";
 import { lossFlagConflict, TRAIN_DEFAULTS, type TrainConfig } from "../train/config.js";
 import { train } from "../train/loop.js";
+import { QA_TASKS } from "../train/qaData.js";
+import { QA_DEFAULTS, trainQa, type QaSettings } from "../train/qaLoop.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
 
 const PRETRAINED_LR = 5e-5;
@@ -11,7 +13,7 @@ export const TRAIN_FLAGS: FlagTable = {
   task: {
     kind: "string",
     help: "GLUE task (tasks other than sst2 need --data-dir)",
-    values: ["cola", "sst2", "mrpc", "stsb", "qqp", "mnli", "qnli", "rte", "wnli"],
+    values: ["cola", "sst2", "mrpc", "stsb", "qqp", "mnli", "qnli", "rte", "wnli", ...QA_TASKS],
   },
   "data-dir": { kind: "string", help: "folder with train.tsv and dev.tsv (default: the bundled SST-2)" },
   "output-dir": { kind: "string", help: "where checkpoints, logs, metrics.json and curves.svg go" },
@@ -85,7 +87,68 @@ export const TRAIN_FLAGS: FlagTable = {
     nullable: true,
   },
   resume: { kind: "boolean", help: "continue from <output-dir>/checkpoint-last.safetensors" },
+  "n-crop": {
+    kind: "number",
+    help: "QA: CmpCrop levels c_crop (irrelevant context removed)",
+    integer: true,
+    min: 0,
+    max: 8,
+  },
+  "doc-stride": {
+    kind: "number",
+    help: "QA: tokens shared by consecutive context windows",
+    integer: true,
+    min: 0,
+  },
+  "max-query-length": { kind: "number", help: "QA: question tokens kept", integer: true, min: 1 },
+  "max-answer-length": {
+    kind: "number",
+    help: "QA: longest predicted answer in tokens",
+    integer: true,
+    min: 1,
+  },
+  "n-best-size": { kind: "number", help: "QA: start/end candidates per window", integer: true, min: 1 },
+  distractors: {
+    kind: "number",
+    help: "squad-distractor: paragraphs from other articles per question",
+    integer: true,
+    min: 0,
+  },
+  "max-paragraphs": {
+    kind: "number",
+    help: "QA: evaluate with only the first m distractors",
+    integer: true,
+    min: 0,
+    nullable: true,
+  },
 };
+
+const QA_FLAG_NAMES = [
+  "nCrop",
+  "docStride",
+  "maxQueryLength",
+  "maxAnswerLength",
+  "nBestSize",
+  "distractors",
+  "maxParagraphs",
+];
+
+/** QA settings from the flags (QA flags with a GLUE task are an error). */
+export function qaSettingsFromArgs(argv: string[], task: string): QaSettings | null {
+  const given = parseFlags(argv, TRAIN_FLAGS);
+  const qaGiven = QA_FLAG_NAMES.filter((k) => k in given);
+  if (!(QA_TASKS as readonly string[]).includes(task)) {
+    if (qaGiven.length) {
+      throw new UsageError(
+        `--${qaGiven[0].replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())} only applies to QA tasks (${QA_TASKS.join(", ")})`,
+      );
+    }
+    return null;
+  }
+  const settings = { ...QA_DEFAULTS };
+  for (const k of qaGiven) (settings as Record<string, unknown>)[k] = given[k];
+  return settings;
+}
 
 const USAGE = `Usage: cmploss train [flags]
 
@@ -134,7 +197,15 @@ export async function runTrain(argv: string[]): Promise<void> {
   const config = trainConfigFromArgs(argv);
   const rt = await initRuntime({ device: config.device, threads: config.threads ?? undefined });
   process.stderr.write(`cmploss: jax-js ${rt.device} backend, ${rt.threads} thread(s)\n`);
-  const summary = await train(config);
+  const qa = qaSettingsFromArgs(argv, config.task);
+  if (qa) {
+    // SQuAD-style defaults (SPEC §10) where the GLUE ones do not fit.
+    const given = parseFlags(argv, TRAIN_FLAGS);
+    if (!("maxSeqLength" in given)) config.maxSeqLength = 384;
+    if (!("evalBatchSize" in given)) config.evalBatchSize = 32;
+    if (!("batchSize" in given)) config.batchSize = 16;
+  }
+  const summary = qa ? await trainQa(config, qa) : await train(config);
   const best = summary.best ? `${summary.best.value.toFixed(4)} at step ${summary.best.step}` : "n/a";
   console.log(
     `dev ${summary.metric}: ${summary.final.value.toFixed(4)} (final, step ${summary.final.step}); best ${best}; ` +

@@ -1,0 +1,325 @@
+/**
+ * Training and evaluation for extractive QA with CmpDrop and CmpCrop (SPEC §7): items over context units,
+ * c_crop nested crops per example (fresh random counts every epoch), c_drop dropout powers, in the reference's
+ * interleaved variant order; official EM/F1 on dev; checkpoints, logs and resume as the GLUE loop.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { jit, numpy as np, random, tree } from "@jax-js/jax";
+import { hashString, mixSeed, planCrops } from "../ablation/cmpCrop.js";
+import { variantPlan } from "../ablation/plan.js";
+import { writeFileAtomic } from "../io/atomic.js";
+import { maxInputLength } from "../models/bert/config.js";
+import { loadHfSpanExtractor } from "../models/hf/load.js";
+import { applySpanExtractor, initSpanExtractor, type SpanExtractorParams } from "../models/spanExtractor.js";
+import { epochOrder } from "../tasks/batch.js";
+import { HfTokenizer } from "../tasks/hfTokenizer.js";
+import { decodeQaPredictions } from "../tasks/qa/decode.js";
+import { buildQaFeatures, type QaFeature } from "../tasks/qa/features.js";
+import { squadEvaluate } from "../tasks/qa/metric.js";
+import { consuming } from "../util/own.js";
+import { lossOptions, type TrainConfig } from "./config.js";
+import { JsonlLog, Progress, type EvalRecord, type StepRecord } from "./log.js";
+import { RUN_FILES, type TrainSummary } from "./loop.js";
+import { resolveModelSpec } from "./modelSource.js";
+import { adamwInit, ADAMW_DEFAULTS } from "./optimizer.js";
+import { trainingCurvesSvg } from "./plot.js";
+import { itemExample, limitContext, loadQaTask, type QaItem, type QaTaskName } from "./qaData.js";
+import { qaObjective, type QaLevelBatch } from "./qaObjective.js";
+import { linearWarmupDecay } from "./schedule.js";
+import { loadTrainState, saveModel, saveTrainState } from "./state.js";
+import { makeOptimizerStep, type ModelState } from "./step.js";
+
+export interface QaSettings {
+  nCrop: number;
+  docStride: number;
+  maxQueryLength: number;
+  maxAnswerLength: number;
+  nBestSize: number;
+  /** Distractor paragraphs per question (squad-distractor). */
+  distractors: number;
+  /** Evaluate with only the first m irrelevant units (null: all). */
+  maxParagraphs: number | null;
+}
+
+export const QA_DEFAULTS: QaSettings = {
+  nCrop: 0,
+  docStride: 128,
+  maxQueryLength: 64,
+  maxAnswerLength: 30,
+  nBestSize: 20,
+  distractors: 4,
+  maxParagraphs: null,
+};
+
+type Params = SpanExtractorParams;
+
+function levelBatch(features: QaFeature[], padId: number, padTo: number): QaLevelBatch {
+  const B = features.length;
+  const T = Math.max(padTo, ...features.map((f) => f.input_ids.length));
+  const ids = new Int32Array(B * T).fill(padId);
+  const mask = new Int32Array(B * T);
+  const types = new Int32Array(B * T);
+  features.forEach((f, b) => {
+    ids.set(f.input_ids, b * T);
+    types.set(f.token_type_ids, b * T);
+    mask.fill(1, b * T, b * T + f.input_ids.length);
+  });
+  const int = (a: Int32Array, shape: number[]) => np.array(a, { dtype: np.int32 }).reshape(shape);
+  return {
+    input_ids: int(ids, [B, T]),
+    attention_mask: int(mask, [B, T]),
+    token_type_ids: int(types, [B, T]),
+    start_positions: int(
+      Int32Array.from(features, (f) => f.start_positions),
+      [B],
+    ),
+    end_positions: int(
+      Int32Array.from(features, (f) => f.end_positions),
+      [B],
+    ),
+  };
+}
+
+/** The training window of an example: the first that holds the answer, else the first. */
+function trainingWindow(features: QaFeature[]): QaFeature {
+  return features.find((f) => f.start_positions > 0) ?? features[0];
+}
+
+/** Dev evaluation: full-model span logits for every window, n-best decoding, official EM/F1. */
+export async function evaluateQa(
+  params: Params,
+  cfg: Parameters<typeof applySpanExtractor>[2],
+  items: QaItem[],
+  separator: string,
+  tokenizer: HfTokenizer,
+  o: { maxSeqLength: number; settings: QaSettings; batchSize: number },
+  forward?: (p: Params, b: Omit<QaLevelBatch, "start_positions" | "end_positions">) => [np.Array, np.Array],
+): Promise<{ exact_match: number; f1: number; predictions: Map<string, string> }> {
+  const examples = items.map((it) => itemExample(it, separator));
+  const features = buildQaFeatures(examples, tokenizer, {
+    maxSeqLength: o.maxSeqLength,
+    docStride: o.settings.docStride,
+    maxQueryLength: o.settings.maxQueryLength,
+  });
+  const run =
+    forward ??
+    jit(
+      consuming((p: Params, b: Omit<QaLevelBatch, "start_positions" | "end_positions">) => {
+        const out = applySpanExtractor(p, b, cfg, { powers: [0], key: null });
+        return [out.start_logits, out.end_logits];
+      }),
+    );
+  const starts: Float32Array[] = [];
+  const ends: Float32Array[] = [];
+  for (let i = 0; i < features.length; i += o.batchSize) {
+    const chunk = features.slice(i, i + o.batchSize);
+    const padTo = Math.ceil(Math.max(...chunk.map((f) => f.input_ids.length)) / 32) * 32;
+    const { start_positions, end_positions, ...inputs } = levelBatch(
+      chunk,
+      tokenizer.padId,
+      Math.min(padTo, o.maxSeqLength),
+    );
+    start_positions.dispose();
+    end_positions.dispose();
+    const T = inputs.input_ids.shape[1];
+    const [s, e] = run(tree.ref(params), inputs) as [np.Array, np.Array];
+    const [sd, ed] = (await Promise.all([s.data(), e.data()])) as Float32Array[];
+    chunk.forEach((f, b) => {
+      starts.push(sd.subarray(b * T, b * T + f.input_ids.length));
+      ends.push(ed.subarray(b * T, b * T + f.input_ids.length));
+    });
+  }
+  if (!forward) (run as { dispose?: () => void }).dispose?.();
+  const decoded = decodeQaPredictions(
+    features,
+    examples.map((e) => e.context),
+    starts,
+    ends,
+    { nBestSize: o.settings.nBestSize, maxAnswerLength: o.settings.maxAnswerLength },
+  );
+  const predictions = new Map([...decoded].map(([id, p]) => [id, p.text]));
+  const golds = new Map(items.map((it) => [it.id, it.answers.map((a) => a.text)]));
+  const scores = squadEvaluate(golds, predictions);
+  return { exact_match: scores.exact_match, f1: scores.f1, predictions };
+}
+
+/** Train extractive QA according to `config` + `settings`; the runtime must already be initialised. */
+export async function trainQa(
+  config: TrainConfig,
+  settings: QaSettings,
+  hooks: { quiet?: boolean } = {},
+): Promise<TrainSummary> {
+  const started = performance.now();
+  const task = config.task as QaTaskName;
+  if (!config.dataDir) throw new Error(`--task ${task}: expected --data-dir with the official JSON files`);
+  const data = await loadQaTask(task, config.dataDir, { distractors: settings.distractors });
+  if (settings.nCrop > 0 && data.train.every((it) => it.units.length < 2)) {
+    throw new Error(
+      `--n-crop ${settings.nCrop}: ${task} has no irrelevant context to crop; use squad-distractor or hotpot`,
+    );
+  }
+  const source = await resolveModelSpec(config.model);
+  if (source.kind !== "hf") {
+    throw new Error(
+      `--task ${task}: QA needs a Hugging Face model folder (its tokenizer gives character offsets), got preset ${config.model}`,
+    );
+  }
+  const out = config.outputDir;
+  mkdirSync(out, { recursive: true });
+  const tokenizer = await HfTokenizer.fromFolder(source.dir);
+  const lastPath = join(out, RUN_FILES.last);
+  const [initKey, dropKey] = random.split(random.key(config.seed), 2);
+  const loaded = loadHfSpanExtractor(source.dir, initKey);
+  const model = loaded.config;
+  if (config.maxSeqLength > maxInputLength(model)) {
+    throw new Error(
+      `--max-seq-length ${config.maxSeqLength}: the model has only ${maxInputLength(model)} positions`,
+    );
+  }
+  let state: ModelState<Params> = {
+    params: loaded.params,
+    opt: adamwInit(loaded.params),
+    key: dropKey,
+    step: 0,
+  };
+  let best: { step: number; value: number } | null = null;
+  const stepLog = new JsonlLog<StepRecord>(join(out, RUN_FILES.steps));
+  const evalLog = new JsonlLog<EvalRecord>(join(out, RUN_FILES.evals));
+  if (config.resume && existsSync(lastPath)) {
+    const template = initSpanExtractor(random.key(0), model);
+    const restored = loadTrainState(lastPath, template as never);
+    tree.dispose([template, state] as never);
+    state = restored.state as unknown as ModelState<Params>;
+    best = restored.best;
+    stepLog.truncateAfter(state.step);
+    evalLog.truncateAfter(state.step);
+  } else {
+    if (config.resume)
+      throw new Error(`--resume: expected ${lastPath} from an earlier run, but it does not exist`);
+    writeFileAtomic(
+      join(out, RUN_FILES.run),
+      JSON.stringify({ config, settings, model, pretrained: source.dir }, null, 2) + "\n",
+    );
+    stepLog.truncateAfter(-1);
+    evalLog.truncateAfter(-1);
+  }
+
+  const variants = variantPlan(config.method === "cmp" ? config.nDrop : 0, settings.nCrop);
+  if (config.method === "ce") variants.splice(0, variants.length, { cropLevel: 0, dropPower: 1 });
+  const featureOptions = {
+    maxSeqLength: config.maxSeqLength,
+    docStride: settings.docStride,
+    maxQueryLength: settings.maxQueryLength,
+  };
+  const stepper = makeOptimizerStep(
+    (p: Params, levels: QaLevelBatch[], key: np.Array) =>
+      qaObjective(p, levels, key, { model, variants, loss: lossOptions(config) }),
+    {
+      adamw: { ...ADAMW_DEFAULTS, weightDecay: config.weightDecay },
+      maxGradNorm: config.maxGradNorm,
+      jit: config.jit,
+    },
+  );
+  const stepsPerEpoch = Math.ceil(data.train.length / config.batchSize);
+  const totalSteps = config.maxSteps ?? config.epochs * stepsPerEpoch;
+  const warmup = Math.round(config.warmupRatio * totalSteps);
+  const devItems = limitContext(data.dev, settings.maxParagraphs);
+  const progress = new Progress(totalSteps, state.step, hooks.quiet);
+  progress.note(
+    `cmploss: ${task} · ${config.model} · variants ${variants.map((v) => `(crop ${v.cropLevel}, drop ${v.dropPower})`).join(" ")} · ` +
+      `${data.train.length} train / ${devItems.length} dev questions · ${totalSteps} steps`,
+  );
+  let final: TrainSummary["final"] = { step: state.step, value: NaN, loss: NaN, scores: {} };
+  let examples = 0;
+  let seconds = 0;
+  try {
+    while (state.step < totalSteps) {
+      const s = state.step;
+      const epoch = Math.floor(s / stepsPerEpoch);
+      const order = epochOrder(data.train.length, config.seed, epoch);
+      const within = s % stepsPerEpoch;
+      const batchItems = Array.from(
+        order.subarray(within * config.batchSize, (within + 1) * config.batchSize),
+      ).map((i) => data.train[i]);
+      // Crop levels: level 0 is the full context; counts are drawn per example and epoch (SPEC §7).
+      const levelCount = settings.nCrop + 1;
+      const perLevel: QaFeature[][] = Array.from({ length: levelCount }, () => []);
+      for (const item of batchItems) {
+        const crops = planCrops(item.units, {
+          mode: "train",
+          levels: settings.nCrop,
+          seed: mixSeed(config.seed, epoch, hashString(item.id)),
+        });
+        const keeps = [item.units.map((_, i) => i), ...crops.kept];
+        keeps.forEach((kept, l) => {
+          const ex = itemExample(item, data.separator, kept);
+          perLevel[l].push(trainingWindow(buildQaFeatures([ex], tokenizer, featureOptions)));
+        });
+      }
+      const levels = perLevel.map((fs) =>
+        levelBatch(fs, tokenizer.padId, Math.ceil(Math.max(...fs.map((f) => f.input_ids.length)) / 32) * 32),
+      );
+      const lr = linearWarmupDecay(s, config.lr, warmup, totalSteps);
+      const t0 = performance.now();
+      const r = await stepper.step(state, levels, lr);
+      const dt = (performance.now() - t0) / 1000;
+      state = r.state;
+      examples += batchItems.length;
+      seconds += dt;
+      stepLog.append({
+        step: state.step,
+        epoch,
+        lr,
+        loss: r.loss,
+        variant_losses: r.variantLosses,
+        grad_norm: r.gradNorm,
+        examples_per_s: batchItems.length / dt,
+      });
+      progress.update(
+        state.step,
+        `loss ${r.loss.toFixed(4)} [${r.variantLosses.map((l) => l.toFixed(3)).join(" ")}] ${(examples / seconds).toFixed(1)} ex/s`,
+      );
+      if (state.step % config.evalSteps === 0 || state.step === totalSteps) {
+        const ev = await evaluateQa(state.params, model, devItems, data.separator, tokenizer, {
+          maxSeqLength: config.maxSeqLength,
+          settings,
+          batchSize: config.evalBatchSize,
+        });
+        const isBest = best === null || ev.f1 > best.value;
+        const scores = { f1: ev.f1, exact_match: ev.exact_match };
+        if (isBest) {
+          best = { step: state.step, value: ev.f1 };
+          await saveModel(join(out, RUN_FILES.best), state.params as never, {
+            step: state.step,
+            f1: ev.f1,
+            model,
+          });
+        }
+        evalLog.append({ step: state.step, metric: "f1", value: ev.f1, scores, loss: NaN, best: isBest });
+        final = { step: state.step, value: ev.f1, loss: NaN, scores };
+        progress.note(
+          `step ${state.step}: dev F1 ${ev.f1.toFixed(2)}, EM ${ev.exact_match.toFixed(2)}${isBest ? " ★ best" : ""}`,
+        );
+        await saveTrainState(lastPath, state as never, { best, model });
+      }
+    }
+  } finally {
+    stepper.dispose();
+    progress.finish();
+  }
+  tree.dispose(state as never);
+  const summary: TrainSummary = {
+    task,
+    metric: "f1",
+    best,
+    final,
+    steps: totalSteps,
+    examples_per_s: examples / Math.max(1e-9, seconds),
+    wall_s: (performance.now() - started) / 1000,
+    output_dir: out,
+  };
+  writeFileAtomic(join(out, RUN_FILES.metrics), JSON.stringify(summary, null, 2) + "\n");
+  writeFileAtomic(join(out, RUN_FILES.curves), trainingCurvesSvg(stepLog.read(), evalLog.read(), "F1"));
+  return summary;
+}

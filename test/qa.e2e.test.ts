@@ -1,0 +1,60 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { TRAIN_DEFAULTS, type TrainConfig } from "../src/train/config.js";
+import { RUN_FILES } from "../src/train/loop.js";
+import { QA_DEFAULTS, trainQa } from "../src/train/qaLoop.js";
+
+const root = mkdtempSync(join(tmpdir(), "cmploss-qa-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const config = (name: string, over: Partial<TrainConfig> = {}): TrainConfig => ({
+  ...TRAIN_DEFAULTS,
+  task: "squad-distractor",
+  dataDir: "test/fixtures/qa/squad-small.json",
+  model: "test/fixtures/hf/bert-tiny",
+  outputDir: join(root, name),
+  maxSeqLength: 64,
+  batchSize: 4,
+  maxSteps: 4,
+  evalSteps: 2,
+  evalBatchSize: 8,
+  lr: 1e-3,
+  nDrop: 1,
+  ...over,
+});
+const settings = { ...QA_DEFAULTS, docStride: 16, maxQueryLength: 16, nCrop: 1, distractors: 2 };
+
+describe("extractive QA training (CmpCrop + CmpDrop) end to end", () => {
+  it("trains on the distractor benchmark, logs 3 variants and scores EM/F1", async () => {
+    const summary = await trainQa(config("run"), settings, { quiet: true });
+    expect(summary.metric).toBe("f1");
+    expect(summary.final.scores).toHaveProperty("exact_match");
+    const steps = readFileSync(join(root, "run", RUN_FILES.steps), "utf8")
+      .trim()
+      .split("\n");
+    expect(steps).toHaveLength(4);
+    expect(JSON.parse(steps[0]).variant_losses).toHaveLength(3); // (crop 0, drop 0), (crop 1, drop 0), (crop 1, drop 1)
+    expect(existsSync(join(root, "run", RUN_FILES.best))).toBe(true);
+  });
+
+  it("is reproducible for a seed", async () => {
+    await trainQa(config("again"), settings, { quiet: true });
+    const read = (d: string) =>
+      readFileSync(join(root, d, RUN_FILES.steps), "utf8")
+        .split("\n")
+        .map((l) => l.replace(/"examples_per_s":[^,}]+/, ""));
+    expect(read("again")).toEqual(read("run"));
+  });
+
+  it("refuses CmpCrop where there is nothing irrelevant to crop, and presets without a tokenizer", async () => {
+    const squad = config("plain", { task: "squad", dataDir: "test/fixtures/qa" });
+    await expect(trainQa(squad, settings, { quiet: true })).rejects.toThrow(
+      /train-v1\.1\.json|nothing|no irrelevant/,
+    );
+    await expect(
+      trainQa(config("preset", { model: "bert-L2-H128-A2" }), settings, { quiet: true }),
+    ).rejects.toThrow(/QA needs a Hugging Face model folder/);
+  });
+});
