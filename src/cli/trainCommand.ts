@@ -187,6 +187,9 @@ export function trainConfigFromArgs(argv: string[]): TrainConfig {
   const config = { ...TRAIN_DEFAULTS, ...given } as TrainConfig;
   // From-scratch presets want a large step; pretrained encoders the usual fine-tuning rate.
   if (given.lr === undefined && !Object.hasOwn(BERT_PRESETS, config.model)) config.lr = PRETRAINED_LR;
+  // Pretrained encoders are wide: smaller evaluation batches keep jax-js's wasm heap well under its 4 GiB.
+  if (given.evalBatchSize === undefined && !Object.hasOwn(BERT_PRESETS, config.model))
+    config.evalBatchSize = 32;
   if (config.maxGradNorm === 0) config.maxGradNorm = Infinity;
   const conflict = lossFlagConflict(config, given) ?? methodFlagConflict(config, given);
   if (conflict) throw new UsageError(conflict);
