@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TRAIN_DEFAULTS, type TrainConfig } from "../src/train/config.js";
 import { RUN_FILES } from "../src/train/loop.js";
-import { QA_DEFAULTS, trainQa } from "../src/train/qaLoop.js";
+import { evaluateQaRun, QA_DEFAULTS, trainQa } from "../src/train/qaLoop.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-qa-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -37,6 +37,17 @@ describe("extractive QA training (CmpCrop + CmpDrop) end to end", () => {
     expect(steps).toHaveLength(4);
     expect(JSON.parse(steps[0]).variant_losses).toHaveLength(3); // (crop 0, drop 0), (crop 1, drop 0), (crop 1, drop 1)
     expect(existsSync(join(root, "run", RUN_FILES.best))).toBe(true);
+  });
+
+  it("evaluates the run with fewer distractors and with dropout forced on", async () => {
+    const common = { outputDir: join(root, "run"), checkpoint: "best" as const, seed: 0, batchSize: 8 };
+    const full = await evaluateQaRun({ ...common, maxParagraphs: null, forceDropout: 0 });
+    const none = await evaluateQaRun({ ...common, maxParagraphs: 0, forceDropout: 4 });
+    expect(full.count).toBe(none.count);
+    for (const r of [full, none]) {
+      expect(r.f1).toBeGreaterThanOrEqual(0);
+      expect(r.f1).toBeLessThanOrEqual(100);
+    }
   });
 
   it("is reproducible for a seed", async () => {

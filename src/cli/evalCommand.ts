@@ -1,5 +1,9 @@
 /** `cmploss eval`: score a trained run on a split, optionally with dropout forced on at power k (SPEC §8). */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { initRuntime } from "../runtime/index.js";
+import { QA_TASKS } from "../train/qaData.js";
+import { evaluateQaRun } from "../train/qaLoop.js";
 import { evaluateRun, type RunEvaluation } from "../train/evaluateRun.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
 
@@ -14,6 +18,12 @@ const EVAL_FLAGS: FlagTable = {
   },
   seed: { kind: "number", help: "seed for the forced-dropout draws", integer: true, min: 0 },
   "batch-size": { kind: "number", help: "examples per batch", integer: true, min: 1 },
+  "max-paragraphs": {
+    kind: "number",
+    help: "QA runs: keep only the first m distractor paragraphs (context-size study)",
+    integer: true,
+    min: 0,
+  },
   json: { kind: "boolean", help: "print the results as JSON" },
   device: { kind: "string", help: "jax-js backend", values: ["wasm", "webgpu", "cpu"] },
   threads: { kind: "number", help: "wasm worker threads (default: all cores)", integer: true, min: 1 },
@@ -54,6 +64,39 @@ export async function runEval(argv: string[]): Promise<void> {
   if (!flags.outputDir) throw new UsageError("eval: expected --output-dir <run folder>");
   const powers = parsePowers(String(flags.forceDropout));
   await initRuntime({ device: flags.device as "wasm", threads: flags.threads });
+  const run = JSON.parse(readFileSync(join(flags.outputDir, "run.json"), "utf8")) as {
+    config: { task: string };
+  };
+  if ((QA_TASKS as readonly string[]).includes(run.config.task)) {
+    const maxParagraphs = (flags as { maxParagraphs?: number }).maxParagraphs ?? null;
+    const rows = [];
+    for (const power of powers) {
+      const r = await evaluateQaRun({
+        outputDir: flags.outputDir,
+        checkpoint: flags.checkpoint as "best" | "last",
+        maxParagraphs,
+        forceDropout: power,
+        seed: flags.seed,
+        batchSize: Math.min(flags.batchSize, 32),
+      });
+      rows.push({ forceDropout: power, maxParagraphs, ...r });
+    }
+    if (flags.json) console.log(JSON.stringify(rows, null, 2));
+    else {
+      console.log(
+        `${run.config.task} dev (${rows[0].count} questions, max paragraphs ${maxParagraphs ?? "all"})`,
+      );
+      console.log("power  EM       F1");
+      for (const r of rows)
+        console.log(
+          `${String(r.forceDropout).padEnd(6)} ${r.exact_match.toFixed(2).padEnd(8)} ${r.f1.toFixed(2)}`,
+        );
+    }
+    return;
+  }
+  if ((flags as { maxParagraphs?: number }).maxParagraphs !== undefined) {
+    throw new UsageError("--max-paragraphs only applies to QA runs");
+  }
   const results: RunEvaluation[] = [];
   for (const power of powers) {
     results.push(

@@ -3,7 +3,7 @@
  * c_crop nested crops per example (fresh random counts every epoch), c_drop dropout powers, in the reference's
  * interleaved variant order; official EM/F1 on dev; checkpoints, logs and resume as the GLUE loop.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { jit, numpy as np, random, tree } from "@jax-js/jax";
 import { hashString, mixSeed, planCrops } from "../ablation/cmpCrop.js";
@@ -27,7 +27,7 @@ import { trainingCurvesSvg } from "./plot.js";
 import { itemExample, limitContext, loadQaTask, type QaItem, type QaTaskName } from "./qaData.js";
 import { qaObjective, type QaLevelBatch } from "./qaObjective.js";
 import { linearWarmupDecay } from "./schedule.js";
-import { loadTrainState, saveModel, saveTrainState } from "./state.js";
+import { loadModel, loadTrainState, saveModel, saveTrainState } from "./state.js";
 import { makeOptimizerStep, type ModelState } from "./step.js";
 
 export interface QaSettings {
@@ -93,8 +93,12 @@ export async function evaluateQa(
   items: QaItem[],
   separator: string,
   tokenizer: HfTokenizer,
-  o: { maxSeqLength: number; settings: QaSettings; batchSize: number },
-  forward?: (p: Params, b: Omit<QaLevelBatch, "start_positions" | "end_positions">) => [np.Array, np.Array],
+  o: { maxSeqLength: number; settings: QaSettings; batchSize: number; forceDropout?: number; seed?: number },
+  forward?: (
+    p: Params,
+    b: Omit<QaLevelBatch, "start_positions" | "end_positions">,
+    key: np.Array,
+  ) => [np.Array, np.Array],
 ): Promise<{ exact_match: number; f1: number; predictions: Map<string, string> }> {
   const examples = items.map((it) => itemExample(it, separator));
   const features = buildQaFeatures(examples, tokenizer, {
@@ -102,11 +106,16 @@ export async function evaluateQa(
     docStride: o.settings.docStride,
     maxQueryLength: o.settings.maxQueryLength,
   });
+  const power = o.forceDropout ?? 0;
+  let key = random.key(o.seed ?? 0);
   const run =
     forward ??
     jit(
-      consuming((p: Params, b: Omit<QaLevelBatch, "start_positions" | "end_positions">) => {
-        const out = applySpanExtractor(p, b, cfg, { powers: [0], key: null });
+      consuming((p: Params, b: Omit<QaLevelBatch, "start_positions" | "end_positions">, k: np.Array) => {
+        const out = applySpanExtractor(p, b, cfg, {
+          powers: [power],
+          key: power > 0 ? k : (k.dispose(), null),
+        });
         return [out.start_logits, out.end_logits];
       }),
     );
@@ -123,13 +132,20 @@ export async function evaluateQa(
     start_positions.dispose();
     end_positions.dispose();
     const T = inputs.input_ids.shape[1];
-    const [s, e] = run(tree.ref(params), inputs) as [np.Array, np.Array];
+    const [stepKey, nextKey] = random.split(key, 2);
+    key = nextKey;
+    const [s, e] = (run as (p: Params, b: typeof inputs, k: np.Array) => [np.Array, np.Array])(
+      tree.ref(params),
+      inputs,
+      stepKey,
+    );
     const [sd, ed] = (await Promise.all([s.data(), e.data()])) as Float32Array[];
     chunk.forEach((f, b) => {
       starts.push(sd.subarray(b * T, b * T + f.input_ids.length));
       ends.push(ed.subarray(b * T, b * T + f.input_ids.length));
     });
   }
+  key.dispose();
   if (!forward) (run as { dispose?: () => void }).dispose?.();
   const decoded = decodeQaPredictions(
     features,
@@ -322,4 +338,48 @@ export async function trainQa(
   writeFileAtomic(join(out, RUN_FILES.metrics), JSON.stringify(summary, null, 2) + "\n");
   writeFileAtomic(join(out, RUN_FILES.curves), trainingCurvesSvg(stepLog.read(), evalLog.read(), "F1"));
   return summary;
+}
+
+/**
+ * Score a QA run folder's best (or last) weights on its dev questions, optionally with only the first m
+ * distractors (`maxParagraphs`) and with dropout forced on at power k (SPEC §8).
+ */
+export async function evaluateQaRun(options: {
+  outputDir: string;
+  checkpoint: "best" | "last";
+  maxParagraphs: number | null;
+  forceDropout: number;
+  seed: number;
+  batchSize: number;
+}): Promise<{ exact_match: number; f1: number; count: number }> {
+  const run = JSON.parse(readFileSync(join(options.outputDir, RUN_FILES.run), "utf8")) as {
+    config: TrainConfig;
+    settings: QaSettings;
+    model: Parameters<typeof applySpanExtractor>[2];
+    pretrained: string;
+  };
+  const data = await loadQaTask(run.config.task as QaTaskName, run.config.dataDir!, {
+    distractors: run.settings.distractors,
+  });
+  const items = limitContext(data.dev, options.maxParagraphs);
+  const tokenizer = await HfTokenizer.fromFolder(run.pretrained);
+  const template = initSpanExtractor(random.key(0), run.model);
+  const path = join(options.outputDir, options.checkpoint === "best" ? RUN_FILES.best : RUN_FILES.last);
+  let params: Params;
+  if (options.checkpoint === "best") params = loadModel(path, template as never).params as unknown as Params;
+  else {
+    const { state } = loadTrainState(path, template as never);
+    tree.dispose([state.opt, state.key] as never);
+    params = state.params as unknown as Params;
+  }
+  tree.dispose(template);
+  const ev = await evaluateQa(params, run.model, items, data.separator, tokenizer, {
+    maxSeqLength: run.config.maxSeqLength,
+    settings: run.settings,
+    batchSize: options.batchSize,
+    forceDropout: options.forceDropout,
+    seed: options.seed,
+  });
+  tree.dispose(params);
+  return { exact_match: ev.exact_match, f1: ev.f1, count: items.length };
 }
