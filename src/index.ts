@@ -1,54 +1,14 @@
 /**
  * cmploss — the cross-model comparative loss (Zhu et al., TOIS 2024) for training NLU encoders on jax-js.
  *
+ * Everything from the browser-safe core (loss, CmpDrop/CmpCrop, models, optimizer step, metrics), plus the
+ * Node-only parts: Hugging Face folders, tokenizers, data readers, the training loops and experiments.
  * The platform is prepared (Node polyfills, wasm worker threads from CMPLOSS_THREADS) before jax-js loads,
- * which is why the register module is imported first. Call `initRuntime()` before creating arrays.
+ * which is why the core (which imports the register module first) comes first. Call `initRuntime()` before
+ * creating arrays.
  */
-import "./runtime/register.js";
-
-export {
-  comparativeLoss,
-  crossEntropyPerExample,
-  squaredErrorPerExample,
-  listMle,
-  pairwiseHinge,
-} from "./loss/index.js";
-export type { ComparativeLossOptions, LossTarget, PrimaryLoss } from "./loss/index.js";
-export {
-  applyCrop,
-  cmpDropMasks,
-  cropLevels,
-  nestedDropout,
-  nestedRate,
-  planCrops,
-  variantPlan,
-  type AblationVariant,
-  type ContextUnit,
-  type CropPlan,
-} from "./ablation/index.js";
-export {
-  applyBert,
-  applySequenceClassifier,
-  BERT_PRESETS,
-  initBert,
-  initSequenceClassifier,
-  NO_DROPOUT,
-  presetConfig,
-} from "./models/index.js";
-export type {
-  BertConfig,
-  BertOutput,
-  BertParams,
-  DropoutPlan,
-  EncoderBatch,
-  SequenceClassifierParams,
-} from "./models/index.js";
-export {
-  applySpanExtractor,
-  initSpanExtractor,
-  type SpanExtractorParams,
-  type SpanLogits,
-} from "./models/spanExtractor.js";
+export * from "./core.js";
+export type { BertOutput, SpanLogits } from "./models/index.js";
 export {
   loadHfClassifier,
   loadHfSpanExtractor,
@@ -56,30 +16,13 @@ export {
   saveHfClassifier,
   type HfConfigJson,
 } from "./models/hf/index.js";
-export { initRuntime, runtimeInfo } from "./runtime/index.js";
-export type { DeviceName, RuntimeInfo, RuntimeOptions } from "./runtime/index.js";
-export {
-  accuracy,
-  collate,
-  DataError,
-  getGlueTask,
-  loadGlueSplit,
-  matthewsCorrcoef,
-  pearson,
-  spearman,
-  toDeviceBatch,
-  WordVocab,
-} from "./tasks/index.js";
+export { DataError, getGlueTask, loadGlueSplit, WordVocab } from "./tasks/index.js";
 export { HfTokenizer } from "./tasks/hfTokenizer.js";
-export { rdropLoss, symmetricKl } from "./loss/index.js";
-export { qaObjective, qaLossTables, type QaLevelBatch, type QaVariant } from "./train/qaObjective.js";
-export { makeOptimizerStep } from "./train/step.js";
-export { runGrid, METHODS, type GridOptions } from "./experiment/grid.js";
 export { TRAIN_DEFAULTS } from "./train/config.js";
 export type { TrainConfig } from "./train/config.js";
 export { train } from "./train/loop.js";
 export type { TrainSummary } from "./train/loop.js";
-export { makeTrainStep, variantLossTable } from "./train/step.js";
-export type { StepConfig, TrainBatch, TrainState } from "./train/step.js";
-export { adamwInit } from "./train/optimizer.js";
 export { evaluateRun } from "./train/evaluateRun.js";
+export { qaLossTables, qaObjective, type QaLevelBatch, type QaVariant } from "./train/qaObjective.js";
+export { evaluateQaRun, trainQa, QA_DEFAULTS, type QaSettings } from "./train/qaLoop.js";
+export { METHODS, runGrid, type GridOptions } from "./experiment/grid.js";

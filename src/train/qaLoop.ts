@@ -12,7 +12,7 @@ import { writeFileAtomic } from "../io/atomic.js";
 import { maxInputLength } from "../models/bert/config.js";
 import { loadHfSpanExtractor } from "../models/hf/load.js";
 import { applySpanExtractor, initSpanExtractor, type SpanExtractorParams } from "../models/spanExtractor.js";
-import { epochOrder } from "../tasks/batch.js";
+import { collate, epochOrder, toDeviceBatch } from "../tasks/batch.js";
 import { HfTokenizer } from "../tasks/hfTokenizer.js";
 import { decodeQaPredictions } from "../tasks/qa/decode.js";
 import { buildQaFeatures, type QaFeature } from "../tasks/qa/features.js";
@@ -55,30 +55,15 @@ export const QA_DEFAULTS: QaSettings = {
 type Params = SpanExtractorParams;
 
 function levelBatch(features: QaFeature[], padId: number, padTo: number): QaLevelBatch {
-  const B = features.length;
-  const T = Math.max(padTo, ...features.map((f) => f.input_ids.length));
-  const ids = new Int32Array(B * T).fill(padId);
-  const mask = new Int32Array(B * T);
-  const types = new Int32Array(B * T);
-  features.forEach((f, b) => {
-    ids.set(f.input_ids, b * T);
-    types.set(f.token_type_ids, b * T);
-    mask.fill(1, b * T, b * T + f.input_ids.length);
-  });
-  const int = (a: Int32Array, shape: number[]) => np.array(a, { dtype: np.int32 }).reshape(shape);
-  return {
-    input_ids: int(ids, [B, T]),
-    attention_mask: int(mask, [B, T]),
-    token_type_ids: int(types, [B, T]),
-    start_positions: int(
-      Int32Array.from(features, (f) => f.start_positions),
-      [B],
-    ),
-    end_positions: int(
-      Int32Array.from(features, (f) => f.end_positions),
-      [B],
-    ),
-  };
+  const longest = Math.max(...features.map((f) => f.input_ids.length));
+  const starts = Int32Array.from(features, (f) => f.start_positions);
+  const host = collate(features, starts, { padTo: Math.max(padTo, longest), padId });
+  const { labels, ...inputs } = toDeviceBatch(host);
+  const ends = np.array(
+    Int32Array.from(features, (f) => f.end_positions),
+    { dtype: np.int32 },
+  );
+  return { ...inputs, start_positions: labels, end_positions: ends };
 }
 
 /** The training window of an example: the first that holds the answer, else the first. */
