@@ -45,10 +45,10 @@ describe("cmploss experiment", () => {
     const results = JSON.parse(readFileSync(join(root, "results.json"), "utf8")) as RunResult[];
     expect(results.map((x) => `${x.method}/${x.seed}`)).toEqual([
       "ce/1",
-      "ce/2",
       "rdrop/1",
-      "rdrop/2",
       "cmp/1",
+      "ce/2",
+      "rdrop/2",
       "cmp/2",
     ]);
     expect(results[0].utility.map((u) => u.power)).toEqual([0, 2]);

@@ -37,17 +37,22 @@ export interface GridOptions {
 
 export function gridCells(o: Pick<GridOptions, "tasks" | "methods" | "seeds" | "root">): GridCell[] {
   const cells: GridCell[] = [];
-  for (const task of o.tasks) {
-    for (const method of o.methods) {
-      if (!Object.hasOwn(METHODS, method)) {
-        throw new RangeError(
-          `experiment: unknown method "${method}"; expected ${Object.keys(METHODS).join(", ")}`,
-        );
-      }
-      for (const seed of o.seeds)
-        cells.push({ task, method, seed, outputDir: join(o.root, task, method, `seed${seed}`) });
+  for (const method of o.methods) {
+    if (!Object.hasOwn(METHODS, method)) {
+      throw new RangeError(
+        `experiment: unknown method "${method}"; expected ${Object.keys(METHODS).join(", ")}`,
+      );
     }
   }
+  // Seeds outermost within a task: an interrupted grid has comparable numbers of runs for every method.
+  for (const task of o.tasks) {
+    for (const seed of o.seeds) {
+      for (const method of o.methods) {
+        cells.push({ task, method, seed, outputDir: join(o.root, task, method, `seed${seed}`) });
+      }
+    }
+  }
+
   return cells;
 }
 
