@@ -1,5 +1,4 @@
 /** `cmploss experiment`: a resumable grid of training runs (tasks × methods × seeds) and its reports. */
-import { initRuntime } from "../runtime/index.js";
 import { METHODS, runGrid, type MethodName } from "../experiment/grid.js";
 import { toResult, writeReports } from "../experiment/report.js";
 import { utilityCurve } from "../experiment/utility.js";
@@ -86,8 +85,6 @@ export async function runExperiment(argv: string[]): Promise<void> {
     if (!task || !dir) throw new UsageError(`--data-dirs: expected task=folder, got "${pair}"`);
     dataDirs[task] = dir;
   }
-  const rt = await initRuntime({ device: base.device, threads: base.threads ?? undefined });
-  process.stderr.write(`cmploss: jax-js ${rt.device} backend, ${rt.threads} thread(s)\n`);
   const powers = ints("utility-powers", flags.utilityPowers);
   const grid = await runGrid(
     {
@@ -107,7 +104,7 @@ export async function runExperiment(argv: string[]): Promise<void> {
   );
   const results = [];
   for (const { cell, summary } of grid)
-    results.push(toResult(cell, summary, await utilityCurve(cell.outputDir, powers)));
+    results.push(toResult(cell, summary, await utilityCurve(cell.outputDir, powers, 0, base.threads)));
   writeReports(flags.outputDir, results, `cmploss experiment: ${flags.tasks} × ${flags.methods}`);
   console.log(`wrote ${flags.outputDir}/results.json, results.md and report.html (${results.length} runs)`);
 }

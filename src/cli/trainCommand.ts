@@ -1,4 +1,5 @@
 /** `cmploss train`: flags (kebab-case mirrors of the reference's) → TrainConfig → train(). */
+import { readFileSync } from "node:fs";
 import { BERT_PRESETS } from "../models/bert/config.js";
 import { initRuntime } from "../runtime/index.js";
 import { lossFlagConflict, TRAIN_DEFAULTS, type TrainConfig } from "../train/config.js";
@@ -87,6 +88,10 @@ export const TRAIN_FLAGS: FlagTable = {
     nullable: true,
   },
   resume: { kind: "boolean", help: "continue from <output-dir>/checkpoint-last.safetensors" },
+  config: {
+    kind: "string",
+    help: "start from the settings in a JSON file (a run's run.json works); flags override",
+  },
   "n-crop": {
     kind: "number",
     help: "QA: CmpCrop levels c_crop (irrelevant context removed)",
@@ -181,10 +186,32 @@ export function trainHelp(): string {
   return formatHelp(USAGE, TRAIN_FLAGS, TRAIN_DEFAULTS as unknown as Record<string, unknown>);
 }
 
+/** Settings from a JSON file: a bare TrainConfig object or a run.json (its `config` field). */
+function settingsFile(path: string): Partial<TrainConfig> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    throw new UsageError(`--config ${path}: expected a readable JSON file`);
+  }
+  const obj = (json as { config?: unknown }).config ?? json;
+  if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
+    throw new UsageError(`--config ${path}: expected a JSON object of training settings`);
+  }
+  const unknown = Object.keys(obj).filter((k) => !Object.hasOwn(TRAIN_DEFAULTS, k));
+  if (unknown.length)
+    throw new UsageError(`--config ${path}: unknown settings ${unknown.slice(0, 5).join(", ")}`);
+  return obj as Partial<TrainConfig>;
+}
+
 /** Parse flags into a full config (defaults filled in). */
 export function trainConfigFromArgs(argv: string[]): TrainConfig {
-  const given = parseFlags(argv, TRAIN_FLAGS);
-  const config = { ...TRAIN_DEFAULTS, ...given } as TrainConfig;
+  const { config: configFile, ...given } = parseFlags(argv, TRAIN_FLAGS);
+  const config = {
+    ...TRAIN_DEFAULTS,
+    ...(configFile ? settingsFile(String(configFile)) : {}),
+    ...given,
+  } as TrainConfig;
   // From-scratch presets want a large step; pretrained encoders the usual fine-tuning rate.
   if (given.lr === undefined && !Object.hasOwn(BERT_PRESETS, config.model)) config.lr = PRETRAINED_LR;
   // Pretrained encoders are wide: smaller evaluation batches keep jax-js's wasm heap well under its 4 GiB.

@@ -2,10 +2,13 @@
  * The experiment grid: tasks × methods × seeds, each cell one training run in its own folder. Finished runs
  * (metrics.json present) are skipped and interrupted ones resume, so a long grid continues where it stopped.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { writeFileAtomic } from "../io/atomic.js";
 import type { TrainConfig } from "../train/config.js";
-import { RUN_FILES, train, type TrainSummary } from "../train/loop.js";
+import { RUN_FILES, type TrainSummary } from "../train/loop.js";
 
 /** Methods compared in the paper's spirit: plain fine-tuning, R-Drop, and the comparative loss. */
 export const METHODS = {
@@ -71,8 +74,45 @@ export function cellConfig(cell: GridCell, o: GridOptions): TrainConfig {
 
 export type CellStatus = "done" | "trained" | "resumed";
 
+/** The CLI entry next to this module (main.js when built, main.ts under tsx). */
+function cliEntry(): string {
+  const js = fileURLToPath(new URL("../cli/main.js", import.meta.url));
+  return existsSync(js) ? js : fileURLToPath(new URL("../cli/main.ts", import.meta.url));
+}
+
 /**
- * Run every unfinished cell in order. `onCell` reports progress (cell index, status).
+ * Train one cell in a child process: jax-js's wasm heap only grows, so runs sharing a process would pile up
+ * toward its 4 GiB limit. The child gets the cell's settings through `train --config`.
+ */
+async function trainInChild(config: TrainConfig): Promise<void> {
+  mkdirSync(config.outputDir, { recursive: true });
+  const settings = join(config.outputDir, "grid-config.json");
+  writeFileAtomic(settings, JSON.stringify(config, null, 2) + "\n");
+  const { code } = await runCli(["train", "--config", settings], config.threads, "inherit");
+  if (code !== 0)
+    throw new Error(`experiment: the run in ${config.outputDir} failed (exit ${code}); rerun to resume it`);
+}
+
+/** Run a cmploss CLI command in a child process (same Node flags, e.g. a TypeScript loader). */
+export async function runCli(
+  args: string[],
+  threads: number | null,
+  stdout: "inherit" | "pipe",
+): Promise<{ code: number; stdout: string }> {
+  const env = { ...process.env };
+  if (threads !== null) env.CMPLOSS_THREADS = String(threads);
+  const child = spawn(process.execPath, [...process.execArgv, cliEntry(), ...args], {
+    stdio: ["ignore", stdout, "inherit"],
+    env,
+  });
+  let out = "";
+  child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
+  const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
+  return { code, stdout: out };
+}
+
+/**
+ * Run every unfinished cell in order, each in its own process. `onCell` reports progress.
  * @returns the summaries of all cells, read back from their metrics.json.
  */
 export async function runGrid(
@@ -88,7 +128,7 @@ export async function runGrid(
     } else {
       const config = cellConfig(cell, o);
       onCell(i, cells.length, cell, "start");
-      await train(config);
+      await trainInChild(config);
       onCell(i, cells.length, cell, config.resume ? "resumed" : "trained");
     }
     out.push({ cell, summary: JSON.parse(readFileSync(metricsPath, "utf8")) as TrainSummary });
