@@ -78,7 +78,8 @@ export async function timeSteps(args: StepTimingArgs): Promise<StepTiming> {
   stepper.dispose();
   tree.dispose(state as never);
   const sorted = [...times].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   return {
     ...args,
     threads,
