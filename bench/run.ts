@@ -2,6 +2,7 @@
  * `npm run bench` — CPU train-step benchmark of cmploss (jax-js, wasm backend) against a PyTorch peer.
  *
  *   tsx bench/run.ts [--json] [--quick] [--only <preset>] [--out <file>] [--no-torch] [--no-skip]
+ *                    [--device wasm|webgpu] [--torch-device cpu|cuda]   (the GPU half: scripts/gpu-bench.sh)
  *
  * Every configuration runs in a fresh child process, because jax-js sizes its worker pool when it loads:
  * `bench/stepTiming.ts` for cmploss (CMPLOSS_THREADS=1 and =2) and `bench/torch_step.py` for PyTorch
@@ -128,7 +129,13 @@ function parseArgs(argv: string[]): Options {
     else if (a === "--quick") o.quick = true;
     else if (a === "--no-torch") o.torch = false;
     else if (a === "--no-skip") o.skip = false;
-    else if (["--only", "--out", "--merge", "--threads", "--c", "--impl", "--mode"].includes(a)) {
+    else if (a === "--device" || a === "--torch-device") {
+      // Children inherit the environment: stepTiming.ts reads CMPLOSS_DEVICE, torch_step.py CMPLOSS_TORCH_DEVICE.
+      const v = argv[++i];
+      const allowed = a === "--device" ? ["wasm", "webgpu"] : ["cpu", "cuda"];
+      if (!v || !allowed.includes(v)) throw new Error(`${a}: expected ${allowed.join(" or ")}, got ${v}`);
+      process.env[a === "--device" ? "CMPLOSS_DEVICE" : "CMPLOSS_TORCH_DEVICE"] = v;
+    } else if (["--only", "--out", "--merge", "--threads", "--c", "--impl", "--mode"].includes(a)) {
       const v = argv[++i];
       if (!v) throw new Error(`${a} needs a value; ${USAGE}`);
       if (a === "--only") o.only = v;

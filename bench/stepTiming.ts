@@ -25,7 +25,7 @@ export interface StepTiming extends StepTimingArgs {
 export async function timeSteps(args: StepTimingArgs): Promise<StepTiming> {
   const threads = await preparePlatform(threadsFromEnv());
   const { initRuntime } = await import("../src/runtime/init.js");
-  await initRuntime({ device: "wasm" });
+  await initRuntime({ device: (process.env.CMPLOSS_DEVICE ?? "wasm") as "wasm" | "webgpu" });
   const { numpy: np, random, tree } = await import("@jax-js/jax");
   const { presetConfig, initSequenceClassifier } = await import("../src/models/index.js");
   const { adamwInit, ADAMW_DEFAULTS } = await import("../src/train/optimizer.js");

@@ -146,7 +146,7 @@ def objective(model: BertClassifier, batch: dict, n_drop: int, mode: str, seed: 
         return F.cross_entropy(logits, labels, reduction="none").mean()
     powers = list(range(n_drop + 1))
     V = len(powers)
-    gen = torch.Generator()
+    gen = torch.Generator(device=DEVICE)
     if mode == "batched":
         gen.manual_seed(seed)
         logits = model(ids, mask, types, Dropout(powers, B, gen))
@@ -165,7 +165,12 @@ def parallel_info_head(lines: int = 8) -> list[str]:
     return [line for line in torch.__config__.parallel_info().splitlines() if line.strip()][:lines]
 
 
+# CMPLOSS_TORCH_DEVICE=cuda runs the peer on the GPU (bench/run.ts --torch-device cuda; scripts/gpu-bench.sh).
+DEVICE = os.environ.get("CMPLOSS_TORCH_DEVICE", "cpu")
+
+
 def main() -> None:
+    torch.set_default_device(DEVICE)
     args = json.loads(sys.argv[1])
     threads = int(args["threads"])
     torch.set_num_threads(threads)
@@ -182,7 +187,7 @@ def main() -> None:
         betas=(0.9, 0.999),
         eps=1e-8,
     )
-    data_gen = torch.Generator().manual_seed(1)
+    data_gen = torch.Generator(device=DEVICE).manual_seed(1)
 
     def batch() -> dict:
         return {
