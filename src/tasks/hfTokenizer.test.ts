@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { HfTokenizer, truncateLongestFirst, type TextEncoder } from "./hfTokenizer.js";
+import { HfTokenizer, truncateLongestFirst, type TokenEncoder } from "./hfTokenizer.js";
 import { WordVocab } from "./vocab.js";
 
 const tmpRoot = mkdtempSync(join(tmpdir(), "cmploss-hftok-"));
@@ -227,7 +227,7 @@ describe("HfTokenizer", () => {
   });
 
   it("shares the encode interface with WordVocab", async () => {
-    const encoders: Pick<TextEncoder, "encode" | "size">[] = [
+    const encoders: Pick<TokenEncoder, "encode" | "size">[] = [
       await HfTokenizer.fromFolder(txtDir),
       WordVocab.build(["the cat sat"]),
     ];

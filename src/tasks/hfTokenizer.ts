@@ -19,7 +19,7 @@ import {
 } from "./wordpiece.js";
 
 /** Anything that turns a text (pair) into model-layout ids: `WordVocab` or `HfTokenizer`. */
-export interface TextEncoder {
+export interface TokenEncoder {
   /** Unpadded ids with the model's special tokens; `input_ids.length <= maxLength`. */
   encode(textA: string, textB: string | undefined, options: EncodeOptions): Encoding;
   /** Number of ids (the model's `vocab_size`). */
@@ -314,7 +314,7 @@ function fromVocabTxt(text: string, config: Json, file: string): Backend {
  * `post_processor` (or BERT's layout for vocab.txt), truncation is HF's `longest_first`, so `encode` equals
  * `AutoTokenizer(...)(a, b, truncation=True, max_length=maxLength)` of the fast tokenizer.
  */
-export class HfTokenizer implements TextEncoder {
+export class HfTokenizer implements TokenEncoder {
   readonly #backend: Backend;
   /** Which file the vocabulary came from. */
   readonly source: "tokenizer.json" | "vocab.txt";

@@ -22,7 +22,7 @@ export type { CollateOptions, DeviceBatch, HostBatch } from "./batch.js";
 export { METRICS, accuracy, averageRanks, f1Binary, matthewsCorrcoef, pearson, spearman } from "./metrics.js";
 export type { MetricName, Numbers } from "./metrics.js";
 export { HfTokenizer, bertTemplate, robertaTemplate, truncateLongestFirst } from "./hfTokenizer.js";
-export type { SpecialTemplate, TemplatePiece, TextEncoder } from "./hfTokenizer.js";
+export type { SpecialTemplate, TemplatePiece, TokenEncoder } from "./hfTokenizer.js";
 export {
   BERT_UNCASED_NORMALIZER,
   WordPieceTokenizer,

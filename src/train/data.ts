@@ -1,13 +1,13 @@
 /** Host-side training data: a task's splits tokenised once, batched by index into device arrays. */
 import { collate, hostLabels, toDeviceBatch } from "../tasks/batch.js";
 import type { GlueExample } from "../tasks/glue/reader.js";
-import type { TextEncoder } from "../tasks/hfTokenizer.js";
+import type { TokenEncoder } from "../tasks/hfTokenizer.js";
 import type { Encoding } from "../tasks/vocab.js";
 import type { EvalBatchSource } from "./evaluate.js";
 import type { LossKind, TrainBatch } from "./step.js";
 
 /** Anything that turns a text (pair) into model ids: the word vocabulary or an HF tokenizer. */
-export type { TextEncoder } from "../tasks/hfTokenizer.js";
+export type { TokenEncoder } from "../tasks/hfTokenizer.js";
 
 export interface EncodedSplit extends EvalBatchSource {
   labels: number[];
@@ -22,7 +22,7 @@ export interface EncodedSplit extends EvalBatchSource {
  */
 export function encodeSplit(
   examples: GlueExample[],
-  tokenizer: TextEncoder,
+  tokenizer: TokenEncoder,
   options: { maxLength: number; lossKind: LossKind; padMultiple?: number; padId?: number },
 ): EncodedSplit {
   const { maxLength, lossKind, padMultiple = 1, padId = 0 } = options;

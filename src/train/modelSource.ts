@@ -16,7 +16,7 @@ import { HfTokenizer } from "../tasks/hfTokenizer.js";
 import type { GlueExample } from "../tasks/glue/reader.js";
 import type { GlueTask } from "../tasks/registry.js";
 import { PAD_ID, WordVocab } from "../tasks/vocab.js";
-import type { TextEncoder } from "./data.js";
+import type { TokenEncoder } from "./data.js";
 import type { Params } from "./step.js";
 
 export type TokenizerKind = "word" | "hf";
@@ -33,7 +33,7 @@ export interface RunModelInfo {
 }
 
 export interface RunTokenizer {
-  tokenizer: TextEncoder;
+  tokenizer: TokenEncoder;
   padId: number;
 }
 
