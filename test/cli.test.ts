@@ -69,6 +69,33 @@ describe("cmploss CLI", () => {
     });
   }
 
+  it("reads settings from a run.json with --config, flags overriding them", () => {
+    const dir = join(root, "cfg");
+    const file = join(root, "settings.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ config: { nDrop: 1, batchSize: 8, maxSteps: 2, evalSteps: 2, maxSeqLength: 32 } }),
+    );
+    const r = cli(
+      "train",
+      "--config",
+      file,
+      "--data-dir",
+      "test/fixtures/sst2-tiny",
+      "--output-dir",
+      dir,
+      "--n-drop",
+      "0",
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const run = JSON.parse(readFileSync(join(dir, "run.json"), "utf8"));
+    expect(run.config).toMatchObject({ nDrop: 0, batchSize: 8, maxSteps: 2, maxSeqLength: 32 });
+    writeFileSync(file, JSON.stringify({ nDropp: 3 }));
+    const bad = cli("train", "--config", file);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown settings nDropp/);
+  });
+
   it("trains, then evaluates with forced dropout", () => {
     const out = join(root, "run");
     const t = cli(
