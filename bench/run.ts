@@ -3,6 +3,9 @@
  *
  *   tsx bench/run.ts [--json] [--quick] [--only <preset>] [--out <file>] [--no-torch] [--no-skip]
  *                    [--device wasm|webgpu] [--torch-device cpu|cuda]   (the GPU half: scripts/gpu-bench.sh)
+ *   re-run a subset into a recorded file (keeps each configuration's faster median):
+ *                    [--threads 1,2] [--c 0,2,4] [--impl ts,torch] [--mode batched,sequential] --merge <file>
+ *   print the tables of a recorded file:  --report <file>
  *
  * Every configuration runs in a fresh child process, because jax-js sizes its worker pool when it loads:
  * `bench/stepTiming.ts` for cmploss (CMPLOSS_THREADS=1 and =2) and `bench/torch_step.py` for PyTorch
@@ -89,6 +92,8 @@ interface Options {
   out: string | null;
   /** Re-run into an earlier result file: its matching runs are replaced, the rest kept. */
   merge: string | null;
+  /** Only print the tables of an earlier result file (run nothing). */
+  report: string | null;
   torch: boolean;
   skip: boolean;
   /** Subsets (for re-running noisy rows); null = all. */
@@ -100,7 +105,7 @@ interface Options {
 
 const USAGE =
   "usage: tsx bench/run.ts [--json] [--quick] [--only <preset>] [--out <file>] [--merge <file>] " +
-  "[--threads 1,2] [--c 0,2,4] [--impl ts,torch] [--mode batched,sequential] [--no-torch] [--no-skip]";
+  "[--report <file>] [--threads 1,2] [--c 0,2,4] [--impl ts,torch] [--mode batched,sequential] [--no-torch] [--no-skip] [--device wasm|webgpu] [--torch-device cpu|cuda]";
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -109,6 +114,7 @@ function parseArgs(argv: string[]): Options {
     only: null,
     out: null,
     merge: null,
+    report: null,
     torch: true,
     skip: true,
     threads: null,
@@ -135,10 +141,13 @@ function parseArgs(argv: string[]): Options {
       const allowed = a === "--device" ? ["wasm", "webgpu"] : ["cpu", "cuda"];
       if (!v || !allowed.includes(v)) throw new Error(`${a}: expected ${allowed.join(" or ")}, got ${v}`);
       process.env[a === "--device" ? "CMPLOSS_DEVICE" : "CMPLOSS_TORCH_DEVICE"] = v;
-    } else if (["--only", "--out", "--merge", "--threads", "--c", "--impl", "--mode"].includes(a)) {
+    } else if (
+      ["--only", "--out", "--merge", "--report", "--threads", "--c", "--impl", "--mode"].includes(a)
+    ) {
       const v = argv[++i];
       if (!v) throw new Error(`${a} needs a value; ${USAGE}`);
       if (a === "--only") o.only = v;
+      else if (a === "--report") o.report = v;
       else if (a === "--out") o.out = v;
       else if (a === "--merge") o.merge = v;
       else if (a === "--threads") o.threads = list(a, v, THREADS.map(String)).map(Number);
@@ -156,14 +165,19 @@ function parseArgs(argv: string[]): Options {
 }
 
 /**
- * Steps per configuration, chosen so the default run stays under 15 minutes on 2 cores: 2 warm-up steps (the
- * first compiles) and 3 timed ones; minilm, whose steps take seconds, gets 1 warm-up step. `--quick` (under
- * 4 minutes) times c ∈ {0, 2} only, with 1 warm-up step and 2 timed ones (their mean).
+ * Steps per configuration, chosen so the default run stays under 15 minutes on 2 cores: 3 timed steps after
+ * 1 warm-up step (which compiles; the second step is already at steady state), or 2 warm-up steps for the
+ * tiny preset, whose steps are cheap. `--quick` (under 4 minutes) times c ∈ {0, 2} only, sequential mode
+ * on the tiny preset only, with 1 warm-up step and 2 timed ones (their mean).
  */
 function stepsFor(shape: Shape, quick: boolean): { warmup: number; steps: number } {
   if (quick) return { warmup: 1, steps: 2 };
-  if (shape.preset.startsWith("minilm")) return { warmup: 1, steps: 3 };
-  return { warmup: 2, steps: 3 };
+  return { warmup: shape.preset === "bert-L2-H128-A2" ? 2 : 1, steps: 3 };
+}
+
+/** `--quick` compares batched with sequential on the first (tiny) preset only. */
+function sequentialFor(shape: Shape, quick: boolean): Mode[] {
+  return !quick || shape === SHAPES[0] ? ["sequential"] : [];
 }
 
 function nDropsFor(quick: boolean): number[] {
@@ -559,6 +573,18 @@ const sameConfig = (a: Config, b: Config) =>
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.report) {
+    const earlier = JSON.parse(readFileSync(opts.report, "utf8")) as Result;
+    const presets = new Set(earlier.runs.map((r) => r.preset));
+    console.log(
+      markdown(
+        earlier.runs,
+        earlier.summary,
+        SHAPES.filter((s) => presets.has(s.preset)),
+      ),
+    );
+    return;
+  }
   const shapes = SHAPES.filter((s) => (opts.only ? s.preset === opts.only : !opts.quick || s.quick));
   const python = opts.torch && (opts.impls ?? ["torch"]).includes("torch") ? findTorch() : null;
   const torchNote = !opts.torch
@@ -576,7 +602,7 @@ async function main(): Promise<void> {
   for (const shape of shapes) {
     const { warmup, steps } = stepsFor(shape, opts.quick);
     for (const nDrop of nDropsFor(opts.quick).filter((c) => !opts.nDrops || opts.nDrops.includes(c))) {
-      const modes: Mode[] = nDrop === 0 ? ["batched"] : ["batched", "sequential"];
+      const modes: Mode[] = nDrop === 0 ? ["batched"] : ["batched", ...sequentialFor(shape, opts.quick)];
       for (const mode of modes.filter((m) => nDrop === 0 || !opts.modes || opts.modes.includes(m))) {
         for (const threads of THREADS.filter((t) => !opts.threads || opts.threads.includes(t))) {
           // cmploss and PyTorch back to back, so both see the same load on a shared machine.
