@@ -71,78 +71,102 @@ function trainingWindow(features: QaFeature[]): QaFeature {
   return features.find((f) => f.start_positions > 0) ?? features[0];
 }
 
-/** Dev evaluation: full-model span logits for every window, n-best decoding, official EM/F1. */
-export async function evaluateQa(
-  params: Params,
+type QaEvalOptions = {
+  maxSeqLength: number;
+  settings: QaSettings;
+  batchSize: number;
+  forceDropout?: number;
+  seed?: number;
+};
+
+/**
+ * A reusable QA evaluator over fixed dev items: the items are tokenised into windows once and the forward pass
+ * is compiled once per padded length, so evaluating every N steps repeats neither. Call `dispose` when done.
+ */
+export function createQaEvaluator(
   cfg: Parameters<typeof applySpanExtractor>[2],
   items: QaItem[],
   separator: string,
   tokenizer: HfTokenizer,
-  o: { maxSeqLength: number; settings: QaSettings; batchSize: number; forceDropout?: number; seed?: number },
-  forward?: (
-    p: Params,
-    b: Omit<QaLevelBatch, "start_positions" | "end_positions">,
-    key: np.Array,
-  ) => [np.Array, np.Array],
-): Promise<{ exact_match: number; f1: number; predictions: Map<string, string> }> {
+  o: QaEvalOptions,
+): {
+  evaluate: (
+    params: Params,
+  ) => Promise<{ exact_match: number; f1: number; predictions: Map<string, string> }>;
+  dispose: () => void;
+} {
   const examples = items.map((it) => itemExample(it, separator));
   const features = buildQaFeatures(examples, tokenizer, {
     maxSeqLength: o.maxSeqLength,
     docStride: o.settings.docStride,
     maxQueryLength: o.settings.maxQueryLength,
   });
-  const power = o.forceDropout ?? 0;
-  let key = random.key(o.seed ?? 0);
-  const run =
-    forward ??
-    jit(
-      consuming((p: Params, b: Omit<QaLevelBatch, "start_positions" | "end_positions">, k: np.Array) => {
-        const out = applySpanExtractor(p, b, cfg, {
-          powers: [power],
-          key: power > 0 ? k : (k.dispose(), null),
-        });
-        return [out.start_logits, out.end_logits];
-      }),
-    );
-  const starts: Float32Array[] = [];
-  const ends: Float32Array[] = [];
-  for (let i = 0; i < features.length; i += o.batchSize) {
-    const chunk = features.slice(i, i + o.batchSize);
-    const padTo = Math.ceil(Math.max(...chunk.map((f) => f.input_ids.length)) / 32) * 32;
-    const { start_positions, end_positions, ...inputs } = levelBatch(
-      chunk,
-      tokenizer.padId,
-      Math.min(padTo, o.maxSeqLength),
-    );
-    start_positions.dispose();
-    end_positions.dispose();
-    const T = inputs.input_ids.shape[1];
-    const [stepKey, nextKey] = random.split(key, 2);
-    key = nextKey;
-    const [s, e] = (run as (p: Params, b: typeof inputs, k: np.Array) => [np.Array, np.Array])(
-      tree.ref(params),
-      inputs,
-      stepKey,
-    );
-    const [sd, ed] = (await Promise.all([s.data(), e.data()])) as Float32Array[];
-    chunk.forEach((f, b) => {
-      starts.push(sd.subarray(b * T, b * T + f.input_ids.length));
-      ends.push(ed.subarray(b * T, b * T + f.input_ids.length));
-    });
-  }
-  key.dispose();
-  if (!forward) (run as { dispose?: () => void }).dispose?.();
-  const decoded = decodeQaPredictions(
-    features,
-    examples.map((e) => e.context),
-    starts,
-    ends,
-    { nBestSize: o.settings.nBestSize, maxAnswerLength: o.settings.maxAnswerLength },
-  );
-  const predictions = new Map([...decoded].map(([id, p]) => [id, p.text]));
   const golds = new Map(items.map((it) => [it.id, it.answers.map((a) => a.text)]));
-  const scores = squadEvaluate(golds, predictions);
-  return { exact_match: scores.exact_match, f1: scores.f1, predictions };
+  const power = o.forceDropout ?? 0;
+  const forward = jit(
+    consuming((p: Params, b: Omit<QaLevelBatch, "start_positions" | "end_positions">, k: np.Array) => {
+      const out = applySpanExtractor(p, b, cfg, {
+        powers: [power],
+        key: power > 0 ? k : (k.dispose(), null),
+      });
+      return [out.start_logits, out.end_logits];
+    }),
+  );
+
+  async function evaluate(params: Params) {
+    let key = random.key(o.seed ?? 0);
+    const starts: Float32Array[] = [];
+    const ends: Float32Array[] = [];
+    for (let i = 0; i < features.length; i += o.batchSize) {
+      const chunk = features.slice(i, i + o.batchSize);
+      const padTo = Math.ceil(Math.max(...chunk.map((f) => f.input_ids.length)) / 32) * 32;
+      const { start_positions, end_positions, ...inputs } = levelBatch(
+        chunk,
+        tokenizer.padId,
+        Math.min(padTo, o.maxSeqLength),
+      );
+      start_positions.dispose();
+      end_positions.dispose();
+      const T = inputs.input_ids.shape[1];
+      const [stepKey, nextKey] = random.split(key, 2);
+      key = nextKey;
+      const [s, e] = forward(tree.ref(params), inputs, stepKey) as [np.Array, np.Array];
+      const [sd, ed] = (await Promise.all([s.data(), e.data()])) as Float32Array[];
+      chunk.forEach((f, b) => {
+        starts.push(sd.subarray(b * T, b * T + f.input_ids.length));
+        ends.push(ed.subarray(b * T, b * T + f.input_ids.length));
+      });
+    }
+    key.dispose();
+    const decoded = decodeQaPredictions(
+      features,
+      examples.map((e) => e.context),
+      starts,
+      ends,
+      { nBestSize: o.settings.nBestSize, maxAnswerLength: o.settings.maxAnswerLength },
+    );
+    const predictions = new Map([...decoded].map(([id, p]) => [id, p.text]));
+    const scores = squadEvaluate(golds, predictions);
+    return { exact_match: scores.exact_match, f1: scores.f1, predictions };
+  }
+  return { evaluate, dispose: () => forward.dispose() };
+}
+
+/** Dev evaluation once: full-model span logits for every window, n-best decoding, official EM/F1. */
+export async function evaluateQa(
+  params: Params,
+  cfg: Parameters<typeof applySpanExtractor>[2],
+  items: QaItem[],
+  separator: string,
+  tokenizer: HfTokenizer,
+  o: QaEvalOptions,
+): Promise<{ exact_match: number; f1: number; predictions: Map<string, string> }> {
+  const evaluator = createQaEvaluator(cfg, items, separator, tokenizer, o);
+  try {
+    return await evaluator.evaluate(params);
+  } finally {
+    evaluator.dispose();
+  }
 }
 
 /** Train extractive QA according to `config` + `settings`; the runtime must already be initialised. */
@@ -234,14 +258,24 @@ export async function trainQa(
   let final: TrainSummary["final"] = { step: state.step, value: NaN, loss: NaN, scores: {} };
   let examples = 0;
   let seconds = 0;
+  let order: Int32Array | null = null;
+  let orderEpoch = -1;
+  const evaluator = createQaEvaluator(model, devItems, data.separator, tokenizer, {
+    maxSeqLength: config.maxSeqLength,
+    settings,
+    batchSize: config.evalBatchSize,
+  });
   try {
     while (state.step < totalSteps) {
       const s = state.step;
       const epoch = Math.floor(s / stepsPerEpoch);
-      const order = epochOrder(data.train.length, config.seed, epoch);
+      if (epoch !== orderEpoch) {
+        order = epochOrder(data.train.length, config.seed, epoch);
+        orderEpoch = epoch;
+      }
       const within = s % stepsPerEpoch;
       const batchItems = Array.from(
-        order.subarray(within * config.batchSize, (within + 1) * config.batchSize),
+        order!.subarray(within * config.batchSize, (within + 1) * config.batchSize),
       ).map((i) => data.train[i]);
       // Crop levels: level 0 is the full context; counts are drawn per example and epoch (SPEC §7).
       const levelCount = settings.nCrop + 1;
@@ -282,11 +316,7 @@ export async function trainQa(
         `loss ${r.loss.toFixed(4)} [${r.variantLosses.map((l) => l.toFixed(3)).join(" ")}] ${(examples / seconds).toFixed(1)} ex/s`,
       );
       if (state.step % config.evalSteps === 0 || state.step === totalSteps) {
-        const ev = await evaluateQa(state.params, model, devItems, data.separator, tokenizer, {
-          maxSeqLength: config.maxSeqLength,
-          settings,
-          batchSize: config.evalBatchSize,
-        });
+        const ev = await evaluator.evaluate(state.params);
         const isBest = best === null || ev.f1 > best.value;
         const scores = { f1: ev.f1, exact_match: ev.exact_match };
         if (isBest) {
@@ -307,6 +337,7 @@ export async function trainQa(
     }
   } finally {
     stepper.dispose();
+    evaluator.dispose();
     progress.finish();
   }
   tree.dispose(state as never);
