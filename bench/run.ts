@@ -26,13 +26,18 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { StepTiming, StepTimingArgs } from "./stepTiming.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const HERE = fileURLToPath(import.meta.url);
+const ROOT = path.resolve(path.dirname(HERE), "..");
+/** Compiled (scripts/device-build.sh) the bench runs on plain Node; from source it needs tsx. */
+const COMPILED = HERE.endsWith(".js");
 const VOCAB = 8000;
-const THREADS = [1, 2];
+/** On WebGPU (and for PyTorch on CUDA) the host thread count does not matter: one column. */
+const onGpu = () => process.env.CMPLOSS_DEVICE === "webgpu";
+const threadCounts = () => (onGpu() ? [1] : [1, 2]);
 const NDROPS = [0, 2, 4];
 /** jax-js's wasm backend uses 32-bit linear memory: no heap above 4 GiB. */
 const WASM_LIMIT_MB = 4096;
-const CHILD_TIMEOUT_S = 420;
+const CHILD_TIMEOUT_S = Number(process.env.CMPLOSS_BENCH_CHILD_TIMEOUT_S ?? 420);
 
 interface Shape {
   preset: string;
@@ -71,6 +76,8 @@ interface Run extends Config {
   ms_per_step?: number[];
   examples_per_s?: number;
   peak_rss_mb?: number;
+  /** PyTorch on CUDA: torch.cuda.max_memory_allocated. */
+  peak_gpu_mb?: number;
   losses?: number[];
   /** Wall time of the child process, including start-up and compilation. */
   wall_s?: number;
@@ -150,7 +157,7 @@ function parseArgs(argv: string[]): Options {
       else if (a === "--report") o.report = v;
       else if (a === "--out") o.out = v;
       else if (a === "--merge") o.merge = v;
-      else if (a === "--threads") o.threads = list(a, v, THREADS.map(String)).map(Number);
+      else if (a === "--threads") o.threads = list(a, v, ["1", "2"]).map(Number);
       else if (a === "--c") o.nDrops = list(a, v, NDROPS.map(String)).map(Number);
       else if (a === "--impl") o.impls = list(a, v, ["ts", "torch"]) as Impl[];
       else o.modes = list(a, v, ["batched", "sequential"]) as Mode[];
@@ -171,6 +178,8 @@ function parseArgs(argv: string[]): Options {
  * on the tiny preset only, with 1 warm-up step and 2 timed ones (their mean).
  */
 function stepsFor(shape: Shape, quick: boolean): { warmup: number; steps: number } {
+  // GPU steps are cheap and noisier (clock ramp-up, async queues): more warm-up, more timed steps.
+  if (onGpu()) return quick ? { warmup: 2, steps: 5 } : { warmup: 3, steps: 10 };
   if (quick) return { warmup: 1, steps: 2 };
   return { warmup: shape.preset === "bert-L2-H128-A2" ? 2 : 1, steps: 3 };
 }
@@ -266,20 +275,19 @@ function execute(cfg: Config, python: Python | null): Run {
   };
   let out: ChildOutput;
   if (cfg.impl === "ts") {
-    out = runChild(
-      process.execPath,
-      ["--import", "tsx", path.join(ROOT, "bench/stepTiming.ts"), JSON.stringify(args)],
-      {
-        ...process.env,
-        CMPLOSS_THREADS: String(cfg.threads),
-      },
-    );
+    const child = COMPILED
+      ? [path.join(ROOT, "bench/stepTiming.js")]
+      : ["--import", "tsx", path.join(ROOT, "bench/stepTiming.ts")];
+    out = runChild(process.execPath, [...child, JSON.stringify(args)], {
+      ...process.env,
+      CMPLOSS_THREADS: String(cfg.threads),
+    });
   } else {
     args.threads = cfg.threads;
     out = runChild(python!.bin, [path.join(ROOT, "bench/torch_step.py"), JSON.stringify(args)], process.env);
   }
   if (!out.ok) return { ...cfg, status: "failed", reason: out.reason, wall_s: out.wall_s, load_1m };
-  const t = out.json as unknown as StepTiming & { torch_parallel_info?: string[] };
+  const t = out.json as unknown as StepTiming & { torch_parallel_info?: string[]; peak_gpu_mb?: number };
   if (t.torch_parallel_info) torchParallelInfo[`threads${cfg.threads}`] ??= t.torch_parallel_info;
   return {
     ...cfg,
@@ -288,6 +296,7 @@ function execute(cfg: Config, python: Python | null): Run {
     ms_per_step: t.ms_per_step,
     examples_per_s: Math.round(t.examples_per_s * 10) / 10,
     peak_rss_mb: t.peak_rss_mb,
+    ...(t.peak_gpu_mb !== undefined ? { peak_gpu_mb: t.peak_gpu_mb } : {}),
     losses: t.losses.map((l) => Math.round(l * 1e5) / 1e5),
     wall_s: out.wall_s,
     load_1m,
@@ -373,7 +382,7 @@ function summarise(runs: Run[], presets: string[]) {
   for (const preset of presets) {
     for (const nDrop of NDROPS) {
       for (const mode of nDrop === 0 ? (["batched"] as Mode[]) : (["batched", "sequential"] as Mode[])) {
-        for (const threads of THREADS) {
+        for (const threads of threadCounts()) {
           const ts = find(runs, "ts", preset, nDrop, mode, threads);
           const pt = find(runs, "torch", preset, nDrop, mode, threads);
           tsVsTorch.push({
@@ -424,7 +433,7 @@ function summarise(runs: Run[], presets: string[]) {
     batchedSpeedup,
     geomean: {
       tsVsTorch: Object.fromEntries(
-        THREADS.map((t) => [`threads${t}`, geomean(tsVsTorch.filter((r) => r.threads === t))]),
+        threadCounts().map((t) => [`threads${t}`, geomean(tsVsTorch.filter((r) => r.threads === t))]),
       ),
       batchedSpeedup: Object.fromEntries(
         (["ts", "torch"] as Impl[]).map((impl) => [
@@ -481,7 +490,7 @@ function markdown(runs: Run[], summary: ReturnType<typeof summarise>, shapes: Sh
       ),
       "",
     );
-    const cols = THREADS.flatMap((t) => (["ts", "torch"] as Impl[]).map((impl) => ({ impl, t })));
+    const cols = threadCounts().flatMap((t) => (["ts", "torch"] as Impl[]).map((impl) => ({ impl, t })));
     const ratioRows = (xs: Ratio[], modes: Mode[]) =>
       NDROPS.filter((c) => c > 0)
         .flatMap((c) =>
@@ -523,7 +532,9 @@ function markdown(runs: Run[], summary: ReturnType<typeof summarise>, shapes: Sh
     }
   }
   out.push(
-    `Geometric means — cmploss/PyTorch: ${THREADS.map((t) => `${t} thread(s) ${fmt(summary.geomean.tsVsTorch[`threads${t}`], 2)}`).join(", ")}; ` +
+    `Geometric means — cmploss/PyTorch: ${threadCounts()
+      .map((t) => `${t} thread(s) ${fmt(summary.geomean.tsVsTorch[`threads${t}`], 2)}`)
+      .join(", ")}; ` +
       `batched speedup: cmploss ${fmt(summary.geomean.batchedSpeedup.ts, 2)}, PyTorch ${fmt(summary.geomean.batchedSpeedup.torch, 2)}.`,
   );
   return out.join("\n");
@@ -538,6 +549,14 @@ function cpuModel(): string {
   } catch {
     return os.cpus()[0]?.model ?? "unknown";
   }
+}
+
+/** The NVIDIA GPU's name and driver, when `nvidia-smi` is there. */
+function gpuName(): string | null {
+  const r = spawnSync("nvidia-smi", ["--query-gpu=name,driver_version", "--format=csv,noheader"], {
+    encoding: "utf8",
+  });
+  return r.status === 0 ? r.stdout.trim() : null;
 }
 
 function git(args: string[]): string | null {
@@ -604,14 +623,15 @@ async function main(): Promise<void> {
     for (const nDrop of nDropsFor(opts.quick).filter((c) => !opts.nDrops || opts.nDrops.includes(c))) {
       const modes: Mode[] = nDrop === 0 ? ["batched"] : ["batched", ...sequentialFor(shape, opts.quick)];
       for (const mode of modes.filter((m) => nDrop === 0 || !opts.modes || opts.modes.includes(m))) {
-        for (const threads of THREADS.filter((t) => !opts.threads || opts.threads.includes(t))) {
+        for (const threads of threadCounts().filter((t) => !opts.threads || opts.threads.includes(t))) {
           // cmploss and PyTorch back to back, so both see the same load on a shared machine.
           const impls = (python ? ["ts", "torch"] : ["ts"]) as Impl[];
           for (const impl of impls.filter((x) => !opts.impls || opts.impls.includes(x))) {
             const cfg: Config = { impl, ...shape, nDrop, mode, threads, warmup, steps };
             delete (cfg as Partial<Shape>).quick;
             const known = [...runs, ...(base?.runs ?? []).filter((r) => !runs.some((x) => sameConfig(x, r)))];
-            const skip = impl === "ts" && opts.skip ? predictedOom(cfg, known) : null;
+            // The 4 GiB limit is the wasm heap's; WebGPU buffers live on the GPU.
+            const skip = impl === "ts" && opts.skip && !onGpu() ? predictedOom(cfg, known) : null;
             const tag = `${shape.preset} c=${nDrop} ${nDrop === 0 ? "plain" : mode} ${label(impl)} ${threads}t`;
             if (skip) {
               runs.push({ ...cfg, status: "skipped", reason: skip, load_1m: os.loadavg()[0] });
@@ -642,6 +662,11 @@ async function main(): Promise<void> {
       memory_gb: Math.round(os.totalmem() / 2 ** 30),
       load_avg_start: loadStart.map((x) => Math.round(x * 100) / 100),
       load_avg_end: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    },
+    device: {
+      cmploss: process.env.CMPLOSS_DEVICE ?? "wasm",
+      torch: process.env.CMPLOSS_TORCH_DEVICE ?? "cpu",
+      gpu: gpuName(),
     },
     node: process.version,
     jax_js: readPackageVersion("@jax-js/jax"),
@@ -719,14 +744,16 @@ async function main(): Promise<void> {
 }
 
 function readPackageVersion(name: string): string | null {
-  try {
-    const pkg = JSON.parse(readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")) as {
-      version: string;
-    };
-    return pkg.version;
-  } catch {
-    return null;
+  // Compiled into .gpu/out, the dependencies sit one folder up.
+  for (const dir of [ROOT, path.dirname(ROOT)]) {
+    try {
+      const file = path.join(dir, "node_modules", name, "package.json");
+      return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+    } catch {
+      // try the next folder
+    }
   }
+  return null;
 }
 
 /** Torch's build configuration: BLAS, CPU capability, and OPENBLAS_CORETYPE as the children saw it. */

@@ -92,7 +92,7 @@ export async function timeSteps(args: StepTimingArgs): Promise<StepTiming> {
 }
 
 // Child-process entry: `tsx bench/stepTiming.ts '<json args>'` prints one JSON line.
-if (process.argv[1]?.endsWith("stepTiming.ts") && process.argv[2]) {
+if (/stepTiming\.[jt]s$/.test(process.argv[1] ?? "") && process.argv[2]) {
   const result = await timeSteps(JSON.parse(process.argv[2]) as StepTimingArgs);
   console.log(JSON.stringify(result));
   process.exit(0);

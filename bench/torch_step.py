@@ -221,6 +221,11 @@ def main() -> None:
         "median_ms": median,
         "examples_per_s": 1000 * B / median,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        **(
+            {"peak_gpu_mb": round(torch.cuda.max_memory_allocated() / 2**20), "gpu": torch.cuda.get_device_name()}
+            if DEVICE == "cuda"
+            else {}
+        ),
         "losses": losses,
         "torch_version": torch.__version__,
         "torch_threads": torch.get_num_threads(),

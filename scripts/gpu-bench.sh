@@ -1,17 +1,55 @@
 #!/usr/bin/env bash
 # The GPU half of the benchmark, in one command, on a bare NVIDIA machine (no Node, no network):
 #
-#   here:        ../shared/tools/device-pack.sh                     # packs .devicepack (Node 22, dawn.node, Vulkan loader)
-#                npm ci --omit=dev --prefix .prod && cp -r node_modules/tsx node_modules/esbuild node_modules/@esbuild node_modules/get-tsconfig node_modules/resolve-pkg-maps .prod/node_modules/
-#   device run:  carry [".devicepack", ".prod/node_modules"]; command: bash scripts/gpu-bench.sh
+#   here:        bash scripts/device-build.sh             # .devicepack (Node 22, dawn.node, Vulkan loader) + .gpu (compiled JS)
+#   GPU machine: bash scripts/gpu-bench.sh [out-folder]   # with .devicepack and .gpu copied beside the repo's files
 #
-# It runs cmploss's train step on WebGPU (Dawn → Vulkan → the NVIDIA driver) and the PyTorch peer on CUDA for the
-# same shapes, and writes bench/results/gpu-<date>.json (+ a Markdown table on stdout). See ../shared/GPU.md.
-set -euo pipefail
+# Writes into out-folder (default bench/results/gpu-<date>):
+#   gpu-probe.json   adapter features (shader-f16, subgroups) and limits; jax-js matmul f32 vs f16 speed and error
+#   gpu-bench.json   train-step timings, cmploss on WebGPU (Dawn → Vulkan → the NVIDIA driver) and PyTorch on CUDA,
+#                    same shapes, same run (+ gpu-bench.log with the Markdown tables)
+#   gpu-train.log, gpu-train-metrics.json   the default `cmploss train` (SST-2, CmpDrop c = 2) on WebGPU
+# Each part has its own time limit so that one slow part cannot take the others' results with it.
+# GPU_BENCH_SMOKE=1 runs every part on tiny sizes with the local Node and GPU (Mesa's software Vulkan): the test
+# of this script on a machine without an NVIDIA GPU.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-if [[ -d .prod/node_modules && ! -d node_modules ]]; then ln -s .prod/node_modules node_modules; fi
-# shellcheck disable=SC1091
-. .devicepack/prelude.sh
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
-export CMPLOSS_BENCH_PYTHON="${CMPLOSS_BENCH_PYTHON:-python3}"
-node --import tsx bench/run.ts --device webgpu --torch-device cuda --out "bench/results/gpu-$(date +%Y%m%d).json" "$@"
+out="${1:-bench/results/gpu-$(date +%Y%m%d)}"
+mkdir -p "$out"
+smoke="${GPU_BENCH_SMOKE:-0}"
+[[ -f .gpu/out/bench/run.js ]] || { echo "gpu-bench: .gpu/out missing: run scripts/device-build.sh first" >&2; exit 1; }
+if [[ "$smoke" != 1 ]]; then
+  # shellcheck disable=SC1091
+  . .devicepack/prelude.sh
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+fi
+export CMPLOSS_BENCH_PYTHON="${CMPLOSS_BENCH_PYTHON:-python3}" CMPLOSS_THREADS=1 CMPLOSS_BENCH_CHILD_TIMEOUT_S=150
+start=$SECONDS
+part() { echo "== $1 ($((SECONDS - start)) s)" >&2; }
+
+part probe
+if [[ "$smoke" == 1 ]]; then probe_args=(--sizes 64 --reps 2); else probe_args=(); fi
+timeout 60 node .gpu/out/bench/gpuProbe.js "${probe_args[@]}" --out "$out/gpu-probe.json" >/dev/null
+
+part bench
+if [[ "$smoke" == 1 ]]; then
+  bench_args=(--quick --only bert-L2-H128-A2 --c 0 --no-torch)
+  seq_args=(--quick --only bert-L2-H128-A2 --c 2 --mode sequential --no-torch)
+else
+  bench_args=(--mode batched)
+  seq_args=(--only bert-L2-H128-A2 --c 2 --mode sequential)
+fi
+timeout 300 node .gpu/out/bench/run.js --device webgpu --torch-device cuda "${bench_args[@]}" \
+  --out "$out/gpu-bench.json" 2>&1 | tee "$out/gpu-bench.log"
+timeout 60 node .gpu/out/bench/run.js --device webgpu --torch-device cuda "${seq_args[@]}" \
+  --merge "$out/gpu-bench.json" 2>&1 | tee -a "$out/gpu-bench.log"
+
+part train
+if [[ "$smoke" == 1 ]]; then train_args=(--max-steps 3 --eval-steps 3 --max-seq-length 16); else train_args=(); fi
+rm -rf /tmp/cmploss-gpu-train
+timeout 150 node .gpu/out/src/cli/main.js train --device webgpu --output-dir /tmp/cmploss-gpu-train "${train_args[@]}" \
+  2>&1 | tr '\r' '\n' | awk 'NR % 20 == 1 || !/eta/' >"$out/gpu-train.log"
+cp /tmp/cmploss-gpu-train/metrics.json "$out/gpu-train-metrics.json" 2>/dev/null || true
+tail -n 5 "$out/gpu-train.log"
+part done
+ls -la "$out"
