@@ -8,6 +8,8 @@
 #   gpu-probe.json   adapter features (shader-f16, subgroups) and limits; jax-js matmul f32 vs f16 speed and error
 #   gpu-bench.json   train-step timings, cmploss on WebGPU (Dawn → Vulkan → the NVIDIA driver) and PyTorch on CUDA,
 #                    same shapes, same run (+ gpu-bench.log with the Markdown tables)
+#   gpu-bench-nocoalesce.json   cmploss again with CMPLOSS_WEBGPU_COALESCE=0 (one submission per kernel, as jax-js
+#                    does by itself) on the smallest and the largest preset: what submit coalescing buys
 #   gpu-train.log, gpu-train-metrics.json   the default `cmploss train` (SST-2, CmpDrop c = 2) on WebGPU
 # Each part has its own time limit so that one slow part cannot take the others' results with it.
 # GPU_BENCH_SMOKE=1 runs every part on tiny sizes with the local Node and GPU (Mesa's software Vulkan): the test
@@ -44,10 +46,19 @@ timeout 300 node .gpu/out/bench/run.js --device webgpu --torch-device cuda "${be
 timeout 60 node .gpu/out/bench/run.js --device webgpu --torch-device cuda "${seq_args[@]}" \
   --merge "$out/gpu-bench.json" 2>&1 | tee -a "$out/gpu-bench.log"
 
+part no-coalescing
+for preset in bert-L2-H128-A2 minilm-L6-H384-A12; do
+  [[ "$smoke" == 1 && "$preset" != bert-L2-H128-A2 ]] && continue
+  if [[ "$smoke" == 1 ]]; then c=0; else c=0,2; fi
+  if [[ -f "$out/gpu-bench-nocoalesce.json" ]]; then dest=(--merge "$out/gpu-bench-nocoalesce.json"); else dest=(--out "$out/gpu-bench-nocoalesce.json"); fi
+  CMPLOSS_WEBGPU_COALESCE=0 timeout 60 node .gpu/out/bench/run.js --device webgpu --impl ts --only "$preset" --c "$c" \
+    --mode batched "${dest[@]}" 2>&1 | grep "cmploss 1t:" | tee -a "$out/gpu-bench.log"
+done
+
 part train
 if [[ "$smoke" == 1 ]]; then train_args=(--max-steps 3 --eval-steps 3 --max-seq-length 16); else train_args=(); fi
 rm -rf /tmp/cmploss-gpu-train
-timeout 150 node .gpu/out/src/cli/main.js train --device webgpu --output-dir /tmp/cmploss-gpu-train "${train_args[@]}" \
+timeout 120 node .gpu/out/src/cli/main.js train --device webgpu --output-dir /tmp/cmploss-gpu-train "${train_args[@]}" \
   2>&1 | tr '\r' '\n' | awk 'NR % 20 == 1 || !/eta/' >"$out/gpu-train.log"
 cp /tmp/cmploss-gpu-train/metrics.json "$out/gpu-train-metrics.json" 2>/dev/null || true
 tail -n 5 "$out/gpu-train.log"

@@ -5,11 +5,17 @@ import { describe, expect, it } from "vitest";
 function runStepChild(
   device: "wasm" | "webgpu",
   threads = 1,
-): { losses?: number[][]; unavailable?: string; threads?: number } {
+  env: Record<string, string> = {},
+): {
+  losses?: number[][];
+  unavailable?: string;
+  threads?: number;
+  submits?: { requested: number; flushed: number; commandBuffers: number };
+} {
   const r = spawnSync(process.execPath, ["--import", "tsx", "test/stepChild.ts", device], {
     encoding: "utf8",
     timeout: 240_000,
-    env: { ...process.env, CMPLOSS_THREADS: String(threads) },
+    env: { ...process.env, CMPLOSS_THREADS: String(threads), ...env },
   });
   const line = r.stdout.trim().split("\n").at(-1) ?? "";
   if (r.status !== 0 || !line.startsWith("{")) {
@@ -28,6 +34,19 @@ describe("WebGPU backend (Dawn through the webgpu package; Mesa's software Vulka
       const cpu = runStepChild("wasm");
       expect(gpu.losses).toHaveLength(2);
       expect(gpu.losses).toBeAllclose(cpu.losses, { atol: 1e-4, rtol: 1e-4 });
+    },
+  );
+
+  it.skipIf(gpu.unavailable !== undefined)(
+    "coalesces kernel submissions without changing a single bit of the losses",
+    () => {
+      const plain = runStepChild("webgpu", 1, { CMPLOSS_WEBGPU_COALESCE: "0" });
+      expect(gpu.losses).toEqual(plain.losses);
+      expect(plain.submits).toBeUndefined();
+      // Hundreds of kernels per step reach the queue in a handful of submissions.
+      expect(gpu.submits!.requested).toBeGreaterThan(100);
+      expect(gpu.submits!.flushed * 10).toBeLessThan(gpu.submits!.requested);
+      expect(gpu.submits!.commandBuffers * 10).toBeLessThan(gpu.submits!.requested);
     },
   );
 

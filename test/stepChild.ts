@@ -62,5 +62,11 @@ for (let i = 0; i < 2; i++) {
 }
 stepper.dispose();
 tree.dispose(state as never);
-console.log(JSON.stringify({ losses: out, threads }));
+let submits: unknown = undefined;
+if (device === "webgpu" && process.env.CMPLOSS_WEBGPU_COALESCE !== "0") {
+  const { getWebGPUDevice } = await import("@jax-js/jax");
+  const { coalesceSubmits } = await import("../src/runtime/submitCoalescing.js");
+  submits = coalesceSubmits(getWebGPUDevice() as never); // already installed: returns its counters
+}
+console.log(JSON.stringify({ losses: out, threads, submits }));
 process.exit(0);

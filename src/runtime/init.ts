@@ -2,9 +2,10 @@
  * One place that starts jax-js on a device. Thread count is fixed earlier, when jax-js loads
  * (see platform.ts); `initRuntime` checks the request against it and starts the chosen backend.
  */
-import { defaultDevice, init } from "@jax-js/jax";
+import { defaultDevice, getWebGPUDevice, init } from "@jax-js/jax";
 import { installPolyfills } from "./polyfill.js";
 import { platformThreads } from "./platform.js";
+import { coalesceSubmits } from "./submitCoalescing.js";
 
 export type DeviceName = "wasm" | "webgpu" | "cpu";
 
@@ -13,6 +14,11 @@ export interface RuntimeOptions {
   device?: DeviceName;
   /** wasm worker threads; must equal what the platform was prepared with (default: that number). */
   threads?: number;
+  /**
+   * WebGPU: submit each burst of kernels to the queue at once instead of one submission per kernel
+   * (submitCoalescing.ts). Default true; `CMPLOSS_WEBGPU_COALESCE=0` turns it off (for comparisons).
+   */
+  coalesceSubmits?: boolean;
 }
 
 export interface RuntimeInfo {
@@ -92,6 +98,8 @@ export async function initRuntime(options: RuntimeOptions = {}): Promise<Runtime
     throw new Error(`initRuntime: --device ${device} is unavailable: ${why}`);
   }
   defaultDevice(device);
+  const coalesce = options.coalesceSubmits ?? (isNode ? process.env.CMPLOSS_WEBGPU_COALESCE !== "0" : true);
+  if (device === "webgpu" && coalesce) coalesceSubmits(getWebGPUDevice() as never);
   current = { device, threads: device === "wasm" ? threads : 1, node: isNode };
   return current;
 }
