@@ -594,6 +594,9 @@ async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.report) {
     const earlier = JSON.parse(readFileSync(opts.report, "utf8")) as Result;
+    // A GPU file has one thread column: print it as it was measured.
+    const recorded = (earlier.meta.device as { cmploss?: string } | undefined)?.cmploss;
+    if (recorded) process.env.CMPLOSS_DEVICE = recorded;
     const presets = new Set(earlier.runs.map((r) => r.preset));
     console.log(
       markdown(
