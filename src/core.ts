@@ -46,7 +46,7 @@ export type {
   EncoderBatch,
   SequenceClassifierParams,
 } from "./models/index.js";
-export { initRuntime, runtimeInfo } from "./runtime/index.js";
+export { backendLine, initRuntime, isSoftwareAdapter, runtimeInfo } from "./runtime/index.js";
 export { collate, toDeviceBatch } from "./tasks/batch.js";
 export { accuracy, f1Binary, matthewsCorrcoef, pearson, spearman } from "./tasks/metrics.js";
 export { adamwInit, adamwUpdate, clipByGlobalNorm } from "./train/optimizer.js";

@@ -3,13 +3,15 @@ import { describe, expect, it } from "vitest";
 
 // Each device needs its own process: jax-js keeps one default backend per process.
 function runStepChild(
-  device: "wasm" | "webgpu",
+  device: "wasm" | "webgpu" | "auto",
   threads = 1,
   env: Record<string, string> = {},
 ): {
   losses?: number[][];
   unavailable?: string;
   threads?: number;
+  device?: string;
+  reason?: string;
   submits?: { requested: number; flushed: number; commandBuffers: number };
 } {
   const r = spawnSync(process.execPath, ["--import", "tsx", "test/stepChild.ts", device], {
@@ -49,6 +51,17 @@ describe("WebGPU backend (Dawn through the webgpu package; Mesa's software Vulka
       expect(gpu.submits!.commandBuffers * 10).toBeLessThan(gpu.submits!.requested);
     },
   );
+
+  it("device auto takes wasm unless a hardware GPU adapter is there, and says why", () => {
+    const auto = runStepChild("auto");
+    if (auto.device === "webgpu") {
+      expect(auto.reason).not.toMatch(/software|llvmpipe|swiftshader/i); // a real GPU: nothing more to check
+      return;
+    }
+    expect(auto.device).toBe("wasm");
+    expect(auto.reason).toMatch(/no GPU device|software adapter|no WebGPU adapter|not installed/);
+    expect(auto.losses).toBeAllclose(runStepChild("wasm").losses!, { atol: 0, rtol: 0 });
+  });
 
   it("reports a missing adapter or package as one line", () => {
     if (gpu.unavailable) expect(gpu.unavailable).toMatch(/^initRuntime: (--device webgpu|.*webgpu)/);

@@ -5,12 +5,15 @@
  */
 import { preparePlatform, threadsFromEnv } from "../src/runtime/platform.js";
 
-const device = (process.argv[2] ?? "wasm") as "wasm" | "webgpu";
+const device = (process.argv[2] ?? "wasm") as "wasm" | "webgpu" | "auto";
 preparePlatform(threadsFromEnv());
 const { initRuntime } = await import("../src/runtime/init.js");
 let threads = 1;
+let chosen: { device: string; reason?: string } = { device };
 try {
-  threads = (await initRuntime({ device })).threads;
+  const rt = await initRuntime({ device });
+  threads = rt.threads;
+  chosen = { device: rt.device, reason: rt.reason };
 } catch (err) {
   console.log(JSON.stringify({ unavailable: (err as Error).message }));
   process.exit(0);
@@ -63,10 +66,10 @@ for (let i = 0; i < 2; i++) {
 stepper.dispose();
 tree.dispose(state as never);
 let submits: unknown = undefined;
-if (device === "webgpu" && process.env.CMPLOSS_WEBGPU_COALESCE !== "0") {
+if (chosen.device === "webgpu" && process.env.CMPLOSS_WEBGPU_COALESCE !== "0") {
   const { getWebGPUDevice } = await import("@jax-js/jax");
   const { coalesceSubmits } = await import("../src/runtime/submitCoalescing.js");
   submits = coalesceSubmits(getWebGPUDevice() as never); // already installed: returns its counters
 }
-console.log(JSON.stringify({ losses: out, threads, submits }));
+console.log(JSON.stringify({ losses: out, threads, submits, ...chosen }));
 process.exit(0);

@@ -1,7 +1,7 @@
 /** `cmploss eval`: score a trained run on a split, optionally with dropout forced on at power k (SPEC §8). */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { initRuntime } from "../runtime/index.js";
+import { backendLine, initRuntime } from "../runtime/index.js";
 import { QA_TASKS } from "../train/qaData.js";
 import { evaluateQaRun } from "../train/qaLoop.js";
 import { evaluateRun, type RunEvaluation } from "../train/evaluateRun.js";
@@ -25,7 +25,11 @@ const EVAL_FLAGS: FlagTable = {
     min: 0,
   },
   json: { kind: "boolean", help: "print the results as JSON" },
-  device: { kind: "string", help: "jax-js backend", values: ["wasm", "webgpu", "cpu"] },
+  device: {
+    kind: "string",
+    help: "jax-js backend; auto: WebGPU on a hardware GPU, else wasm",
+    values: ["auto", "wasm", "webgpu", "cpu"],
+  },
   threads: { kind: "number", help: "wasm worker threads (default: all cores)", integer: true, min: 1 },
 };
 
@@ -36,7 +40,7 @@ const EVAL_DEFAULTS = {
   seed: 0,
   batchSize: 128,
   json: false,
-  device: "wasm",
+  device: "auto",
 };
 
 export function evalHelp(): string {
@@ -63,7 +67,8 @@ export async function runEval(argv: string[]): Promise<void> {
   };
   if (!flags.outputDir) throw new UsageError("eval: expected --output-dir <run folder>");
   const powers = parsePowers(String(flags.forceDropout));
-  await initRuntime({ device: flags.device as "wasm", threads: flags.threads });
+  const rt = await initRuntime({ device: flags.device as "auto", threads: flags.threads });
+  if (!flags.json) process.stderr.write(`${backendLine(rt)}\n`);
   const run = JSON.parse(readFileSync(join(flags.outputDir, "run.json"), "utf8")) as {
     config: { task: string };
   };

@@ -1,7 +1,7 @@
 /** `cmploss train`: flags (kebab-case mirrors of the reference's) → TrainConfig → train(). */
 import { readFileSync } from "node:fs";
 import { BERT_PRESETS } from "../models/bert/config.js";
-import { initRuntime } from "../runtime/index.js";
+import { backendLine, initRuntime } from "../runtime/index.js";
 import { lossFlagConflict, TRAIN_DEFAULTS, type TrainConfig } from "../train/config.js";
 import { train } from "../train/loop.js";
 import { QA_TASKS } from "../train/qaData.js";
@@ -79,7 +79,11 @@ export const TRAIN_FLAGS: FlagTable = {
     values: ["batched", "sequential"],
   },
   jit: { kind: "boolean", help: "compile the train step with jax-js jit" },
-  device: { kind: "string", help: "jax-js backend", values: ["wasm", "webgpu", "cpu"] },
+  device: {
+    kind: "string",
+    help: "jax-js backend; auto: WebGPU on a hardware GPU, else wasm",
+    values: ["auto", "wasm", "webgpu", "cpu"],
+  },
   threads: {
     kind: "number",
     help: "wasm worker threads (default: all cores)",
@@ -226,7 +230,7 @@ export function trainConfigFromArgs(argv: string[]): TrainConfig {
 export async function runTrain(argv: string[]): Promise<void> {
   const config = trainConfigFromArgs(argv);
   const rt = await initRuntime({ device: config.device, threads: config.threads ?? undefined });
-  process.stderr.write(`cmploss: jax-js ${rt.device} backend, ${rt.threads} thread(s)\n`);
+  process.stderr.write(`${backendLine(rt)}\n`);
   const qa = qaSettingsFromArgs(argv, config.task);
   if (qa) {
     // SQuAD-style defaults (SPEC §10) where the GLUE ones do not fit.

@@ -1,3 +1,3 @@
-export { initRuntime, runtimeInfo } from "./init.js";
+export { backendLine, initRuntime, isSoftwareAdapter, runtimeInfo } from "./init.js";
 export type { DeviceName, RuntimeInfo, RuntimeOptions } from "./init.js";
 export { allCores, platformThreads, preparePlatform, threadsFromEnv } from "./platform.js";

@@ -10,8 +10,12 @@ import { coalesceSubmits } from "./submitCoalescing.js";
 export type DeviceName = "wasm" | "webgpu" | "cpu";
 
 export interface RuntimeOptions {
-  /** Backend for all arrays. Default "wasm". */
-  device?: DeviceName;
+  /**
+   * Backend for all arrays. Default "wasm". "auto": WebGPU when a hardware adapter is there (in Node: the
+   * optional `webgpu` package is installed and finds one), else wasm — software adapters (Mesa's llvmpipe,
+   * SwiftShader) are slower than wasm and are never picked.
+   */
+  device?: DeviceName | "auto";
   /** wasm worker threads; must equal what the platform was prepared with (default: that number). */
   threads?: number;
   /**
@@ -23,6 +27,8 @@ export interface RuntimeOptions {
 
 export interface RuntimeInfo {
   device: DeviceName;
+  /** With device "auto": why this device was chosen. */
+  reason?: string;
   /** wasm worker threads in use (1 = kernels run on the calling thread). */
   threads: number;
   node: boolean;
@@ -34,23 +40,83 @@ const threadsAtLoad = platformThreads();
 let current: RuntimeInfo | null = null;
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 
+/** One line for logs: "cmploss: jax-js wasm backend, 2 thread(s) (auto: no WebGPU adapter)". */
+export function backendLine(rt: RuntimeInfo): string {
+  const threads = rt.device === "wasm" ? `, ${rt.threads} thread(s)` : "";
+  return `cmploss: jax-js ${rt.device} backend${threads}${rt.reason ? ` (auto: ${rt.reason})` : ""}`;
+}
+
 /** The runtime chosen by `initRuntime`, or null before it ran. */
 export function runtimeInfo(): RuntimeInfo | null {
   return current;
 }
 
-/** In Node, make `navigator.gpu` from the optional `webgpu` package (Dawn). */
-async function nodeWebGPU(): Promise<unknown> {
-  let mod: { create: (flags: string[]) => unknown; globals: Record<string, unknown> };
+type WebGPUModule = { create: (flags: string[]) => unknown; globals: Record<string, unknown> };
+
+async function importWebGPU(): Promise<WebGPUModule | null> {
   try {
-    mod = (await import(/* @vite-ignore */ "webgpu" as string)) as typeof mod;
+    return (await import(/* @vite-ignore */ "webgpu" as string)) as WebGPUModule;
   } catch {
+    return null;
+  }
+}
+
+let nodeGpu: unknown = null;
+
+/** In Node, make `navigator.gpu` from the optional `webgpu` package (Dawn); one instance per process. */
+async function nodeWebGPU(): Promise<unknown> {
+  if (nodeGpu) return nodeGpu;
+  const mod = await importWebGPU();
+  if (!mod) {
     throw new Error(
       "initRuntime: --device webgpu needs the optional package `webgpu` (npm install webgpu); it is not installed",
     );
   }
   Object.assign(globalThis, mod.globals);
-  return mod.create([]);
+  nodeGpu = mod.create([]);
+  return nodeGpu;
+}
+
+type Adapter = { isFallbackAdapter?: boolean; info?: { isFallbackAdapter?: boolean; description?: string } };
+
+/** A software rasteriser's adapter runs kernels on the CPU, slower than jax-js's own wasm kernels. */
+export function isSoftwareAdapter(adapter: Adapter): boolean {
+  if (adapter.isFallbackAdapter || adapter.info?.isFallbackAdapter) return true;
+  return /llvmpipe|lavapipe|swiftshader|software/i.test(adapter.info?.description ?? "");
+}
+
+/** Linux: whether a GPU's device node is there (DRM render nodes, NVIDIA's, or WSL's). */
+function hasGpuDeviceNode(): boolean {
+  const fs = process.getBuiltinModule?.("node:fs") as typeof import("node:fs") | undefined;
+  if (!fs) return true; // cannot tell: ask Dawn
+  return ["/dev/dri", "/dev/nvidia0", "/dev/nvidiactl", "/dev/dxg"].some((p) => fs.existsSync(p));
+}
+
+/** Resolve device "auto": WebGPU on a hardware adapter, else wasm; with the reason. */
+async function chooseDevice(): Promise<{ device: DeviceName; reason: string }> {
+  let gpu: { requestAdapter(o?: object): Promise<Adapter | null> } | undefined;
+  if (isNode && process.platform === "linux" && !hasGpuDeviceNode()) {
+    // Asking Dawn would only find a software adapter (and make it print warnings).
+    return { device: "wasm", reason: "no GPU device (/dev/dri, /dev/nvidia*, /dev/dxg)" };
+  }
+  if (isNode) {
+    if (!(await importWebGPU()))
+      return { device: "wasm", reason: "the optional webgpu package is not installed" };
+    gpu = (await nodeWebGPU()) as typeof gpu;
+  } else {
+    gpu = (globalThis.navigator as unknown as { gpu?: typeof gpu } | undefined)?.gpu;
+    if (!gpu) return { device: "wasm", reason: "this browser has no WebGPU" };
+  }
+  let adapter: Adapter | null = null;
+  try {
+    adapter = await gpu!.requestAdapter({ powerPreference: "high-performance" });
+  } catch {
+    adapter = null;
+  }
+  if (!adapter) return { device: "wasm", reason: "no WebGPU adapter" };
+  const what = adapter.info?.description || "WebGPU adapter";
+  if (isSoftwareAdapter(adapter)) return { device: "wasm", reason: `${what} is a software adapter` };
+  return { device: "webgpu", reason: what };
 }
 
 /**
@@ -58,10 +124,13 @@ async function nodeWebGPU(): Promise<unknown> {
  * first call throws, because jax-js keeps one backend per process.
  */
 export async function initRuntime(options: RuntimeOptions = {}): Promise<RuntimeInfo> {
-  const device = options.device ?? "wasm";
-  if (!["wasm", "webgpu", "cpu"].includes(device)) {
-    throw new RangeError(`initRuntime: expected device wasm | webgpu | cpu, got ${device}`);
+  const requested = options.device ?? "wasm";
+  if (!["auto", "wasm", "webgpu", "cpu"].includes(requested)) {
+    throw new RangeError(`initRuntime: expected device auto | wasm | webgpu | cpu, got ${requested}`);
   }
+  if (requested === "auto" && current) return current;
+  const auto = requested === "auto" ? await chooseDevice() : null;
+  const device = auto?.device ?? (requested as DeviceName);
   const loadedThreads = threadsAtLoad ?? 1;
   const threads = options.threads ?? loadedThreads;
   if (!Number.isInteger(threads) || threads < 1) {
@@ -100,6 +169,11 @@ export async function initRuntime(options: RuntimeOptions = {}): Promise<Runtime
   defaultDevice(device);
   const coalesce = options.coalesceSubmits ?? (isNode ? process.env.CMPLOSS_WEBGPU_COALESCE !== "0" : true);
   if (device === "webgpu" && coalesce) coalesceSubmits(getWebGPUDevice() as never);
-  current = { device, threads: device === "wasm" ? threads : 1, node: isNode };
+  current = {
+    device,
+    ...(auto ? { reason: auto.reason } : {}),
+    threads: device === "wasm" ? threads : 1,
+    node: isNode,
+  };
   return current;
 }

@@ -44,7 +44,8 @@ export interface TrainConfig {
   /** Batched (one pass over (c+1)·B rows) or sequential (c+1 passes) ablation variants. */
   ablationMode: "batched" | "sequential";
   jit: boolean;
-  device: "wasm" | "webgpu" | "cpu";
+  /** "auto": WebGPU on a hardware GPU adapter, else wasm (runtime/init.ts). */
+  device: "auto" | "wasm" | "webgpu" | "cpu";
   /** wasm worker threads; null: all cores. */
   threads: number | null;
   resume: boolean;
@@ -81,7 +82,7 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   minWordFreq: 1,
   ablationMode: "batched",
   jit: true,
-  device: "wasm",
+  device: "auto",
   threads: null,
   resume: false,
 };
