@@ -4,7 +4,7 @@ import { preparePlatform, threadsFromEnv } from "../src/runtime/platform.js";
 export interface StepTimingArgs {
   preset: string;
   nDrop: number;
-  mode: "batched" | "sequential";
+  mode: "batched" | "sequential" | "accumulate";
   batchSize: number;
   seqLen: number;
   vocab: number;

@@ -41,6 +41,14 @@ describe("cmploss CLI", () => {
       [["train", "--loss-target", "best", "--no-just-cmp"], /--loss-target only applies with --just-cmp/],
       [["train", "--cr-weight", "0.5"], /--cr-weight only apply with --no-just-cmp/],
       [["frobnicate"], /unknown command/],
+      [
+        ["train", "--ablation-mode", "lazy"],
+        /--ablation-mode: expected one of batched, sequential, accumulate/,
+      ],
+      [
+        ["train", "--task", "squad", "--ablation-mode", "accumulate"],
+        /--ablation-mode only applies to GLUE tasks/,
+      ],
     ] as const;
     for (const [args, message] of cases) {
       const r = cli(...args);
@@ -110,8 +118,11 @@ describe("cmploss CLI", () => {
       "8",
       "--eval-steps",
       "2",
+      "--ablation-mode",
+      "accumulate",
     );
     expect(t.code, t.stderr).toBe(0);
+    expect(t.stderr).toMatch(/CmpDrop c=2 \(accumulate\)/);
     expect(t.stdout).toMatch(/dev accuracy: \d\.\d{4}/);
     const e = cli("eval", "--output-dir", out, "--force-dropout", "0,2", "--json");
     expect(e.code, e.stderr).toBe(0);

@@ -75,8 +75,8 @@ export const TRAIN_FLAGS: FlagTable = {
   "min-word-freq": { kind: "number", help: "vocabulary: keep words seen this often", integer: true, min: 1 },
   "ablation-mode": {
     kind: "string",
-    help: "run the variants in one pass or one by one",
-    values: ["batched", "sequential"],
+    help: "variants in one pass (fastest), one by one, or accumulate: one by one with one variant's activations in memory (≈ 4/3 the compute)",
+    values: ["batched", "sequential", "accumulate"],
   },
   jit: { kind: "boolean", help: "compile the train step with jax-js jit" },
   device: {
@@ -154,6 +154,9 @@ export function qaSettingsFromArgs(argv: string[], task: string): QaSettings | n
     }
     return null;
   }
+  if ("ablationMode" in given && given.ablationMode !== "batched") {
+    throw new UsageError("--ablation-mode only applies to GLUE tasks; QA runs its variants batched");
+  }
   const settings = { ...QA_DEFAULTS };
   for (const k of qaGiven) (settings as Record<string, unknown>)[k] = given[k];
   return settings;
@@ -229,9 +232,9 @@ export function trainConfigFromArgs(argv: string[]): TrainConfig {
 
 export async function runTrain(argv: string[]): Promise<void> {
   const config = trainConfigFromArgs(argv);
+  const qa = qaSettingsFromArgs(argv, config.task);
   const rt = await initRuntime({ device: config.device, threads: config.threads ?? undefined });
   process.stderr.write(`${backendLine(rt)}\n`);
-  const qa = qaSettingsFromArgs(argv, config.task);
   if (qa) {
     // SQuAD-style defaults (SPEC §10) where the GLUE ones do not fit.
     const given = parseFlags(argv, TRAIN_FLAGS);

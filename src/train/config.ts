@@ -42,7 +42,7 @@ export interface TrainConfig {
   /** Vocabulary for from-scratch models: keep words seen at least this often in the training split. */
   minWordFreq: number;
   /** Batched (one pass over (c+1)·B rows) or sequential (c+1 passes) ablation variants. */
-  ablationMode: "batched" | "sequential";
+  ablationMode: "batched" | "sequential" | "accumulate";
   jit: boolean;
   /** "auto": WebGPU on a hardware GPU adapter, else wasm (runtime/init.ts). */
   device: "auto" | "wasm" | "webgpu" | "cpu";
