@@ -3,7 +3,7 @@
  *
  * Shapes: V variants (c + 1), B examples, T tokens, C classes.
  */
-import { grad, jit, numpy as np, random, tree, valueAndGrad } from "@jax-js/jax";
+import { blockUntilReady, grad, jit, numpy as np, random, tree, valueAndGrad } from "@jax-js/jax";
 import { comparativeLoss, crossEntropyPerExample, rdropLoss, squaredErrorPerExample } from "../loss/index.js";
 import type { ComparativeLossOptions } from "../loss/index.js";
 import type { BertConfig } from "../models/bert/config.js";
@@ -90,6 +90,8 @@ export function variantLossTable(
   cfg: StepConfig,
 ): np.Array {
   const V = cfg.powers.length;
+  if (cfg.mode === "accumulate")
+    throw new Error("variantLossTable: mode accumulate has no single table pass");
   const { labels, ...inputs } = batch;
   if (cfg.mode === "batched") {
     const logits = applySequenceClassifier(params, inputs, cfg.model, { powers: cfg.powers, key });
@@ -131,41 +133,6 @@ function rdropObjective(
   return [np.mean(perExample), means];
 }
 
-/**
- * The comparative objective's value and gradient, one variant at a time (mode "accumulate"). With ℓ the
- * `[B, V]` table of per-example task losses and L = mean(comparativeLoss(ℓ)), ∂L/∂θ = Σ_k Σ_b (∂L/∂ℓ_bk) ·
- * ∂ℓ_bk/∂θ: a forward pass of every variant gives ℓ and the weights ∂L/∂ℓ, then variant k's weighted loss is
- * differentiated alone, with the same dropout key (hence the same masks) as its forward pass.
- * Borrows `params`; consumes `batch` and `key`.
- */
-export function accumulatedLossAndGrad(
-  params: Params,
-  batch: TrainBatch,
-  key: np.Array,
-  cfg: StepConfig,
-): [[np.Array, np.Array], Params] {
-  const sequential = { ...cfg, mode: "sequential" as const };
-  const table = variantLossTable(params, tree.ref(batch), key.ref, sequential);
-  const [loss, weights] = valueAndGrad((t: np.Array) => np.mean(comparativeLoss(t, cfg.loss)))(table.ref);
-  const variantMeans = np.mean(table, 0);
-  const { labels, ...inputs } = batch;
-  const weightedLoss = consuming((p: Params, w: np.Array, k: number) => {
-    const logits = applySequenceClassifier(p, tree.ref(inputs), cfg.model, { powers: [k], key: key.ref });
-    return np.sum(taskLoss(cfg.lossKind, logits, labels.ref).mul(w));
-  });
-  let grads: Params | null = null;
-  cfg.powers.forEach((k, i) => {
-    const w = weights.ref.slice([], i);
-    const g = grad((p: Params, wk: np.Array) => weightedLoss(p, wk, k))(tree.ref(params), w) as Params;
-    grads = grads === null ? g : (tree.map((a: np.Array, b: np.Array) => a.add(b), grads, g) as Params);
-  });
-  weights.dispose();
-  tree.dispose(inputs);
-  labels.dispose();
-  key.dispose();
-  return [[loss, variantMeans], grads!];
-}
-
 /** Batch objective and per-variant mean losses. Borrows `params`; consumes `batch`, `key`. */
 function objective(params: Params, batch: TrainBatch, key: np.Array, cfg: StepConfig): [np.Array, np.Array] {
   if (cfg.method?.kind === "rdrop") return rdropObjective(params, batch, key, cfg, cfg.method.alpha);
@@ -200,13 +167,7 @@ export interface ModelState<P> {
  */
 export function makeOptimizerStep<P extends ParamTree, Batch>(
   objectiveFn: (params: P, batch: Batch, key: np.Array) => [np.Array, np.Array],
-  cfg: {
-    adamw: AdamWConfig;
-    maxGradNorm: number;
-    jit: boolean;
-    /** Replaces `valueAndGrad(objectiveFn)`: borrows params, consumes batch and key. */
-    lossAndGrad?: (params: P, batch: Batch, key: np.Array) => [[np.Array, np.Array], P];
-  },
+  cfg: { adamw: AdamWConfig; maxGradNorm: number; jit: boolean },
 ): {
   step: (
     state: ModelState<P>,
@@ -215,16 +176,16 @@ export function makeOptimizerStep<P extends ParamTree, Batch>(
   ) => Promise<{ state: ModelState<P>; loss: number; variantLosses: number[]; gradNorm: number }>;
   dispose: () => void;
 } {
-  const autodiff = valueAndGrad(consuming(objectiveFn), { hasAux: true });
-  const lossAndGrad =
-    cfg.lossAndGrad ??
-    ((params: P, batch: Batch, key: np.Array) =>
-      autodiff(tree.ref(params) as never, batch as never, key) as unknown as [[np.Array, np.Array], P]);
+  const lossAndGrad = valueAndGrad(consuming(objectiveFn), { hasAux: true });
   let mask: unknown = null;
 
   const pure = (params: P, opt: AdamWState<P>, batch: Batch, key: np.Array, s: Scalars): Outputs<P> => {
     const [dropKey, nextKey] = random.split(key, 2);
-    const [[loss, variantLosses], grads] = lossAndGrad(params, batch, dropKey);
+    const [[loss, variantLosses], grads] = lossAndGrad(
+      tree.ref(params) as never,
+      batch as never,
+      dropKey,
+    ) as unknown as [[np.Array, np.Array], P];
     const [clipped, gradNorm] = clipByGlobalNorm(grads, cfg.maxGradNorm);
     const [newParams, newOpt] = adamwUpdate(clipped, opt, params, s, mask, cfg.adamw);
     return { params: newParams, opt: newOpt, key: nextKey, loss, variantLosses, gradNorm };
@@ -253,16 +214,96 @@ export function makeOptimizerStep<P extends ParamTree, Batch>(
   return { step, dispose: () => compiled?.dispose() };
 }
 
+/**
+ * Mode "accumulate": the comparative loss's exact gradient with one variant's activations in memory at a time.
+ * With ℓ the `[B, V]` per-example task losses and L = mean(comparativeLoss(ℓ)), ∂L/∂θ = Σ_k Σ_b (∂L/∂ℓ_bk) ·
+ * ∂ℓ_bk/∂θ: forward passes give ℓ and the weights ∂L/∂ℓ, then each variant's weighted loss is differentiated
+ * alone with the same dropout key (hence the same masks). jax-js allocates every buffer of a jitted program
+ * before it runs a kernel, so a program's peak memory is the sum of all its intermediates: hence separate
+ * programs (one forward and one gradient per variant, one update) with a sync point after each, so that each
+ * runs in the memory the previous one freed. Costs ≈ 4/3 of the sequential mode's arithmetic.
+ */
+function makeAccumulatingStep(cfg: StepConfig): {
+  step: (state: TrainState, batch: TrainBatch, lr: number) => Promise<StepResult>;
+  dispose: () => void;
+} {
+  const programs: { dispose: () => void }[] = [];
+  const compile = <F>(f: F): F => {
+    if (!cfg.jit) return f;
+    const compiled = jit(f as never);
+    programs.push(compiled);
+    return compiled as unknown as F;
+  };
+  const variantLoss = (k: number) =>
+    consuming((p: Params, inputs: EncoderBatch, labels: np.Array, key: np.Array) =>
+      taskLoss(cfg.lossKind, applySequenceClassifier(p, inputs, cfg.model, { powers: [k], key }), labels),
+    );
+  const forward = cfg.powers.map((k) => compile(variantLoss(k)));
+  const gradient = cfg.powers.map((k) => {
+    const loss = variantLoss(k);
+    const weighted = (p: Params, inputs: EncoderBatch, labels: np.Array, key: np.Array, w: np.Array) =>
+      np.sum(loss(p, inputs, labels, key).mul(w));
+    return compile(grad(weighted) as (...args: Parameters<typeof weighted>) => Params);
+  });
+  const rankWeights = valueAndGrad((table: np.Array) => np.mean(comparativeLoss(table, cfg.loss)));
+  let mask: unknown = null;
+  const update = compile((params: Params, opt: AdamWState<Params>, grads: Params, s: Scalars) => {
+    const [clipped, gradNorm] = clipByGlobalNorm(grads, cfg.maxGradNorm);
+    const [newParams, newOpt] = adamwUpdate(clipped, opt, params, s, mask, cfg.adamw);
+    return { params: newParams, opt: newOpt, gradNorm };
+  });
+
+  async function step(state: TrainState, batch: TrainBatch, lr: number): Promise<StepResult> {
+    mask ??= decayMask(state.params);
+    const { params } = state;
+    const [key, nextKey] = random.split(state.key, 2);
+    const { labels, ...inputs } = batch;
+    const columns: np.Array[] = [];
+    for (const f of forward) {
+      columns.push(await blockUntilReady(f(tree.ref(params), tree.ref(inputs), labels.ref, key.ref)));
+    }
+    const table = np.stack(columns, 1);
+    const [loss, weights] = rankWeights(table.ref);
+    const variantLosses = np.mean(table, 0);
+    let grads: Params | null = null;
+    for (const [i, f] of gradient.entries()) {
+      const g = f(tree.ref(params), tree.ref(inputs), labels.ref, key.ref, weights.ref.slice([], i));
+      grads = grads === null ? g : (tree.map((a: np.Array, b: np.Array) => a.add(b), grads, g) as Params);
+      grads = await blockUntilReady(grads);
+    }
+    weights.dispose();
+    tree.dispose(inputs);
+    labels.dispose();
+    key.dispose();
+    const host = adamwScalars(lr, state.step + 1, cfg.adamw);
+    const scalars = { lr: np.array(host.lr), bc1: np.array(host.bc1), bc2: np.array(host.bc2) };
+    const out = update(params, state.opt, grads!, scalars);
+    const [lossValue, means, gradNorm] = await Promise.all([
+      loss.data(),
+      variantLosses.data(),
+      out.gradNorm.data(),
+    ]);
+    return {
+      state: { params: out.params, opt: out.opt, key: nextKey, step: state.step + 1 },
+      loss: Number(lossValue[0]),
+      variantLosses: Array.from(means as Float32Array),
+      gradNorm: Number(gradNorm[0]),
+    };
+  }
+  return { step, dispose: () => programs.forEach((p) => p.dispose()) };
+}
+
 /** The classification / regression step for `cfg` (see `makeOptimizerStep`). */
 export function makeTrainStep(cfg: StepConfig): {
   step: (state: TrainState, batch: TrainBatch, lr: number) => Promise<StepResult>;
   dispose: () => void;
 } {
-  const accumulate = cfg.mode === "accumulate" && cfg.method?.kind !== "rdrop" && cfg.powers.length > 1;
-  return makeOptimizerStep<Params, TrainBatch>((params, batch, key) => objective(params, batch, key, cfg), {
-    ...cfg,
-    lossAndGrad: accumulate
-      ? (params, batch, key) => accumulatedLossAndGrad(params, batch, key, cfg)
-      : undefined,
-  });
+  const single = cfg.method?.kind === "rdrop" || cfg.powers.length === 1;
+  if (cfg.mode === "accumulate" && !single) return makeAccumulatingStep(cfg);
+  // R-Drop and plain runs have nothing to accumulate over: run them as "sequential".
+  const mode = cfg.mode === "accumulate" ? "sequential" : cfg.mode;
+  return makeOptimizerStep<Params, TrainBatch>(
+    (params, batch, key) => objective(params, batch, key, { ...cfg, mode }),
+    cfg,
+  );
 }
