@@ -112,7 +112,7 @@ interface Options {
 
 const USAGE =
   "usage: tsx bench/run.ts [--json] [--quick] [--only <preset>] [--out <file>] [--merge <file>] " +
-  "[--report <file>] [--threads 1,2] [--c 0,2,4] [--impl ts,torch] [--mode batched,sequential] [--no-torch] [--no-skip] [--device wasm|webgpu] [--torch-device cpu|cuda]";
+  "[--report <file>] [--threads 1,2] [--c 0,2,4] [--impl ts,torch] [--mode batched,sequential,accumulate] [--no-torch] [--no-skip] [--device wasm|webgpu] [--torch-device cpu|cuda]";
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -160,7 +160,7 @@ function parseArgs(argv: string[]): Options {
       else if (a === "--threads") o.threads = list(a, v, ["1", "2"]).map(Number);
       else if (a === "--c") o.nDrops = list(a, v, NDROPS.map(String)).map(Number);
       else if (a === "--impl") o.impls = list(a, v, ["ts", "torch"]) as Impl[];
-      else o.modes = list(a, v, ["batched", "sequential"]) as Mode[];
+      else o.modes = list(a, v, ["batched", "sequential", "accumulate"]) as Mode[];
     } else throw new Error(`unknown argument ${a}; ${USAGE}`);
   }
   if (o.only && !SHAPES.some((s) => s.preset === o.only)) {
@@ -624,7 +624,15 @@ async function main(): Promise<void> {
   for (const shape of shapes) {
     const { warmup, steps } = stepsFor(shape, opts.quick);
     for (const nDrop of nDropsFor(opts.quick).filter((c) => !opts.nDrops || opts.nDrops.includes(c))) {
-      const modes: Mode[] = nDrop === 0 ? ["batched"] : ["batched", ...sequentialFor(shape, opts.quick)];
+      // accumulate (the low-memory mode) only when asked for with --mode.
+      const modes: Mode[] =
+        nDrop === 0
+          ? ["batched"]
+          : [
+              "batched",
+              ...sequentialFor(shape, opts.quick),
+              ...(opts.modes?.includes("accumulate") ? (["accumulate"] as Mode[]) : []),
+            ];
       for (const mode of modes.filter((m) => nDrop === 0 || !opts.modes || opts.modes.includes(m))) {
         for (const threads of threadCounts().filter((t) => !opts.threads || opts.threads.includes(t))) {
           // cmploss and PyTorch back to back, so both see the same load on a shared machine.
