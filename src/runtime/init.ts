@@ -129,8 +129,8 @@ export async function initRuntime(options: RuntimeOptions = {}): Promise<Runtime
     throw new RangeError(`initRuntime: expected device auto | wasm | webgpu | cpu, got ${requested}`);
   }
   if (requested === "auto" && current) return current;
-  const auto = requested === "auto" ? await chooseDevice() : null;
-  const device = auto?.device ?? (requested as DeviceName);
+  let auto = requested === "auto" ? await chooseDevice() : null;
+  let device = auto?.device ?? (requested as DeviceName);
   const loadedThreads = threadsAtLoad ?? 1;
   const threads = options.threads ?? loadedThreads;
   if (!Number.isInteger(threads) || threads < 1) {
@@ -158,7 +158,12 @@ export async function initRuntime(options: RuntimeOptions = {}): Promise<Runtime
       writable: true,
     });
   }
-  const available = await init(device);
+  let available = await init(device);
+  if (auto && device === "webgpu" && !available.includes(device)) {
+    device = "wasm";
+    auto = { device, reason: `${auto.reason}: jax-js could not start WebGPU on it` };
+    available = await init(device);
+  }
   if (!available.includes(device)) {
     const why =
       device === "webgpu"
