@@ -152,6 +152,27 @@ type Outputs<P> = {
   gradNorm: np.Array;
 };
 
+/** AdamW's per-step scalars for step `done + 1`, as arrays (a jitted step never recompiles for them). */
+function stepScalars(lr: number, done: number, adamw: AdamWConfig): Scalars {
+  const host = adamwScalars(lr, done + 1, adamw);
+  return { lr: np.array(host.lr), bc1: np.array(host.bc1), bc2: np.array(host.bc2) };
+}
+
+/** The next state and the step's numbers; reading them is the step's device sync point. */
+async function finishStep<P>(out: Outputs<P>, done: number) {
+  const [loss, variantLosses, gradNorm] = await Promise.all([
+    out.loss.data(),
+    out.variantLosses.data(),
+    out.gradNorm.data(),
+  ]);
+  return {
+    state: { params: out.params, opt: out.opt, key: out.key, step: done + 1 },
+    loss: Number(loss[0]),
+    variantLosses: Array.from(variantLosses as Float32Array),
+    gradNorm: Number(gradNorm[0]),
+  };
+}
+
 /** Generic state of the loop for any model tree P. */
 export interface ModelState<P> {
   params: P;
@@ -194,22 +215,9 @@ export function makeOptimizerStep<P extends ParamTree, Batch>(
 
   async function step(state: ModelState<P>, batch: Batch, lr: number) {
     mask ??= decayMask(state.params);
-    const host = adamwScalars(lr, state.step + 1, cfg.adamw);
-    const scalars = { lr: np.array(host.lr), bc1: np.array(host.bc1), bc2: np.array(host.bc2) };
     const run = (compiled ?? pure) as typeof pure;
-    const out = run(state.params, state.opt, batch, state.key, scalars);
-    // Reading the scalars is the step's one device sync point.
-    const [loss, variantLosses, gradNorm] = await Promise.all([
-      out.loss.data(),
-      out.variantLosses.data(),
-      out.gradNorm.data(),
-    ]);
-    return {
-      state: { params: out.params, opt: out.opt, key: out.key, step: state.step + 1 },
-      loss: Number(loss[0]),
-      variantLosses: Array.from(variantLosses as Float32Array),
-      gradNorm: Number(gradNorm[0]),
-    };
+    const out = run(state.params, state.opt, batch, state.key, stepScalars(lr, state.step, cfg.adamw));
+    return finishStep(out, state.step);
   }
   return { step, dispose: () => compiled?.dispose() };
 }
@@ -275,20 +283,8 @@ function makeAccumulatingStep(cfg: StepConfig): {
     tree.dispose(inputs);
     labels.dispose();
     key.dispose();
-    const host = adamwScalars(lr, state.step + 1, cfg.adamw);
-    const scalars = { lr: np.array(host.lr), bc1: np.array(host.bc1), bc2: np.array(host.bc2) };
-    const out = update(params, state.opt, grads!, scalars);
-    const [lossValue, means, gradNorm] = await Promise.all([
-      loss.data(),
-      variantLosses.data(),
-      out.gradNorm.data(),
-    ]);
-    return {
-      state: { params: out.params, opt: out.opt, key: nextKey, step: state.step + 1 },
-      loss: Number(lossValue[0]),
-      variantLosses: Array.from(means as Float32Array),
-      gradNorm: Number(gradNorm[0]),
-    };
+    const out = update(params, state.opt, grads!, stepScalars(lr, state.step, cfg.adamw));
+    return finishStep({ ...out, key: nextKey, loss, variantLosses }, state.step);
   }
   return { step, dispose: () => programs.forEach((p) => p.dispose()) };
 }
