@@ -104,7 +104,9 @@ export async function runExperiment(argv: string[]): Promise<void> {
   );
   const results = [];
   for (const { cell, summary } of grid)
-    results.push(toResult(cell, summary, await utilityCurve(cell.outputDir, powers, 0, base.threads)));
+    results.push(
+      toResult(cell, summary, await utilityCurve(cell.outputDir, powers, 0, base.threads, base.device)),
+    );
   writeReports(flags.outputDir, results, `cmploss experiment: ${flags.tasks} × ${flags.methods}`);
   console.log(`wrote ${flags.outputDir}/results.json, results.md and report.html (${results.length} runs)`);
 }

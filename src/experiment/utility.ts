@@ -11,6 +11,7 @@ export async function utilityCurve(
   powers: number[],
   seed = 0,
   threads: number | null = null,
+  device = "auto",
 ): Promise<UtilityPoint[]> {
   const cache = join(runDir, "utility.json");
   if (existsSync(cache)) {
@@ -26,6 +27,8 @@ export async function utilityCurve(
     "--seed",
     String(seed),
     "--json",
+    "--device",
+    device,
   ];
   const { code, stdout } = await runCli(args, threads, "pipe");
   if (code !== 0)
