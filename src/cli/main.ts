@@ -7,6 +7,7 @@
  */
 import { preparePlatform, threadsFromEnv } from "../runtime/platform.js";
 import { UsageError } from "./args.js";
+import { errorLine } from "./errorLine.js";
 
 const MAIN_HELP = `Usage: cmploss <command> [flags]
 
@@ -70,8 +71,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`cmploss: ${message.split("\n")[0]}\n`);
+    process.stderr.write(`${errorLine(err)}\n`);
     if (process.env.CMPLOSS_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exit(err instanceof UsageError ? 2 : 1);
   },

@@ -1,0 +1,12 @@
+/** How the CLI reports an error: one line, with what to do where the cause is known. */
+
+export function errorLine(err: unknown): string {
+  const message = (err instanceof Error ? err.message : String(err)).split("\n")[0];
+  if (/4 GiB memory32 limit/.test(message)) {
+    return (
+      `cmploss: out of memory: jax-js's wasm heap is capped at 4 GiB; try --ablation-mode accumulate ` +
+      `(CmpDrop, same gradient), a smaller --batch-size or --max-seq-length, or a GPU (--device webgpu)`
+    );
+  }
+  return `cmploss: ${message}`;
+}
