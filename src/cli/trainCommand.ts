@@ -75,7 +75,7 @@ export const TRAIN_FLAGS: FlagTable = {
   "min-word-freq": { kind: "number", help: "vocabulary: keep words seen this often", integer: true, min: 1 },
   "ablation-mode": {
     kind: "string",
-    help: "variants in one pass (fastest), one by one, or accumulate: one by one with one variant's activations in memory (≈ 4/3 the compute)",
+    help: "variants in one pass (fastest), one by one, or accumulate: one by one with one variant's activations in memory (about twice the time)",
     values: ["batched", "sequential", "accumulate"],
   },
   jit: { kind: "boolean", help: "compile the train step with jax-js jit" },

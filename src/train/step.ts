@@ -42,7 +42,8 @@ export interface StepConfig {
    * "batched": one pass over V·B rows; "sequential": V passes with the same dropout draws; "accumulate": the
    * sequential passes without gradients first, then one forward + backward per variant, weighted by the
    * comparative loss's derivative and accumulated — the same gradient with one variant's activations in
-   * memory at a time instead of all V (≈ 4/3 of the compute). R-Drop and plain runs treat it as sequential.
+   * memory at a time instead of all V (about twice the batched time). R-Drop and plain runs treat it as
+   * sequential.
    */
   mode: "batched" | "sequential" | "accumulate";
   /** Comparative loss options (ignored when V = 1: plain task loss). */
@@ -229,7 +230,8 @@ export function makeOptimizerStep<P extends ParamTree, Batch>(
  * alone with the same dropout key (hence the same masks). jax-js allocates every buffer of a jitted program
  * before it runs a kernel, so a program's peak memory is the sum of all its intermediates: hence separate
  * programs (one forward and one gradient per variant, one update) with a sync point after each, so that each
- * runs in the memory the previous one freed. Costs ≈ 4/3 of the sequential mode's arithmetic.
+ * runs in the memory the previous one freed. ≈ 4/3 of the sequential mode's arithmetic; measured about twice the
+ * batched step's time (PERFORMANCE.md).
  */
 function makeAccumulatingStep(cfg: StepConfig): {
   step: (state: TrainState, batch: TrainBatch, lr: number) => Promise<StepResult>;
