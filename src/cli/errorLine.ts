@@ -5,7 +5,9 @@ export function errorLine(err: unknown): string {
   if (/4 GiB memory32 limit/.test(message)) {
     return (
       `cmploss: out of memory: jax-js's wasm heap is capped at 4 GiB; try --ablation-mode accumulate ` +
-      `(CmpDrop, same gradient), a smaller --batch-size or --max-seq-length, or a GPU (--device webgpu)`
+      `(CmpDrop, same gradient), a smaller --batch-size or --max-seq-length, fewer padded lengths ` +
+      `(--pad-multiple = --max-seq-length; each length's compiled step keeps its own buffers), ` +
+      `or a GPU (--device webgpu)`
     );
   }
   return `cmploss: ${message}`;
