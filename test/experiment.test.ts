@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { markdownTable, meanStd, type RunResult } from "../src/experiment/report.js";
+import { contextTable, markdownTable, meanStd, type RunResult } from "../src/experiment/report.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-exp-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -72,6 +72,102 @@ describe("cmploss experiment", () => {
   });
 });
 
+describe("cmploss experiment on extractive QA (the CmpDrop / CmpCrop ablation study)", () => {
+  const qaRoot = join(root, "qa");
+  const args = [
+    "experiment",
+    "--tasks",
+    "squad-distractor",
+    "--methods",
+    "ce,cmp-drop,cmp-crop,cmp-both",
+    "--seeds",
+    "1",
+    "--data-dirs",
+    "squad-distractor=test/fixtures/qa/squad-small.json",
+    "--model",
+    "test/fixtures/hf/bert-tiny",
+    "--n-drop",
+    "1",
+    "--n-crop",
+    "1",
+    "--distractors",
+    "2",
+    "--max-seq-length",
+    "64",
+    "--doc-stride",
+    "16",
+    "--max-query-length",
+    "16",
+    "--batch-size",
+    "4",
+    "--max-steps",
+    "2",
+    "--eval-steps",
+    "2",
+    "--lr",
+    "1e-3",
+    "--utility-powers",
+    "0,2",
+    "--context-sizes",
+    "2,0",
+    "--output-dir",
+    qaRoot,
+  ];
+
+  it("runs CE, CmpDrop, CmpCrop and both, with utility and context-size curves", () => {
+    const r = cli(...args);
+    expect(r.status, r.stderr).toBe(0);
+    const results = JSON.parse(readFileSync(join(qaRoot, "results.json"), "utf8")) as RunResult[];
+    expect(results.map((x) => x.method)).toEqual(["ce", "cmp-drop", "cmp-crop", "cmp-both"]);
+    const variants = results.map(
+      (x) =>
+        JSON.parse(readFileSync(join(x.outputDir, "train_log.jsonl"), "utf8").split("\n")[0]).variant_losses
+          .length,
+    );
+    expect(variants).toEqual([1, 2, 2, 3]);
+    const settings = results.map(
+      (x) => JSON.parse(readFileSync(join(x.outputDir, "run.json"), "utf8")).settings,
+    );
+    expect(settings.map((s) => s.nCrop)).toEqual([0, 0, 1, 1]);
+    expect(settings.every((s) => s.distractors === 2 && s.docStride === 16)).toBe(true);
+    for (const x of results) {
+      expect(x.metric).toBe("f1");
+      expect(x.final).toBeGreaterThanOrEqual(0);
+      expect(x.final).toBeLessThanOrEqual(1); // fractions, like GLUE's
+      expect(x.utility.map((u) => u.power)).toEqual([0, 2]);
+      expect(x.context.map((c) => c.maxParagraphs)).toEqual([2, 0]);
+    }
+    expect(readFileSync(join(qaRoot, "results.md"), "utf8")).toMatch(
+      /Context size \(QA\)[\s\S]*\| squad-distractor \| cmp-both \| 1 \| \d+\.\d\d ± 0\.00 \| \d+\.\d\d ± 0\.00 \|/,
+    );
+    const html = readFileSync(join(qaRoot, "report.html"), "utf8");
+    expect(html.match(/<svg /g)?.length).toBe(3 + 4);
+    expect(html).toMatch(/distractor paragraphs kept/);
+  });
+
+  it("refuses methods that do not fit the task, missing ablation counts and missing data", () => {
+    const run = (...extra: string[]) => cli("experiment", "--output-dir", join(root, "never"), ...extra);
+    const qa = [
+      "--tasks",
+      "squad-distractor",
+      "--data-dirs",
+      "squad-distractor=test/fixtures/qa/squad-small.json",
+    ];
+    let r = run(...qa, "--methods", "rdrop");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/rdrop applies to GLUE tasks only/);
+    r = run("--tasks", "sst2", "--methods", "cmp-crop");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/cmp-crop applies to QA tasks only/);
+    r = run(...qa, "--methods", "cmp-crop", "--model", "test/fixtures/hf/bert-tiny");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/cmp-crop needs --n-crop ≥ 1/);
+    r = run("--tasks", "squad-distractor", "--methods", "ce");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/squad-distractor needs its data/);
+  });
+});
+
 describe("report helpers", () => {
   it("computes the sample standard deviation and formats mean ± std in percent", () => {
     expect(meanStd([0.8, 0.82, 0.84])).toEqual({ mean: 0.82, std: expect.closeTo(0.02, 10), n: 3 });
@@ -86,10 +182,22 @@ describe("report helpers", () => {
       wall_s: 10,
       examples_per_s: 100,
       utility: [],
+      context: [],
       outputDir: "",
     });
     expect(markdownTable([row(1, 0.8), row(2, 0.84)])).toMatch(
       /\| SST-2 \| cmp \| 2 \| accuracy 82\.00 ± 2\.83 \|/,
+    );
+    expect(contextTable([row(1, 0.8)])).toBe("");
+    const withContext = (seed: number, f1: number) => ({
+      ...row(seed, f1),
+      context: [
+        { maxParagraphs: 4, value: f1 },
+        { maxParagraphs: 0, value: f1 + 0.1 },
+      ],
+    });
+    expect(contextTable([withContext(1, 0.3), withContext(2, 0.5)])).toContain(
+      "| SST-2 | cmp | 2 | 40.00 ± 14.14 | 50.00 ± 14.14 |",
     );
   });
 });

@@ -59,6 +59,21 @@ describe("extractive QA training (CmpCrop + CmpDrop) end to end", () => {
     expect(read("again")).toEqual(read("run"));
   });
 
+  it("trains plain fine-tuning (ce, or c_drop = c_crop = 0) as one pass with dropout, and refuses R-Drop", async () => {
+    const plain = { ...settings, nCrop: 0 };
+    await trainQa(config("c0", { nDrop: 0, maxSteps: 1, evalSteps: 1 }), plain, { quiet: true });
+    await trainQa(config("ce", { method: "ce", maxSteps: 1, evalSteps: 1 }), settings, { quiet: true });
+    const first = (d: string) =>
+      JSON.parse(readFileSync(join(root, d, RUN_FILES.steps), "utf8").split("\n")[0]) as {
+        variant_losses: number[];
+      };
+    expect(first("c0").variant_losses).toHaveLength(1);
+    expect(first("ce").variant_losses).toEqual(first("c0").variant_losses); // same seed, same single pass
+    await expect(trainQa(config("rd", { method: "rdrop" }), settings, { quiet: true })).rejects.toThrow(
+      /R-Drop is implemented for GLUE tasks/,
+    );
+  });
+
   it("refuses CmpCrop where there is nothing irrelevant to crop, and presets without a tokenizer", async () => {
     const squad = config("plain", { task: "squad", dataDir: "test/fixtures/qa" });
     await expect(trainQa(squad, settings, { quiet: true })).rejects.toThrow(

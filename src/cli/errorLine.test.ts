@@ -11,7 +11,9 @@ describe("errorLine", () => {
 
   it("says what to do when the wasm heap is full", () => {
     const line = errorLine(new RangeError("Allocation exceeds the 4 GiB memory32 limit"));
-    expect(line).toMatch(/^cmploss: out of memory: .*--ablation-mode accumulate.*--pad-multiple.*--device webgpu/);
+    expect(line).toMatch(
+      /^cmploss: out of memory: .*--ablation-mode accumulate.*--pad-multiple.*--device webgpu/,
+    );
     expect(line.split("\n")).toHaveLength(1);
   });
 });

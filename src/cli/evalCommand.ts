@@ -84,7 +84,18 @@ export async function runEval(argv: string[]): Promise<void> {
         seed: flags.seed,
         batchSize: Math.min(flags.batchSize, 32),
       });
-      rows.push({ forceDropout: power, maxParagraphs, ...r });
+      // The same row shape as GLUE's (value = the task metric; QA has no dev loss), in the official 0–100 scale.
+      rows.push({
+        task: run.config.task,
+        forceDropout: power,
+        rate: r.rate,
+        maxParagraphs,
+        count: r.count,
+        metric: "f1",
+        value: r.f1,
+        scores: { f1: r.f1, exact_match: r.exact_match },
+        loss: null,
+      });
     }
     if (flags.json) console.log(JSON.stringify(rows, null, 2));
     else {
@@ -94,7 +105,7 @@ export async function runEval(argv: string[]): Promise<void> {
       console.log("power  EM       F1");
       for (const r of rows)
         console.log(
-          `${String(r.forceDropout).padEnd(6)} ${r.exact_match.toFixed(2).padEnd(8)} ${r.f1.toFixed(2)}`,
+          `${String(r.forceDropout).padEnd(6)} ${r.scores.exact_match.toFixed(2).padEnd(8)} ${r.scores.f1.toFixed(2)}`,
         );
     }
     return;

@@ -1,13 +1,30 @@
 /** `cmploss experiment`: a resumable grid of training runs (tasks × methods × seeds) and its reports. */
-import { METHODS, runGrid, type MethodName } from "../experiment/grid.js";
+import {
+  METHODS,
+  planGrid,
+  runGrid,
+  type CellSettings,
+  type GridOptions,
+  type MethodName,
+} from "../experiment/grid.js";
 import { toResult, writeReports } from "../experiment/report.js";
-import { utilityCurve } from "../experiment/utility.js";
+import { contextCurve, utilityCurve } from "../experiment/utility.js";
+import { isQaTask } from "../train/qaData.js";
+import type { QaSettings } from "../train/qaLoop.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
-import { TRAIN_FLAGS, trainConfigFromArgs } from "./trainCommand.js";
+import { QA_FLAG_NAMES, qaSettingsFromArgs, TRAIN_FLAGS, trainConfigFromArgs } from "./trainCommand.js";
 
 const OWN_FLAGS: FlagTable = {
-  tasks: { kind: "string", help: "comma-separated GLUE tasks (e.g. sst2,rte,mrpc,cola)" },
-  methods: { kind: "string", help: `comma-separated methods: ${Object.keys(METHODS).join(", ")}` },
+  tasks: {
+    kind: "string",
+    help: "comma-separated tasks: GLUE (e.g. sst2,rte,mrpc,cola) or QA (squad-distractor, hotpot, squad)",
+  },
+  methods: {
+    kind: "string",
+    help:
+      `comma-separated methods: ${Object.keys(METHODS).join(", ")} (cmp uses --n-drop and, for QA, ` +
+      `--n-crop; cmp-drop, cmp-crop and cmp-both are QA's ablation study; rdrop is GLUE only)`,
+  },
   seeds: { kind: "string", help: "comma-separated seeds" },
   "output-dir": {
     kind: "string",
@@ -18,6 +35,10 @@ const OWN_FLAGS: FlagTable = {
     help: "task=folder pairs, comma-separated (SST-2 defaults to the bundled copy)",
   },
   "utility-powers": { kind: "string", help: "forced-dropout powers for the utility curves" },
+  "context-sizes": {
+    kind: "string",
+    help: "QA: distractor paragraphs kept for the context-size curve (default: k, k/2, 0 for squad-distractor's k; 6,4,2,0 for hotpot)",
+  },
 };
 const PER_CELL = new Set(["task", "output-dir", "seed", "method", "resume", "data-dir"]);
 const SHARED_FLAGS: FlagTable = Object.fromEntries(
@@ -72,8 +93,11 @@ export async function runExperiment(argv: string[]): Promise<void> {
     if (spec && spec.kind !== "boolean" && !argv[i].includes("=") && i + 1 < argv.length)
       target.push(argv[++i]);
   }
-  const flags = { ...DEFAULTS, ...parseFlags(own, OWN_FLAGS) } as typeof DEFAULTS & { dataDirs?: string };
-  const base = trainConfigFromArgs(shared);
+  const flags = { ...DEFAULTS, ...parseFlags(own, OWN_FLAGS) } as typeof DEFAULTS & {
+    dataDirs?: string;
+    contextSizes?: string;
+  };
+  const tasks = list("tasks", flags.tasks);
   const methods = list("methods", flags.methods) as MethodName[];
   for (const m of methods) {
     if (!Object.hasOwn(METHODS, m))
@@ -85,28 +109,67 @@ export async function runExperiment(argv: string[]): Promise<void> {
     if (!task || !dir) throw new UsageError(`--data-dirs: expected task=folder, got "${pair}"`);
     dataDirs[task] = dir;
   }
+  // Each task's shared settings as `cmploss train --task <task> <shared flags>` would have them (QA tasks get
+  // QA's defaults; GLUE tasks do not see the QA flags).
+  const bases = new Map<string, CellSettings>();
+  for (const task of tasks) {
+    const argv = [...(isQaTask(task) ? shared : withoutQaFlags(shared)), "--task", task];
+    const config = trainConfigFromArgs(argv);
+    if (isQaTask(task) && !dataDirs[task])
+      throw new UsageError(`--data-dirs: ${task} needs its data (${task}=<file or folder>)`);
+    bases.set(task, { config, qa: qaSettingsFromArgs(argv, task) });
+  }
+  if (flags.contextSizes !== undefined && !tasks.some(isQaTask))
+    throw new UsageError("--context-sizes only applies to QA tasks");
   const powers = ints("utility-powers", flags.utilityPowers);
-  const grid = await runGrid(
-    {
-      tasks: list("tasks", flags.tasks),
-      methods,
-      seeds: ints("seeds", flags.seeds),
-      root: flags.outputDir,
-      base,
-      dataDirs,
-    },
-    (i, total, cell, status) => {
-      if (status !== "start")
-        process.stderr.write(
-          `[${i + 1}/${total}] ${cell.task} ${cell.method} seed ${cell.seed}: ${status}\n`,
-        );
-    },
-  );
+  const options: GridOptions = {
+    tasks,
+    methods,
+    seeds: ints("seeds", flags.seeds),
+    root: flags.outputDir,
+    base: (task) => bases.get(task)!,
+    dataDirs,
+  };
+  try {
+    planGrid(options);
+  } catch (err) {
+    if (err instanceof RangeError) throw new UsageError(err.message);
+    throw err;
+  }
+  const grid = await runGrid(options, (i, total, cell, status) => {
+    if (status !== "start")
+      process.stderr.write(`[${i + 1}/${total}] ${cell.task} ${cell.method} seed ${cell.seed}: ${status}\n`);
+  });
   const results = [];
-  for (const { cell, summary } of grid)
-    results.push(
-      toResult(cell, summary, await utilityCurve(cell.outputDir, powers, 0, base.threads, base.device)),
-    );
+  for (const { cell, summary } of grid) {
+    const { config, qa } = bases.get(cell.task)!;
+    const utility = await utilityCurve(cell.outputDir, powers, 0, config.threads, config.device);
+    const sizes = qa ? contextSizes(cell.task, qa, flags.contextSizes) : [];
+    const context = await contextCurve(cell.outputDir, sizes, config.threads, config.device);
+    results.push(toResult(cell, summary, utility, context));
+  }
   writeReports(flags.outputDir, results, `cmploss experiment: ${flags.tasks} × ${flags.methods}`);
   console.log(`wrote ${flags.outputDir}/results.json, results.md and report.html (${results.length} runs)`);
+}
+
+/** Drop QA flags (and their values) from a flag list. */
+function withoutQaFlags(argv: string[]): string[] {
+  const qaNames = new Set(
+    QA_FLAG_NAMES.map((k: string) => k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())),
+  );
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].replace(/^--/, "").split("=")[0];
+    if (!qaNames.has(name)) out.push(argv[i]);
+    else if (!argv[i].includes("=")) i++;
+  }
+  return out;
+}
+
+/** The distractor counts of the context-size curve: given, or k, k/2, 0 (squad-distractor), 6/4/2/0 (hotpot). */
+function contextSizes(task: string, qa: QaSettings, given: string | undefined): number[] {
+  if (given !== undefined) return ints("context-sizes", given);
+  if (task === "hotpot") return [6, 4, 2, 0];
+  if (task === "squad-distractor") return [...new Set([qa.distractors, Math.floor(qa.distractors / 2), 0])];
+  return [];
 }

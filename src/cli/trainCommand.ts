@@ -4,7 +4,7 @@ import { BERT_PRESETS } from "../models/bert/config.js";
 import { backendLine, initRuntime } from "../runtime/index.js";
 import { lossFlagConflict, TRAIN_DEFAULTS, type TrainConfig } from "../train/config.js";
 import { train } from "../train/loop.js";
-import { QA_TASKS } from "../train/qaData.js";
+import { isQaTask, QA_TASKS } from "../train/qaData.js";
 import { QA_DEFAULTS, trainQa, type QaSettings } from "../train/qaLoop.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
 
@@ -132,7 +132,7 @@ export const TRAIN_FLAGS: FlagTable = {
   },
 };
 
-const QA_FLAG_NAMES = [
+export const QA_FLAG_NAMES = [
   "nCrop",
   "docStride",
   "maxQueryLength",
@@ -140,25 +140,28 @@ const QA_FLAG_NAMES = [
   "nBestSize",
   "distractors",
   "maxParagraphs",
-];
+] as const satisfies readonly (keyof QaSettings)[];
 
-/** QA settings from the flags (QA flags with a GLUE task are an error). */
+/** SQuAD-style settings (SPEC §10) where the GLUE defaults do not fit; flags and --config files override. */
+const QA_TRAIN_DEFAULTS: Partial<TrainConfig> = { maxSeqLength: 384, batchSize: 16, evalBatchSize: 32 };
+
+const kebab = (key: string) => "--" + key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
+
+/** QA settings from the flags and the --config file (QA flags with a GLUE task are an error). */
 export function qaSettingsFromArgs(argv: string[], task: string): QaSettings | null {
-  const given = parseFlags(argv, TRAIN_FLAGS);
+  const { config: configFile, ...given } = parseFlags(argv, TRAIN_FLAGS);
   const qaGiven = QA_FLAG_NAMES.filter((k) => k in given);
-  if (!(QA_TASKS as readonly string[]).includes(task)) {
-    if (qaGiven.length) {
-      throw new UsageError(
-        `--${qaGiven[0].replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())} only applies to QA tasks (${QA_TASKS.join(", ")})`,
-      );
-    }
+  if (!isQaTask(task)) {
+    if (qaGiven.length)
+      throw new UsageError(`${kebab(qaGiven[0])} only applies to QA tasks (${QA_TASKS.join(", ")})`);
     return null;
   }
   if ("ablationMode" in given && given.ablationMode !== "batched") {
     throw new UsageError("--ablation-mode only applies to GLUE tasks; QA runs its variants batched");
   }
-  const settings = { ...QA_DEFAULTS };
-  for (const k of qaGiven) (settings as Record<string, unknown>)[k] = given[k];
+  const fromFile = configFile ? settingsFile(String(configFile)).qa : {};
+  const settings: QaSettings = { ...QA_DEFAULTS, ...fromFile };
+  for (const k of qaGiven) (settings as unknown as Record<string, unknown>)[k] = given[k];
   return settings;
 }
 
@@ -173,6 +176,7 @@ function methodFlagConflict(config: TrainConfig, given: Record<string, unknown>)
     return "--rdrop-alpha only applies with --method rdrop";
   const cmpOnly = [
     "nDrop",
+    "nCrop",
     "lossTarget",
     "listwise",
     "crTemp",
@@ -183,8 +187,7 @@ function methodFlagConflict(config: TrainConfig, given: Record<string, unknown>)
   ];
   const stray = cmpOnly.filter((k) => k in given);
   if (config.method !== "cmp" && stray.length) {
-    const flag = "--" + stray[0].replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
-    return `${flag} only applies with --method cmp (got --method ${config.method})`;
+    return `${kebab(stray[0])} only applies with --method cmp (got --method ${config.method})`;
   }
   return null;
 }
@@ -193,39 +196,55 @@ export function trainHelp(): string {
   return formatHelp(USAGE, TRAIN_FLAGS, TRAIN_DEFAULTS as unknown as Record<string, unknown>);
 }
 
-/** Settings from a JSON file: a bare TrainConfig object or a run.json (its `config` field). */
-function settingsFile(path: string): Partial<TrainConfig> {
+/**
+ * Settings from a JSON file: a bare TrainConfig object, or a run.json / experiment cell file
+ * (`{ config, settings }`, where `settings` holds a QA run's QA settings).
+ */
+function settingsFile(path: string): { config: Partial<TrainConfig>; qa: Partial<QaSettings> } {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
   } catch {
     throw new UsageError(`--config ${path}: expected a readable JSON file`);
   }
-  const obj = (json as { config?: unknown }).config ?? json;
-  if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
-    throw new UsageError(`--config ${path}: expected a JSON object of training settings`);
+  const isObject = (x: unknown): x is Record<string, unknown> =>
+    typeof x === "object" && x !== null && !Array.isArray(x);
+  if (!isObject(json)) throw new UsageError(`--config ${path}: expected a JSON object of training settings`);
+  const wrapped = isObject(json.config);
+  const config = wrapped ? (json.config as Record<string, unknown>) : json;
+  const qa = wrapped && isObject(json.settings) ? json.settings : {};
+  for (const [what, obj, known] of [
+    ["settings", config, TRAIN_DEFAULTS],
+    ["QA settings", qa, QA_DEFAULTS],
+  ] as const) {
+    const unknown = Object.keys(obj).filter((k) => !Object.hasOwn(known, k));
+    if (unknown.length)
+      throw new UsageError(`--config ${path}: unknown ${what} ${unknown.slice(0, 5).join(", ")}`);
   }
-  const unknown = Object.keys(obj).filter((k) => !Object.hasOwn(TRAIN_DEFAULTS, k));
-  if (unknown.length)
-    throw new UsageError(`--config ${path}: unknown settings ${unknown.slice(0, 5).join(", ")}`);
-  return obj as Partial<TrainConfig>;
+  return { config: config as Partial<TrainConfig>, qa: qa as Partial<QaSettings> };
 }
 
 /** Parse flags into a full config (defaults filled in). */
 export function trainConfigFromArgs(argv: string[]): TrainConfig {
-  const { config: configFile, ...given } = parseFlags(argv, TRAIN_FLAGS);
-  const config = {
-    ...TRAIN_DEFAULTS,
-    ...(configFile ? settingsFile(String(configFile)) : {}),
-    ...given,
-  } as TrainConfig;
+  const { config: configFile, ...flags } = parseFlags(argv, TRAIN_FLAGS);
+  // QA flags are QA settings (qaSettingsFromArgs), not part of TrainConfig.
+  const given = Object.fromEntries(
+    Object.entries(flags).filter(([k]) => !(QA_FLAG_NAMES as readonly string[]).includes(k)),
+  ) as Partial<Record<keyof TrainConfig, unknown>>;
+  const fromFile = configFile ? settingsFile(String(configFile)).config : {};
+  const config = { ...TRAIN_DEFAULTS, ...fromFile, ...given } as TrainConfig;
+  const chosen = (key: keyof TrainConfig) => key in given || key in fromFile;
+  const pretrained = !Object.hasOwn(BERT_PRESETS, config.model);
   // From-scratch presets want a large step; pretrained encoders the usual fine-tuning rate.
-  if (given.lr === undefined && !Object.hasOwn(BERT_PRESETS, config.model)) config.lr = PRETRAINED_LR;
+  if (pretrained && !chosen("lr")) config.lr = PRETRAINED_LR;
   // Pretrained encoders are wide: smaller evaluation batches keep jax-js's wasm heap well under its 4 GiB.
-  if (given.evalBatchSize === undefined && !Object.hasOwn(BERT_PRESETS, config.model))
-    config.evalBatchSize = 32;
+  if (pretrained && !chosen("evalBatchSize")) config.evalBatchSize = 32;
+  if (isQaTask(config.task)) {
+    for (const [key, value] of Object.entries(QA_TRAIN_DEFAULTS) as [keyof TrainConfig, never][])
+      if (!chosen(key)) config[key] = value;
+  }
   if (config.maxGradNorm === 0) config.maxGradNorm = Infinity;
-  const conflict = lossFlagConflict(config, given) ?? methodFlagConflict(config, given);
+  const conflict = lossFlagConflict(config, given) ?? methodFlagConflict(config, flags);
   if (conflict) throw new UsageError(conflict);
   return config;
 }
@@ -235,13 +254,6 @@ export async function runTrain(argv: string[]): Promise<void> {
   const qa = qaSettingsFromArgs(argv, config.task);
   const rt = await initRuntime({ device: config.device, threads: config.threads ?? undefined });
   process.stderr.write(`${backendLine(rt)}\n`);
-  if (qa) {
-    // SQuAD-style defaults (SPEC §10) where the GLUE ones do not fit.
-    const given = parseFlags(argv, TRAIN_FLAGS);
-    if (!("maxSeqLength" in given)) config.maxSeqLength = 384;
-    if (!("evalBatchSize" in given)) config.evalBatchSize = 32;
-    if (!("batchSize" in given)) config.batchSize = 16;
-  }
   const summary = qa ? await trainQa(config, qa) : await train(config);
   const best = summary.best ? `${summary.best.value.toFixed(4)} at step ${summary.best.step}` : "n/a";
   console.log(

@@ -9,14 +9,33 @@ import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../io/atomic.js";
 import type { TrainConfig } from "../train/config.js";
 import { RUN_FILES, type TrainSummary } from "../train/loop.js";
+import { isQaTask } from "../train/qaData.js";
+import { QA_DEFAULTS, type QaSettings } from "../train/qaLoop.js";
 
-/** Methods compared in the paper's spirit: plain fine-tuning, R-Drop, and the comparative loss. */
+/** What a method fixes in every run of the grid, and which tasks it applies to. */
+export interface MethodSpec {
+  config: Partial<TrainConfig>;
+  /** QA settings it fixes (QA tasks only). */
+  qa?: Partial<QaSettings>;
+  /** "qa": extractive QA tasks only; "glue": GLUE tasks only. */
+  tasks: "any" | "glue" | "qa";
+  /** Ablation counts that must be ≥ 1 (set by --n-drop / --n-crop). */
+  needs?: readonly ("nDrop" | "nCrop")[];
+}
+
+/**
+ * Methods compared in the paper's spirit: plain fine-tuning, R-Drop, the comparative loss (with the c_drop /
+ * c_crop the flags give), and for QA the paper's ablation study: CmpDrop alone, CmpCrop alone, both.
+ */
 export const METHODS = {
-  ce: { method: "ce" },
-  rdrop: { method: "rdrop" },
-  cmp: { method: "cmp" },
-  "cmp-listwise": { method: "cmp", listwise: true },
-} as const satisfies Record<string, Partial<TrainConfig>>;
+  ce: { config: { method: "ce" }, qa: { nCrop: 0 }, tasks: "any" },
+  rdrop: { config: { method: "rdrop" }, tasks: "glue" },
+  cmp: { config: { method: "cmp" }, tasks: "any" },
+  "cmp-listwise": { config: { method: "cmp", listwise: true }, tasks: "any" },
+  "cmp-drop": { config: { method: "cmp" }, qa: { nCrop: 0 }, tasks: "qa", needs: ["nDrop"] },
+  "cmp-crop": { config: { method: "cmp", nDrop: 0 }, tasks: "qa", needs: ["nCrop"] },
+  "cmp-both": { config: { method: "cmp" }, tasks: "qa", needs: ["nDrop", "nCrop"] },
+} as const satisfies Record<string, MethodSpec>;
 
 export type MethodName = keyof typeof METHODS;
 
@@ -27,13 +46,22 @@ export interface GridCell {
   outputDir: string;
 }
 
+/** One run's settings: the training config, and QA settings for QA tasks. */
+export interface CellSettings {
+  config: TrainConfig;
+  qa: QaSettings | null;
+}
+
 export interface GridOptions {
   tasks: string[];
   methods: MethodName[];
   seeds: number[];
   root: string;
-  /** Settings shared by every run (model, steps, lr, …); task, method, seed and folder are set per cell. */
-  base: TrainConfig;
+  /**
+   * Settings shared by every run of a task (model, steps, lr, …, and QA settings for QA tasks); task, method,
+   * seed and folder are set per cell. A plain TrainConfig serves every task (QA tasks get QA_DEFAULTS).
+   */
+  base: TrainConfig | ((task: string) => CellSettings);
   /** Data folder per task; tasks without one use the bundled data (SST-2 only). */
   dataDirs: Record<string, string>;
 }
@@ -45,6 +73,13 @@ export function gridCells(o: Pick<GridOptions, "tasks" | "methods" | "seeds" | "
       throw new RangeError(
         `experiment: unknown method "${method}"; expected ${Object.keys(METHODS).join(", ")}`,
       );
+    }
+    const scope: MethodSpec["tasks"] = METHODS[method].tasks;
+    for (const task of o.tasks) {
+      if (scope !== "any" && (scope === "qa") !== isQaTask(task))
+        throw new RangeError(
+          `experiment: method ${method} applies to ${scope === "qa" ? "QA" : "GLUE"} tasks only, not ${task}`,
+        );
     }
   }
   // Seeds outermost within a task: an interrupted grid has comparable numbers of runs for every method.
@@ -59,17 +94,40 @@ export function gridCells(o: Pick<GridOptions, "tasks" | "methods" | "seeds" | "
   return cells;
 }
 
-/** The full config of one cell. */
-export function cellConfig(cell: GridCell, o: GridOptions): TrainConfig {
-  return {
-    ...o.base,
-    ...METHODS[cell.method],
+/** The full settings of one cell. */
+export function cellSettings(cell: GridCell, o: GridOptions): CellSettings {
+  const shared =
+    typeof o.base === "function"
+      ? o.base(cell.task)
+      : { config: o.base, qa: isQaTask(cell.task) ? QA_DEFAULTS : null };
+  const spec: MethodSpec = METHODS[cell.method];
+  const config: TrainConfig = {
+    ...shared.config,
+    ...spec.config,
     task: cell.task,
     seed: cell.seed,
     outputDir: cell.outputDir,
-    dataDir: o.dataDirs[cell.task] ?? o.base.dataDir,
+    dataDir: o.dataDirs[cell.task] ?? shared.config.dataDir,
     resume: existsSync(join(cell.outputDir, RUN_FILES.last)),
   };
+  const qa = shared.qa && { ...shared.qa, ...spec.qa };
+  for (const need of spec.needs ?? []) {
+    const value = need === "nDrop" ? config.nDrop : (qa?.nCrop ?? 0);
+    if (value < 1)
+      throw new RangeError(
+        `experiment: method ${cell.method} needs ${need === "nDrop" ? "--n-drop" : "--n-crop"} ≥ 1`,
+      );
+  }
+  return { config, qa };
+}
+
+/**
+ * Every cell and its settings, checked before anything runs: a grid that cannot run fails before its first
+ * run, not halfway through. Throws RangeError on a bad grid.
+ */
+export function planGrid(o: GridOptions): { cells: GridCell[]; settings: CellSettings[] } {
+  const cells = gridCells(o);
+  return { cells, settings: cells.map((cell) => cellSettings(cell, o)) };
 }
 
 export type CellStatus = "done" | "trained" | "resumed";
@@ -84,10 +142,12 @@ function cliEntry(): string {
  * Train one cell in a child process: jax-js's wasm heap only grows, so runs sharing a process would pile up
  * toward its 4 GiB limit. The child gets the cell's settings through `train --config`.
  */
-async function trainInChild(config: TrainConfig): Promise<void> {
+async function trainInChild({ config, qa }: CellSettings): Promise<void> {
   mkdirSync(config.outputDir, { recursive: true });
   const settings = join(config.outputDir, "grid-config.json");
-  writeFileAtomic(settings, JSON.stringify(config, null, 2) + "\n");
+  // run.json's shape: `train --config` reads QA settings from `settings`.
+  const file = qa ? { config, settings: qa } : config;
+  writeFileAtomic(settings, JSON.stringify(file, null, 2) + "\n");
   const { code } = await runCli(["train", "--config", settings], config.threads, "inherit");
   if (code !== 0)
     throw new Error(`experiment: the run in ${config.outputDir} failed (exit ${code}); rerun to resume it`);
@@ -119,17 +179,16 @@ export async function runGrid(
   o: GridOptions,
   onCell: (i: number, total: number, cell: GridCell, status: CellStatus | "start") => void = () => {},
 ): Promise<{ cell: GridCell; summary: TrainSummary }[]> {
-  const cells = gridCells(o);
+  const { cells, settings } = planGrid(o);
   const out: { cell: GridCell; summary: TrainSummary }[] = [];
   for (const [i, cell] of cells.entries()) {
     const metricsPath = join(cell.outputDir, RUN_FILES.metrics);
     if (existsSync(metricsPath)) {
       onCell(i, cells.length, cell, "done");
     } else {
-      const config = cellConfig(cell, o);
       onCell(i, cells.length, cell, "start");
-      await trainInChild(config);
-      onCell(i, cells.length, cell, config.resume ? "resumed" : "trained");
+      await trainInChild(settings[i]);
+      onCell(i, cells.length, cell, settings[i].config.resume ? "resumed" : "trained");
     }
     out.push({ cell, summary: JSON.parse(readFileSync(metricsPath, "utf8")) as TrainSummary });
   }

@@ -1,7 +1,7 @@
 /**
  * Experiment results: results.json (every run), results.md (mean ± std per task and method, with the cost),
  * and report.html, a self-contained page with the plots (dev metric over steps, per-variant training
- * losses, utility curves under forced dropout).
+ * losses, utility curves under forced dropout, and for QA the context-size curve).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,13 +9,21 @@ import { writeFileAtomic } from "../io/atomic.js";
 import type { EvalRecord, StepRecord } from "../train/log.js";
 import { RUN_FILES, type TrainSummary } from "../train/loop.js";
 import { chartSvg, COLORS, escapeXml, smooth, type Series } from "../train/plot.js";
+import { isQaTask } from "../train/qaData.js";
 import type { GridCell } from "./grid.js";
 
 export interface UtilityPoint {
   power: number;
   rate: number;
   value: number;
-  loss: number;
+  /** Mean dev loss; null for QA (its evaluation scores spans, it has no loss). */
+  loss: number | null;
+}
+
+/** The best checkpoint's dev metric with only the first m distractor paragraphs kept (QA). */
+export interface ContextPoint {
+  maxParagraphs: number;
+  value: number;
 }
 
 export interface RunResult {
@@ -29,6 +37,8 @@ export interface RunResult {
   wall_s: number;
   examples_per_s: number;
   utility: UtilityPoint[];
+  /** QA distractor tasks: the context-size curve (else empty). */
+  context: ContextPoint[];
   outputDir: string;
 }
 
@@ -39,18 +49,27 @@ export function meanStd(xs: number[]): { mean: number; std: number; n: number } 
   return { mean, std, n };
 }
 
-export function toResult(cell: GridCell, summary: TrainSummary, utility: UtilityPoint[]): RunResult {
+/** One run's result; metric values are fractions (QA's official 0–100 EM/F1 are divided by 100). */
+export function toResult(
+  cell: GridCell,
+  summary: TrainSummary,
+  utility: UtilityPoint[],
+  context: ContextPoint[] = [],
+): RunResult {
+  const f = isQaTask(cell.task) ? (x: number) => x / 100 : (x: number) => x;
+  const best = summary.best?.value;
   return {
     task: summary.task,
     method: cell.method,
     seed: cell.seed,
     metric: summary.metric,
-    best: summary.best?.value ?? null,
-    final: summary.final.value,
-    scores: summary.final.scores ?? {},
+    best: best === undefined ? null : f(best),
+    final: f(summary.final.value),
+    scores: Object.fromEntries(Object.entries(summary.final.scores ?? {}).map(([k, v]) => [k, f(v)])),
     wall_s: summary.wall_s,
     examples_per_s: summary.examples_per_s,
-    utility,
+    utility: utility.map((u) => ({ ...u, value: f(u.value) })),
+    context: context.map((c) => ({ ...c, value: f(c.value) })),
     outputDir: cell.outputDir,
   };
 }
@@ -85,6 +104,25 @@ export function markdownTable(results: RunResult[]): string {
   return lines.join("\n") + "\n";
 }
 
+/** QA: mean dev metric per method with only the first m distractor paragraphs kept; "" when no run has one. */
+export function contextTable(results: RunResult[]): string {
+  const withContext = results.filter((r) => r.context.length > 0);
+  if (withContext.length === 0) return "";
+  const sizes = [...new Set(withContext.flatMap((r) => r.context.map((c) => c.maxParagraphs)))];
+  const lines = [
+    `| task | method | seeds | ${sizes.map((m) => `${m} distractors`).join(" | ")} |`,
+    `|---|---|---|${sizes.map(() => "---").join("|")}|`,
+  ];
+  for (const rs of groups(withContext).values()) {
+    const cells = sizes.map((m) => {
+      const v = meanStd(rs.map((r) => r.context.find((c) => c.maxParagraphs === m)?.value ?? NaN));
+      return `${pct(v.mean)} ± ${pct(v.std)}`;
+    });
+    lines.push(`| ${rs[0].task} | ${rs[0].method} | ${rs.length} | ${cells.join(" | ")} |`);
+  }
+  return lines.join("\n") + "\n";
+}
+
 function readJsonl<T>(path: string): T[] {
   if (!existsSync(path)) return [];
   return readFileSync(path, "utf8")
@@ -111,6 +149,7 @@ export function htmlReport(results: RunResult[], title: string): string {
     const rs = results.filter((r) => r.task === task);
     const methods = [...new Set(rs.map((r) => r.method))];
     const metric = rs[0].metric;
+    const scale = isQaTask(task) ? 0.01 : 1; // eval logs keep QA's official 0–100 scale
     const devSeries: Series[] = methods.map((m, i) => ({
       name: m,
       color: COLORS[i % COLORS.length],
@@ -118,7 +157,7 @@ export function htmlReport(results: RunResult[], title: string): string {
         rs
           .filter((r) => r.method === m)
           .map((r) =>
-            readJsonl<EvalRecord>(join(r.outputDir, RUN_FILES.evals)).map((e) => [e.step, e.value]),
+            readJsonl<EvalRecord>(join(r.outputDir, RUN_FILES.evals)).map((e) => [e.step, e.value * scale]),
           ),
       ),
     }));
@@ -141,10 +180,21 @@ export function htmlReport(results: RunResult[], title: string): string {
       }));
       return chartSvg(`${task} · ${m}: training task loss per variant`, series);
     });
+    const contextSeries: Series[] = methods.map((m, i) => ({
+      name: m,
+      color: COLORS[i % COLORS.length],
+      points: meanCurve(
+        rs.filter((r) => r.method === m).map((r) => r.context.map((c) => [c.maxParagraphs, c.value])),
+      ).sort((a, b) => a[0] - b[0]),
+    }));
+    const contextChart = contextSeries.some((c) => c.points.length > 0)
+      ? chartSvg(`${task}: dev ${metric} vs distractor paragraphs kept`, contextSeries, "distractors kept")
+      : "";
     sections.push(
       `<h2>${escapeXml(task)}</h2>`,
       `<div class="row">${chartSvg(`${task}: dev ${metric} over steps (mean over seeds)`, devSeries)}` +
-        `${chartSvg(`${task}: utility curve, dev ${metric} vs forced dropout power`, utilSeries, "dropout power k")}</div>`,
+        `${chartSvg(`${task}: utility curve, dev ${metric} vs forced dropout power`, utilSeries, "dropout power k")}` +
+        `${contextChart}</div>`,
       `<div class="row">${lossCharts.join("")}</div>`,
     );
   }
@@ -179,6 +229,9 @@ site; a model that uses its neurons well degrades gracefully (SPEC §8).</p>
 /** Write results.json, results.md and report.html into `root`, atomically. */
 export function writeReports(root: string, results: RunResult[], title: string): void {
   writeFileAtomic(join(root, "results.json"), JSON.stringify(results, null, 2) + "\n");
-  writeFileAtomic(join(root, "results.md"), `# ${title}\n\n` + markdownTable(results));
+  const context = contextTable(results);
+  const md =
+    `# ${title}\n\n` + markdownTable(results) + (context ? `\nContext size (QA):\n\n${context}` : "");
+  writeFileAtomic(join(root, "results.md"), md);
   writeFileAtomic(join(root, "report.html"), htmlReport(results, title));
 }

@@ -1,11 +1,40 @@
-/** Utility curves: a run's best checkpoint scored with dropout forced on at powers k (cached per run). */
+/**
+ * A run's best checkpoint scored again, in a child process (`cmploss eval --json`, for the same heap reason as
+ * the runs themselves), cached in the run folder:
+ * - utility curve (utility.json): dropout forced on at powers k (SPEC §8);
+ * - context curve (context.json, QA): only the first m distractor paragraphs kept (the paper's 6/4/2/0 study).
+ */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
 import { runCli } from "./grid.js";
-import type { UtilityPoint } from "./report.js";
+import type { ContextPoint, UtilityPoint } from "./report.js";
 
-/** Evaluated in a child process (`cmploss eval --json`), for the same heap reason as the runs themselves. */
+/** One row of `cmploss eval --json` (GLUE and QA alike; QA has no dev loss). */
+interface EvalRow {
+  forceDropout: number;
+  rate: number;
+  value: number;
+  loss: number | null;
+}
+
+async function evalRows(runDir: string, args: string[], threads: number | null, device: string) {
+  const { code, stdout } = await runCli(
+    ["eval", "--output-dir", runDir, "--json", "--device", device, ...args],
+    threads,
+    "pipe",
+  );
+  if (code !== 0)
+    throw new Error(`experiment: evaluating ${runDir} (${args.join(" ")}) failed (exit ${code})`);
+  return JSON.parse(stdout) as EvalRow[];
+}
+
+function cached<T>(path: string, matches: (cache: T[]) => boolean): T[] | null {
+  if (!existsSync(path)) return null;
+  const cache = JSON.parse(readFileSync(path, "utf8")) as T[];
+  return matches(cache) ? cache : null;
+}
+
 export async function utilityCurve(
   runDir: string,
   powers: number[],
@@ -13,28 +42,34 @@ export async function utilityCurve(
   threads: number | null = null,
   device = "auto",
 ): Promise<UtilityPoint[]> {
-  const cache = join(runDir, "utility.json");
-  if (existsSync(cache)) {
-    const cached = JSON.parse(readFileSync(cache, "utf8")) as UtilityPoint[];
-    if (cached.map((p) => p.power).join() === powers.join()) return cached;
-  }
-  const args = [
-    "eval",
-    "--output-dir",
+  const path = join(runDir, "utility.json");
+  const hit = cached<UtilityPoint>(path, (c) => c.map((p) => p.power).join() === powers.join());
+  if (hit) return hit;
+  const rows = await evalRows(
     runDir,
-    "--force-dropout",
-    powers.join(","),
-    "--seed",
-    String(seed),
-    "--json",
-    "--device",
+    ["--force-dropout", powers.join(","), "--seed", String(seed)],
+    threads,
     device,
-  ];
-  const { code, stdout } = await runCli(args, threads, "pipe");
-  if (code !== 0)
-    throw new Error(`experiment: evaluating ${runDir} under forced dropout failed (exit ${code})`);
-  const rows = JSON.parse(stdout) as { forceDropout: number; rate: number; value: number; loss: number }[];
+  );
   const points = rows.map((r) => ({ power: r.forceDropout, rate: r.rate, value: r.value, loss: r.loss }));
-  writeFileAtomic(cache, JSON.stringify(points, null, 2) + "\n");
+  writeFileAtomic(path, JSON.stringify(points, null, 2) + "\n");
+  return points;
+}
+
+export async function contextCurve(
+  runDir: string,
+  sizes: number[],
+  threads: number | null = null,
+  device = "auto",
+): Promise<ContextPoint[]> {
+  const path = join(runDir, "context.json");
+  const hit = cached<ContextPoint>(path, (c) => c.map((p) => p.maxParagraphs).join() === sizes.join());
+  if (hit) return hit;
+  const points: ContextPoint[] = [];
+  for (const m of sizes) {
+    const [row] = await evalRows(runDir, ["--max-paragraphs", String(m)], threads, device);
+    points.push({ maxParagraphs: m, value: row.value });
+  }
+  writeFileAtomic(path, JSON.stringify(points, null, 2) + "\n");
   return points;
 }

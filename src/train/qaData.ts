@@ -19,6 +19,10 @@ import type { QaExample } from "../tasks/qa/types.js";
 export type QaTaskName = "squad" | "squad-distractor" | "hotpot";
 export const QA_TASKS: readonly QaTaskName[] = ["squad", "squad-distractor", "hotpot"];
 
+export function isQaTask(task: string): task is QaTaskName {
+  return (QA_TASKS as readonly string[]).includes(task);
+}
+
 /** One question over context units; answers are spans of one relevant unit. */
 export type QaItem = DistractorItem;
 

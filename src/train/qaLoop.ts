@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { jit, numpy as np, random, tree } from "@jax-js/jax";
 import { hashString, mixSeed, planCrops } from "../ablation/cmpCrop.js";
+import { nestedRate } from "../ablation/cmpDrop.js";
 import { variantPlan } from "../ablation/plan.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { maxInputLength } from "../models/bert/config.js";
@@ -178,8 +179,15 @@ export async function trainQa(
   const started = performance.now();
   const task = config.task as QaTaskName;
   if (!config.dataDir) throw new Error(`--task ${task}: expected --data-dir with the official JSON files`);
+  if (config.method === "rdrop")
+    throw new Error(
+      `--task ${task}: R-Drop is implemented for GLUE tasks; QA trains with --method ce or cmp`,
+    );
   const data = await loadQaTask(task, config.dataDir, { distractors: settings.distractors });
-  if (settings.nCrop > 0 && data.train.every((it) => it.units.length < 2)) {
+  // Plain fine-tuning (ce, or cmp with c_drop = c_crop = 0): one pass with ordinary dropout, as for GLUE.
+  const nDrop = config.method === "cmp" ? config.nDrop : 0;
+  const nCrop = config.method === "cmp" ? settings.nCrop : 0;
+  if (nCrop > 0 && data.train.every((it) => it.units.length < 2)) {
     throw new Error(
       `--n-crop ${settings.nCrop}: ${task} has no irrelevant context to crop; use squad-distractor or hotpot`,
     );
@@ -230,8 +238,7 @@ export async function trainQa(
     evalLog.truncateAfter(-1);
   }
 
-  const variants = variantPlan(config.method === "cmp" ? config.nDrop : 0, settings.nCrop);
-  if (config.method === "ce") variants.splice(0, variants.length, { cropLevel: 0, dropPower: 1 });
+  const variants = nDrop + nCrop === 0 ? [{ cropLevel: 0, dropPower: 1 }] : variantPlan(nDrop, nCrop);
   const featureOptions = {
     maxSeqLength: config.maxSeqLength,
     docStride: settings.docStride,
@@ -278,12 +285,12 @@ export async function trainQa(
         order!.subarray(within * config.batchSize, (within + 1) * config.batchSize),
       ).map((i) => data.train[i]);
       // Crop levels: level 0 is the full context; counts are drawn per example and epoch (SPEC §7).
-      const levelCount = settings.nCrop + 1;
+      const levelCount = nCrop + 1;
       const perLevel: QaFeature[][] = Array.from({ length: levelCount }, () => []);
       for (const item of batchItems) {
         const crops = planCrops(item.units, {
           mode: "train",
-          levels: settings.nCrop,
+          levels: nCrop,
           seed: mixSeed(config.seed, epoch, hashString(item.id)),
         });
         const keeps = [item.units.map((_, i) => i), ...crops.kept];
@@ -367,7 +374,7 @@ export async function evaluateQaRun(options: {
   forceDropout: number;
   seed: number;
   batchSize: number;
-}): Promise<{ exact_match: number; f1: number; count: number }> {
+}): Promise<{ exact_match: number; f1: number; count: number; rate: number }> {
   const run = JSON.parse(readFileSync(join(options.outputDir, RUN_FILES.run), "utf8")) as {
     config: TrainConfig;
     settings: QaSettings;
@@ -397,5 +404,10 @@ export async function evaluateQaRun(options: {
     seed: options.seed,
   });
   tree.dispose(params);
-  return { exact_match: ev.exact_match, f1: ev.f1, count: items.length };
+  return {
+    exact_match: ev.exact_match,
+    f1: ev.f1,
+    count: items.length,
+    rate: nestedRate(run.model.hidden_dropout_prob, options.forceDropout),
+  };
 }
