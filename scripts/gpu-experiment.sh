@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# `cmploss experiment` on the lent GPU machine (no Node, no network), with its results brought back:
+#
+#   bash scripts/gpu-experiment.sh <out> <experiment flags…>     (on the GPU machine; see device-stage.sh)
+#
+# Runs the compiled CLI (.gpu/out, from scripts/device-build.sh) on WebGPU with .devicepack's Node 22 and
+# Vulkan loader. The grid writes into /tmp/cmploss-gpu-experiment and stops after GPU_EXPERIMENT_LIMIT_S
+# (default 500 s) so that every run finished by then comes back: <out>/experiment.tgz holds each run's logs,
+# metrics.json, curves and utility/context caches and the reports (no weights), <out>/experiment.log the
+# progress. Back here:
+#   mkdir -p runs/X && tar -xzf <files_at>/experiment.tgz -C runs/X
+#   npx cmploss experiment <the same flags, --seeds of the finished runs> --output-dir runs/X
+# which skips the finished runs and rebuilds results.json, results.md and report.html here.
+# Sizing (H100, MiniLM-L6, B 16, T 128): a CE step ≈ 0.19 s, CmpDrop c = 2 ≈ 0.35 s; an RTE epoch is 156 steps.
+# GPU_EXPERIMENT_SMOKE=1 runs it here on wasm (no .devicepack): the test of this script without a GPU.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+[[ $# -ge 1 ]] || { echo "usage: scripts/gpu-experiment.sh <out> <experiment flags…>" >&2; exit 2; }
+out="$1"
+shift
+mkdir -p "$out"
+[[ -f .gpu/out/src/cli/main.js ]] || { echo "gpu-experiment: .gpu/out missing: run scripts/device-build.sh first" >&2; exit 1; }
+if [[ "${GPU_EXPERIMENT_SMOKE:-0}" == 1 ]]; then
+  device=wasm
+else
+  # shellcheck disable=SC1091
+  . .devicepack/prelude.sh
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+  device=webgpu
+fi
+work=/tmp/cmploss-gpu-experiment
+mkdir -p "$work"
+export CMPLOSS_THREADS=1
+timeout "${GPU_EXPERIMENT_LIMIT_S:-500}" node .gpu/out/src/cli/main.js experiment --device "$device" \
+  --output-dir "$work" "$@" 2>&1 | tr '\r' '\n' | awk '!/eta/ || NR % 50 == 0' | tee "$out/experiment.log"
+status=${PIPESTATUS[0]}
+((status == 124)) && echo "gpu-experiment: stopped at the time limit; finished runs come back" | tee -a "$out/experiment.log"
+tar -czf "$out/experiment.tgz" --exclude='*.safetensors' --exclude='hf-model' --exclude='tokenizer' -C "$work" .
+echo "gpu-experiment: $(find "$work" -name metrics.json | wc -l) finished runs packed into $out/experiment.tgz ($(du -h "$out/experiment.tgz" | cut -f1))"
+exit "$status"
