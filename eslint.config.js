@@ -2,7 +2,9 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "dev/python/.venv/", ".devicepack/", ".gpu/", ".gpustage/", "runs/"] },
+  {
+    ignores: ["dist/", "node_modules/", "dev/python/.venv/", ".devicepack/", ".gpu/", ".gpustage/", "runs/"],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
