@@ -162,6 +162,9 @@ describe("cmploss experiment on extractive QA (the CmpDrop / CmpCrop ablation st
     r = run(...qa, "--methods", "cmp-crop", "--model", "test/fixtures/hf/bert-tiny");
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/cmp-crop needs --n-crop ≥ 1/);
+    r = run("--tasks", "sst2", "--n-crop", "1");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--n-crop only applies to QA tasks/);
     r = run("--tasks", "squad-distractor", "--methods", "ce");
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/squad-distractor needs its data/);

@@ -119,8 +119,11 @@ export async function runExperiment(argv: string[]): Promise<void> {
       throw new UsageError(`--data-dirs: ${task} needs its data (${task}=<file or folder>)`);
     bases.set(task, { config, qa: qaSettingsFromArgs(argv, task) });
   }
-  if (flags.contextSizes !== undefined && !tasks.some(isQaTask))
-    throw new UsageError("--context-sizes only applies to QA tasks");
+  if (!tasks.some(isQaTask)) {
+    const qaFlag = shared.find((arg) => withoutQaFlags([arg]).length === 0)?.split("=")[0];
+    const stray = qaFlag ?? (flags.contextSizes !== undefined ? "--context-sizes" : null);
+    if (stray) throw new UsageError(`${stray} only applies to QA tasks`);
+  }
   const powers = ints("utility-powers", flags.utilityPowers);
   const options: GridOptions = {
     tasks,
