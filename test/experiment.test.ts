@@ -3,7 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { contextTable, markdownTable, meanStd, type RunResult } from "../src/experiment/report.js";
+import {
+  contextTable,
+  markdownTable,
+  meanStd,
+  pairedTable,
+  type RunResult,
+} from "../src/experiment/report.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-exp-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -192,6 +198,17 @@ describe("report helpers", () => {
       /\| SST-2 \| cmp \| 2 \| accuracy 82\.00 ± 2\.83 \|/,
     );
     expect(contextTable([row(1, 0.8)])).toBe("");
+    const other = (seed: number, best: number) => ({ ...row(seed, best), method: "ce" });
+    const paired = pairedTable([
+      other(1, 0.8),
+      other(2, 0.84),
+      other(3, 0.8),
+      row(1, 0.81),
+      row(2, 0.84),
+      row(3, 0.79),
+    ]);
+    expect(paired).toContain("| SST-2 | cmp | ce | 3 | +0.00 ± 1.00 | 1 / 1 / 1 |");
+    expect(pairedTable([row(1, 0.8)])).toBe("");
     const withContext = (seed: number, f1: number) => ({
       ...row(seed, f1),
       context: [

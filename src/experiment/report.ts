@@ -104,6 +104,41 @@ export function markdownTable(results: RunResult[]): string {
   return lines.join("\n") + "\n";
 }
 
+/**
+ * Each method against the task's first method on the same seeds (same data order and initialisation): the
+ * mean ± std of the paired differences in best dev metric, in points, and how often it won. "" with one method.
+ */
+export function pairedTable(results: RunResult[]): string {
+  const lines = [
+    "| task | method | vs | seeds | Δ best dev (mean ± std, points) | wins / ties / losses |",
+    "|---|---|---|---|---|---|",
+  ];
+  for (const task of new Set(results.map((r) => r.task))) {
+    const rs = results.filter((r) => r.task === task && r.best !== null);
+    const methods = [...new Set(rs.map((r) => r.method))];
+    const base = new Map(rs.filter((r) => r.method === methods[0]).map((r) => [r.seed, r.best!]));
+    for (const m of methods.slice(1)) {
+      const diffs = rs
+        .filter((r) => r.method === m && base.has(r.seed))
+        .map((r) => 100 * (r.best! - base.get(r.seed)!));
+      if (diffs.length === 0) continue;
+      const d = meanStd(diffs);
+      const tie = 1e-9;
+      const tally = [
+        diffs.filter((x) => x > tie),
+        diffs.filter((x) => Math.abs(x) <= tie),
+        diffs.filter((x) => x < -tie),
+      ];
+      const sign = d.mean >= 0 ? "+" : "−";
+      lines.push(
+        `| ${task} | ${m} | ${methods[0]} | ${d.n} | ${sign}${Math.abs(d.mean).toFixed(2)} ± ${d.std.toFixed(2)} | ` +
+          `${tally.map((t) => t.length).join(" / ")} |`,
+      );
+    }
+  }
+  return lines.length > 2 ? lines.join("\n") + "\n" : "";
+}
+
 /** QA: mean dev metric per method with only the first m distractor paragraphs kept; "" when no run has one. */
 export function contextTable(results: RunResult[]): string {
   const withContext = results.filter((r) => r.context.length > 0);
@@ -139,6 +174,23 @@ function meanCurve(curves: [number, number][][]): [number, number][] {
     .map(([x]) => x)
     .filter((x) => maps.every((m) => m.has(x)))
     .map((x) => [x, maps.reduce((s, m) => s + m.get(x)!, 0) / maps.length] as [number, number]);
+}
+
+/** A Markdown table's rows as HTML rows (the first is the header). */
+function htmlRows(markdown: string): string {
+  return markdown
+    .trim()
+    .split("\n")
+    .filter((_, i) => i !== 1)
+    .map((line, i) => {
+      const cells = line
+        .split("|")
+        .slice(1, -1)
+        .map((c) => escapeXml(c.trim()));
+      const tag = i === 0 ? "th" : "td";
+      return `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join("")}</tr>`;
+    })
+    .join("\n");
 }
 
 /** The self-contained HTML report with inline SVG plots. */
@@ -198,27 +250,16 @@ export function htmlReport(results: RunResult[], title: string): string {
       `<div class="row">${lossCharts.join("")}</div>`,
     );
   }
-  const table = markdownTable(results)
-    .trim()
-    .split("\n")
-    .filter((_, i) => i !== 1)
-    .map((line, i) => {
-      const cells = line
-        .split("|")
-        .slice(1, -1)
-        .map((c) => escapeXml(c.trim()));
-      const tag = i === 0 ? "th" : "td";
-      return `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join("")}</tr>`;
-    })
-    .join("\n");
+  const tables = [markdownTable(results), pairedTable(results), contextTable(results)]
+    .filter(Boolean)
+    .map((md) => `<table>\n${htmlRows(md)}\n</table>`)
+    .join("\n<p></p>\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title>
 <style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}.row{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}</style>
 </head><body>
 <h1>${escapeXml(title)}</h1>
-<table>
-${table}
-</table>
+${tables}
 ${sections.join("\n")}
 <p>Utility curve: the best checkpoint evaluated with dropout forced on at power k (rate 1 − (1 − p)^k) at every
 site; a model that uses its neurons well degrades gracefully (SPEC §8).</p>
@@ -229,9 +270,13 @@ site; a model that uses its neurons well degrades gracefully (SPEC §8).</p>
 /** Write results.json, results.md and report.html into `root`, atomically. */
 export function writeReports(root: string, results: RunResult[], title: string): void {
   writeFileAtomic(join(root, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  const paired = pairedTable(results);
   const context = contextTable(results);
   const md =
-    `# ${title}\n\n` + markdownTable(results) + (context ? `\nContext size (QA):\n\n${context}` : "");
+    `# ${title}\n\n` +
+    markdownTable(results) +
+    (paired ? `\nPaired by seed:\n\n${paired}` : "") +
+    (context ? `\nContext size (QA):\n\n${context}` : "");
   writeFileAtomic(join(root, "results.md"), md);
   writeFileAtomic(join(root, "report.html"), htmlReport(results, title));
 }
