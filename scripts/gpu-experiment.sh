@@ -9,8 +9,8 @@
 # metrics.json, curves and utility/context caches and the reports (no weights), <out>/experiment.log the
 # progress. Back here:
 #   mkdir -p runs/X && tar -xzf <files_at>/experiment.tgz -C runs/X
-#   npx cmploss experiment <the same flags, --seeds of the finished runs> --output-dir runs/X
-# which skips the finished runs and rebuilds results.json, results.md and report.html here.
+#   npx cmploss experiment <the same flags> --output-dir runs/X --report-only
+# which trains nothing and rebuilds results.json, results.md and report.html here from the finished runs.
 # Sizing (H100, MiniLM-L6, B 16, T 128): a CE step ≈ 0.19 s, CmpDrop c = 2 ≈ 0.35 s; an RTE epoch is 156 steps.
 # GPU_EXPERIMENT_SMOKE=1 runs it here on wasm (no .devicepack): the test of this script without a GPU.
 set -uo pipefail

@@ -65,6 +65,18 @@ describe("cmploss experiment", () => {
     expect(html).toMatch(/utility curve/);
   });
 
+  it("reports only what is finished with --report-only, training nothing", () => {
+    const partial = join(root, "partial");
+    const r = cli(...args.map((a) => (a === root ? partial : a)), "--report-only");
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/no finished runs/);
+    expect(r.stderr.match(/: skipped/g)?.length).toBe(6);
+    const again = cli(...args.map((a) => (a === "1,2" ? "1" : a)), "--report-only");
+    expect(again.status, again.stderr).toBe(0);
+    const results = JSON.parse(readFileSync(join(root, "results.json"), "utf8")) as RunResult[];
+    expect(results).toHaveLength(3);
+  });
+
   it("skips finished runs when started again", () => {
     const r = cli(...args);
     expect(r.status, r.stderr).toBe(0);

@@ -35,6 +35,10 @@ const OWN_FLAGS: FlagTable = {
     help: "task=folder pairs, comma-separated (SST-2 defaults to the bundled copy)",
   },
   "utility-powers": { kind: "string", help: "forced-dropout powers for the utility curves" },
+  "report-only": {
+    kind: "boolean",
+    help: "train nothing: write the reports from the runs finished so far (e.g. while the grid runs elsewhere)",
+  },
   "context-sizes": {
     kind: "string",
     help: "QA: distractor paragraphs kept for the context-size curve (default: k, k/2, 0 for squad-distractor's k; 6,4,2,0 for hotpot)",
@@ -49,6 +53,7 @@ const DEFAULTS = {
   methods: "ce,rdrop,cmp",
   seeds: "1,2,3,4,5",
   outputDir: "runs/experiment",
+  reportOnly: false,
   utilityPowers: "0,1,2,4,8",
 };
 
@@ -139,10 +144,20 @@ export async function runExperiment(argv: string[]): Promise<void> {
     if (err instanceof RangeError) throw new UsageError(err.message);
     throw err;
   }
-  const grid = await runGrid(options, (i, total, cell, status) => {
-    if (status !== "start")
-      process.stderr.write(`[${i + 1}/${total}] ${cell.task} ${cell.method} seed ${cell.seed}: ${status}\n`);
-  });
+  const grid = await runGrid(
+    options,
+    (i, total, cell, status) => {
+      if (status !== "start")
+        process.stderr.write(
+          `[${i + 1}/${total}] ${cell.task} ${cell.method} seed ${cell.seed}: ${status}\n`,
+        );
+    },
+    { train: !flags.reportOnly },
+  );
+  if (grid.length === 0) {
+    console.log(`no finished runs in ${flags.outputDir} yet: nothing to report`);
+    return;
+  }
   const results = [];
   for (const { cell, summary } of grid) {
     const { config, qa } = bases.get(cell.task)!;

@@ -130,7 +130,7 @@ export function planGrid(o: GridOptions): { cells: GridCell[]; settings: CellSet
   return { cells, settings: cells.map((cell) => cellSettings(cell, o)) };
 }
 
-export type CellStatus = "done" | "trained" | "resumed";
+export type CellStatus = "done" | "trained" | "resumed" | "skipped";
 
 /** The CLI entry next to this module (main.js when built, main.ts under tsx). */
 function cliEntry(): string {
@@ -172,12 +172,14 @@ export async function runCli(
 }
 
 /**
- * Run every unfinished cell in order, each in its own process. `onCell` reports progress.
- * @returns the summaries of all cells, read back from their metrics.json.
+ * Run every unfinished cell in order, each in its own process. `onCell` reports progress. With
+ * `train: false` nothing is trained: unfinished cells are skipped (a report of what is done so far).
+ * @returns the summaries of all finished cells, read back from their metrics.json.
  */
 export async function runGrid(
   o: GridOptions,
   onCell: (i: number, total: number, cell: GridCell, status: CellStatus | "start") => void = () => {},
+  { train = true }: { train?: boolean } = {},
 ): Promise<{ cell: GridCell; summary: TrainSummary }[]> {
   const { cells, settings } = planGrid(o);
   const out: { cell: GridCell; summary: TrainSummary }[] = [];
@@ -185,6 +187,9 @@ export async function runGrid(
     const metricsPath = join(cell.outputDir, RUN_FILES.metrics);
     if (existsSync(metricsPath)) {
       onCell(i, cells.length, cell, "done");
+    } else if (!train) {
+      onCell(i, cells.length, cell, "skipped");
+      continue;
     } else {
       onCell(i, cells.length, cell, "start");
       await trainInChild(settings[i]);
