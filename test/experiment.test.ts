@@ -10,6 +10,7 @@ import {
   pairedTable,
   type RunResult,
 } from "../src/experiment/report.js";
+import { gridEta } from "../src/experiment/grid.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-exp-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -48,6 +49,7 @@ describe("cmploss experiment", () => {
   it("runs the grid, writes results.json, a Markdown table and an HTML report with plots", () => {
     const r = cli(...args);
     expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/\[1\/6\] sst2 ce seed 1: trained in \d\d:\d\d; 5 to go, about \d\d:\d\d/);
     const results = JSON.parse(readFileSync(join(root, "results.json"), "utf8")) as RunResult[];
     expect(results.map((x) => `${x.method}/${x.seed}`)).toEqual([
       "ce/1",
@@ -231,5 +233,20 @@ describe("report helpers", () => {
     expect(contextTable([withContext(1, 0.3), withContext(2, 0.5)])).toContain(
       "| SST-2 | cmp | 2 | 40.00 ± 14.14 | 50.00 ± 14.14 |",
     );
+  });
+});
+
+describe("grid ETA", () => {
+  const cell = (method: "ce" | "cmp") => ({ task: "sst2", method, seed: 1, outputDir: "" });
+  it("uses the same method's mean where known, else the mean of all timed runs", () => {
+    const timed = [
+      { method: "ce", seconds: 100 },
+      { method: "cmp", seconds: 200 },
+      { method: "cmp", seconds: 300 },
+    ];
+    expect(gridEta(timed, [cell("ce"), cell("cmp"), cell("cmp")])).toBe(100 + 250 + 250);
+    expect(gridEta(timed.slice(0, 1), [cell("cmp")])).toBe(100);
+    expect(gridEta([], [cell("ce")])).toBeNaN();
+    expect(gridEta([], [])).toBe(0);
   });
 });

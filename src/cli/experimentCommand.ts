@@ -1,5 +1,8 @@
 /** `cmploss experiment`: a resumable grid of training runs (tasks × methods × seeds) and its reports. */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import {
+  gridEta,
   METHODS,
   planGrid,
   runGrid,
@@ -9,6 +12,8 @@ import {
 } from "../experiment/grid.js";
 import { toResult, writeReports } from "../experiment/report.js";
 import { contextCurve, utilityCurve } from "../experiment/utility.js";
+import { formatDuration } from "../train/log.js";
+import { RUN_FILES } from "../train/loop.js";
 import { isQaTask } from "../train/qaData.js";
 import type { QaSettings } from "../train/qaLoop.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
@@ -138,19 +143,32 @@ export async function runExperiment(argv: string[]): Promise<void> {
     base: (task) => bases.get(task)!,
     dataDirs,
   };
+  let cells;
   try {
-    planGrid(options);
+    cells = planGrid(options).cells;
   } catch (err) {
     if (err instanceof RangeError) throw new UsageError(err.message);
     throw err;
   }
+  const timed: { method: string; seconds: number }[] = [];
+  let started = 0;
   const grid = await runGrid(
     options,
     (i, total, cell, status) => {
-      if (status !== "start")
-        process.stderr.write(
-          `[${i + 1}/${total}] ${cell.task} ${cell.method} seed ${cell.seed}: ${status}\n`,
-        );
+      if (status === "start") {
+        started = performance.now();
+        return;
+      }
+      let note = "";
+      if (status === "trained" || status === "resumed") {
+        const seconds = (performance.now() - started) / 1000;
+        timed.push({ method: cell.method, seconds });
+        const left = cells.slice(i + 1).filter((c) => !existsSync(join(c.outputDir, RUN_FILES.metrics)));
+        note = ` in ${formatDuration(seconds)}; ${left.length} to go, about ${formatDuration(gridEta(timed, left))}`;
+      }
+      process.stderr.write(
+        `[${i + 1}/${total}] ${cell.task} ${cell.method} seed ${cell.seed}: ${status}${note}\n`,
+      );
     },
     { train: !flags.reportOnly },
   );

@@ -130,6 +130,21 @@ export function planGrid(o: GridOptions): { cells: GridCell[]; settings: CellSet
   return { cells, settings: cells.map((cell) => cellSettings(cell, o)) };
 }
 
+/**
+ * Seconds left for `remaining` cells, from the wall times of cells trained so far: the mean of the same
+ * method's runs where there are any (methods differ in cost: CmpDrop c = 2 runs three variants), else of all.
+ * NaN before any cell has been timed.
+ */
+export function gridEta(timed: { method: string; seconds: number }[], remaining: GridCell[]): number {
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  if (timed.length === 0) return remaining.length === 0 ? 0 : NaN;
+  const overall = mean(timed.map((t) => t.seconds));
+  return remaining.reduce((sum, cell) => {
+    const same = timed.filter((t) => t.method === cell.method).map((t) => t.seconds);
+    return sum + (same.length ? mean(same) : overall);
+  }, 0);
+}
+
 export type CellStatus = "done" | "trained" | "resumed" | "skipped";
 
 /** The CLI entry next to this module (main.js when built, main.ts under tsx). */

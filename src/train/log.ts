@@ -50,7 +50,8 @@ export class JsonlLog<T extends { step: number }> {
   }
 }
 
-function formatDuration(seconds: number): string {
+/** h:mm:ss, or mm:ss under an hour. */
+export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return "--:--";
   const s = Math.round(seconds);
   const h = Math.floor(s / 3600);
