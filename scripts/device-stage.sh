@@ -5,7 +5,7 @@
 # stay there for the next call):
 #
 #   here:    bash scripts/device-build.sh                                  # .devicepack + .gpu (compiled JS)
-#            bash scripts/device-stage.sh <hf-model-folder> [<glue task folder>…]
+#            bash scripts/device-stage.sh <hf-model-folder> [<glue task folder> | <data file>…]
 #   call 1:  carry [".gpustage"]              command: du -sh .gpustage
 #   call 2:  carry [".devicepack", ".gpu"]    command: bash scripts/gpu-experiment.sh $OUT --model .gpustage/model \
 #              --tasks rte --data-dirs rte=.gpustage/data/RTE …
@@ -15,12 +15,13 @@
 # there); tokenizer and config files are copied as they are. Needs python3 with numpy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[[ $# -ge 1 ]] || { echo "usage: scripts/device-stage.sh <hf-model-folder> [<data folder>…]" >&2; exit 2; }
+[[ $# -ge 1 ]] || { echo "usage: scripts/device-stage.sh <hf-model-folder> [<glue task folder> | <data file>…]" >&2; exit 2; }
 model="$1"
 shift
 [[ -f "$model/config.json" && -f "$model/model.safetensors" ]] ||
   { echo "device-stage: $model: expected config.json and model.safetensors" >&2; exit 1; }
 rm -rf .gpustage.partial
+trap 'rm -rf .gpustage.partial' EXIT
 mkdir -p .gpustage.partial/model .gpustage.partial/data
 for f in config.json tokenizer.json tokenizer_config.json special_tokens_map.json vocab.txt; do
   [[ -f "$model/$f" ]] && cp "$model/$f" .gpustage.partial/model/
@@ -56,10 +57,17 @@ with open(dst, "wb") as f:
     for c in chunks:
         f.write(c)
 PY
-for dir in "$@"; do
-  [[ -f "$dir/train.tsv" ]] || { echo "device-stage: $dir: expected a GLUE task folder with train.tsv" >&2; exit 1; }
-  mkdir -p ".gpustage.partial/data/$(basename "$dir")"
-  cp "$dir"/*.tsv ".gpustage.partial/data/$(basename "$dir")/"
+for data in "$@"; do
+  # a GLUE task folder (its .tsv files) or a QA file such as SQuAD's dev-v1.1.json
+  if [[ -d "$data" ]] && compgen -G "$data/*.tsv" >/dev/null; then
+    mkdir -p ".gpustage.partial/data/$(basename "$data")"
+    cp "$data"/*.tsv ".gpustage.partial/data/$(basename "$data")/"
+  elif [[ -f "$data" ]]; then
+    cp "$data" .gpustage.partial/data/
+  else
+    echo "device-stage: $data: expected a GLUE task folder (*.tsv) or a data file" >&2
+    exit 1
+  fi
 done
 rm -rf .gpustage
 mv .gpustage.partial .gpustage
