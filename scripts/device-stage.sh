@@ -24,7 +24,7 @@ rm -rf .gpustage.partial
 trap 'rm -rf .gpustage.partial' EXIT
 mkdir -p .gpustage.partial/model .gpustage.partial/data
 for f in config.json tokenizer.json tokenizer_config.json special_tokens_map.json vocab.txt; do
-  [[ -f "$model/$f" ]] && cp "$model/$f" .gpustage.partial/model/
+  if [[ -f "$model/$f" ]]; then cp "$model/$f" .gpustage.partial/model/; fi
 done
 python3 - "$model/model.safetensors" .gpustage.partial/model/model.safetensors <<'PY'
 import json, struct, sys
