@@ -37,7 +37,7 @@ const OWN_FLAGS: FlagTable = {
   },
   "data-dirs": {
     kind: "string",
-    help: "task=folder pairs, comma-separated (SST-2 defaults to the bundled copy)",
+    help: "task=path pairs, comma-separated: a GLUE folder or a QA file/folder (SST-2 defaults to the bundled copy)",
   },
   "utility-powers": { kind: "string", help: "forced-dropout powers for the utility curves" },
   "report-only": {
