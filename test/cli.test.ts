@@ -129,5 +129,10 @@ describe("cmploss CLI", () => {
     const rows = JSON.parse(e.stdout) as { forceDropout: number; rate: number; value: number }[];
     expect(rows.map((r) => r.forceDropout)).toEqual([0, 2]);
     expect(rows[1].rate).toBeCloseTo(0.19, 6);
+    const text = cli("eval", "--output-dir", out, "--force-dropout", "0,1,2");
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/utility curve: .*utility-curve\.svg/);
+    const svg = readFileSync(join(out, "utility-curve.svg"), "utf8");
+    expect(svg).toMatch(/Dev accuracy under forced dropout[\s\S]*Dev loss under forced dropout/);
   });
 });

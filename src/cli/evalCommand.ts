@@ -1,7 +1,9 @@
 /** `cmploss eval`: score a trained run on a split, optionally with dropout forced on at power k (SPEC §8). */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomic } from "../io/atomic.js";
 import { backendLine, initRuntime } from "../runtime/index.js";
+import { utilityCurveSvg } from "../train/plot.js";
 import { QA_TASKS } from "../train/qaData.js";
 import { evaluateQaRun } from "../train/qaLoop.js";
 import { evaluateRun, type RunEvaluation } from "../train/evaluateRun.js";
@@ -97,6 +99,7 @@ export async function runEval(argv: string[]): Promise<void> {
         loss: null,
       });
     }
+    const plot = writeUtilityPlot(flags.outputDir, rows, "F1");
     if (flags.json) console.log(JSON.stringify(rows, null, 2));
     else {
       console.log(
@@ -107,6 +110,7 @@ export async function runEval(argv: string[]): Promise<void> {
         console.log(
           `${String(r.forceDropout).padEnd(6)} ${r.scores.exact_match.toFixed(2).padEnd(8)} ${r.scores.f1.toFixed(2)}`,
         );
+      if (plot) console.log(`utility curve: ${plot}`);
     }
     return;
   }
@@ -127,6 +131,7 @@ export async function runEval(argv: string[]): Promise<void> {
       }),
     );
   }
+  const plot = writeUtilityPlot(flags.outputDir, results, results[0].metric);
   if (flags.json) {
     console.log(JSON.stringify(results, null, 2));
     return;
@@ -143,4 +148,18 @@ export async function runEval(argv: string[]): Promise<void> {
       [String(r.forceDropout).padEnd(5), r.rate.toFixed(3).padEnd(7), ...cells, r.loss.toFixed(4)].join(" "),
     );
   }
+  if (plot) console.log(`utility curve: ${plot}`);
+}
+
+/** With several powers, the utility curve as a plot in the run folder (utility-curve.svg); its path, or null. */
+function writeUtilityPlot(
+  runDir: string,
+  rows: { forceDropout: number; value: number; loss: number | null }[],
+  metric: string,
+): string | null {
+  if (rows.length < 2) return null;
+  const path = join(runDir, "utility-curve.svg");
+  const points = rows.map((r) => ({ power: r.forceDropout, value: r.value, loss: r.loss }));
+  writeFileAtomic(path, utilityCurveSvg(points, metric));
+  return path;
 }

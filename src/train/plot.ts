@@ -133,3 +133,30 @@ export function chartSvg(
     `</svg>`,
   ].join("\n");
 }
+
+/**
+ * A trained run's utility curve (SPEC §8): dev metric, and dev loss where the task has one, against the
+ * forced-dropout power k.
+ */
+export function utilityCurveSvg(
+  points: { power: number; value: number; loss: number | null }[],
+  metricName: string,
+  width = 420,
+  height = 280,
+): string {
+  const metric: Series[] = [
+    { name: `dev ${metricName}`, color: COLORS[0], points: points.map((p) => [p.power, p.value]) },
+  ];
+  const withLoss = points.filter((p) => p.loss !== null && Number.isFinite(p.loss));
+  const loss: Series[] = [
+    { name: "dev loss", color: COLORS[1], points: withLoss.map((p) => [p.power, p.loss!]) },
+  ];
+  const panels = withLoss.length > 0 ? 2 : 1;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${panels * width}" height="${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    panel(`Dev ${metricName} under forced dropout`, metric, 0, width, height, "dropout power k"),
+    panels === 2 ? panel("Dev loss under forced dropout", loss, width, width, height, "dropout power k") : "",
+    `</svg>`,
+  ].join("\n");
+}
