@@ -12,6 +12,7 @@
 #   npx cmploss experiment <the same flags> --output-dir runs/X --report-only
 # which trains nothing and rebuilds results.json, results.md and report.html here from the finished runs.
 # Sizing (H100, MiniLM-L6, B 16, T 128): a CE step ≈ 0.19 s, CmpDrop c = 2 ≈ 0.35 s; an RTE epoch is 156 steps.
+# `--jobs N` runs N of them side by side on the one GPU (not measured there yet: try it on a short grid first).
 # GPU_EXPERIMENT_SMOKE=1 runs it here on wasm (no .devicepack): the test of this script without a GPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."

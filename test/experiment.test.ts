@@ -10,7 +10,7 @@ import {
   pairedTable,
   type RunResult,
 } from "../src/experiment/report.js";
-import { gridEta } from "../src/experiment/grid.js";
+import { gridEta, inPool } from "../src/experiment/grid.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-exp-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -83,6 +83,22 @@ describe("cmploss experiment", () => {
     const r = cli(...args);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr.match(/: done/g)?.length).toBe(6);
+  });
+
+  it("trains runs side by side with --jobs, to the same numbers, each logging to its own file", () => {
+    const side = join(root, "jobs");
+    const jobsArgs = args.map((a) =>
+      a === root ? side : a === "1,2" ? "1" : a === "ce,rdrop,cmp" ? "ce,cmp" : a,
+    );
+    const r = cli(...jobsArgs, "--jobs", "2");
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/sst2 cmp seed 1: started \(log: .*train\.log\)/);
+    for (const method of ["ce", "cmp"]) {
+      const read = (dir: string) =>
+        JSON.parse(readFileSync(join(dir, "sst2", method, "seed1", "metrics.json"), "utf8"));
+      expect(read(side).final).toEqual(read(root).final);
+      expect(readFileSync(join(side, "sst2", method, "seed1", "train.log"), "utf8")).toMatch(/dev accuracy/);
+    }
   });
 
   it("refuses per-run flags", () => {
@@ -248,5 +264,32 @@ describe("grid ETA", () => {
     expect(gridEta(timed.slice(0, 1), [cell("cmp")])).toBe(100);
     expect(gridEta([], [cell("ce")])).toBeNaN();
     expect(gridEta([], [])).toBe(0);
+  });
+});
+
+describe("inPool", () => {
+  it("keeps at most `jobs` calls in flight and visits every item once", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const seen: number[] = [];
+    await inPool([1, 2, 3, 4, 5], 2, async (x) => {
+      peak = Math.max(peak, ++inFlight);
+      await new Promise((r) => setTimeout(r, 5 * x));
+      seen.push(x);
+      inFlight--;
+    });
+    expect(peak).toBe(2);
+    expect(seen.sort()).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("starts nothing new after a failure, lets the calls in flight finish, then throws the first error", async () => {
+    const done: number[] = [];
+    const run = inPool([1, 2, 3, 4], 2, async (x) => {
+      await new Promise((r) => setTimeout(r, x === 1 ? 1 : 20));
+      if (x === 1) throw new Error("one failed");
+      done.push(x);
+    });
+    await expect(run).rejects.toThrow("one failed");
+    expect(done).toEqual([2]);
   });
 });

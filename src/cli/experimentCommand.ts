@@ -3,14 +3,16 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
   gridEta,
+  inPool,
   METHODS,
   planGrid,
   runGrid,
   type CellSettings,
   type GridOptions,
   type MethodName,
+  threadsPerJob,
 } from "../experiment/grid.js";
-import { toResult, writeReports } from "../experiment/report.js";
+import { toResult, writeReports, type RunResult } from "../experiment/report.js";
 import { contextCurve, utilityCurve } from "../experiment/utility.js";
 import { formatDuration } from "../train/log.js";
 import { RUN_FILES } from "../train/loop.js";
@@ -40,6 +42,12 @@ const OWN_FLAGS: FlagTable = {
     help: "task=path pairs, comma-separated: a GLUE folder or a QA file/folder (SST-2 defaults to the bundled copy)",
   },
   "utility-powers": { kind: "string", help: "forced-dropout powers for the utility curves" },
+  jobs: {
+    kind: "number",
+    help: "runs trained (and evaluated) at once, each in its own process with cores/jobs wasm threads unless --threads is given (on a GPU they share it); their output goes to <run>/train.log",
+    integer: true,
+    min: 1,
+  },
   "report-only": {
     kind: "boolean",
     help: "train nothing: write the reports from the runs finished so far (e.g. while the grid runs elsewhere)",
@@ -59,6 +67,7 @@ const DEFAULTS = {
   seeds: "1,2,3,4,5",
   outputDir: "runs/experiment",
   reportOnly: false,
+  jobs: 1,
   utilityPowers: "0,1,2,4,8",
 };
 
@@ -150,40 +159,44 @@ export async function runExperiment(argv: string[]): Promise<void> {
     if (err instanceof RangeError) throw new UsageError(err.message);
     throw err;
   }
+  const jobs = flags.jobs;
   const timed: { method: string; seconds: number }[] = [];
-  let started = 0;
+  const started = new Map<number, number>();
   const grid = await runGrid(
     options,
     (i, total, cell, status) => {
+      const name = `[${i + 1}/${total}] ${cell.task} ${cell.method} seed ${cell.seed}`;
       if (status === "start") {
-        started = performance.now();
+        started.set(i, performance.now());
+        if (jobs > 1) process.stderr.write(`${name}: started (log: ${join(cell.outputDir, "train.log")})\n`);
         return;
       }
       let note = "";
       if (status === "trained" || status === "resumed") {
-        const seconds = (performance.now() - started) / 1000;
+        const seconds = (performance.now() - started.get(i)!) / 1000;
         timed.push({ method: cell.method, seconds });
-        const left = cells.slice(i + 1).filter((c) => !existsSync(join(c.outputDir, RUN_FILES.metrics)));
-        note = ` in ${formatDuration(seconds)}; ${left.length} to go, about ${formatDuration(gridEta(timed, left))}`;
+        const left = cells.filter((c) => !existsSync(join(c.outputDir, RUN_FILES.metrics)));
+        const eta = gridEta(timed, left) / jobs;
+        note = ` in ${formatDuration(seconds)}; ${left.length} to go, about ${formatDuration(eta)}`;
       }
-      process.stderr.write(
-        `[${i + 1}/${total}] ${cell.task} ${cell.method} seed ${cell.seed}: ${status}${note}\n`,
-      );
+      process.stderr.write(`${name}: ${status}${note}\n`);
     },
-    { train: !flags.reportOnly },
+    { train: !flags.reportOnly, jobs },
   );
   if (grid.length === 0) {
     console.log(`no finished runs in ${flags.outputDir} yet: nothing to report`);
     return;
   }
-  const results = [];
-  for (const { cell, summary } of grid) {
+  // Each run's best checkpoint scored again (cached in its folder), `jobs` evaluations at a time.
+  const results = new Array<RunResult>(grid.length);
+  await inPool(grid, jobs, async ({ cell, summary }, i) => {
     const { config, qa } = bases.get(cell.task)!;
-    const utility = await utilityCurve(cell.outputDir, powers, 0, config.threads, config.device);
+    const threads = threadsPerJob(config.threads, jobs);
+    const utility = await utilityCurve(cell.outputDir, powers, 0, threads, config.device);
     const sizes = qa ? contextSizes(cell.task, qa, flags.contextSizes) : [];
-    const context = await contextCurve(cell.outputDir, sizes, config.threads, config.device);
-    results.push(toResult(cell, summary, utility, context));
-  }
+    const context = await contextCurve(cell.outputDir, sizes, threads, config.device);
+    results[i] = toResult(cell, summary, utility, context);
+  });
   writeReports(flags.outputDir, results, `cmploss experiment: ${flags.tasks} × ${flags.methods}`);
   console.log(`wrote ${flags.outputDir}/results.json, results.md and report.html (${results.length} runs)`);
 }

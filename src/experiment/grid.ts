@@ -2,8 +2,9 @@
  * The experiment grid: tasks × methods × seeds, each cell one training run in its own folder. Finished runs
  * (metrics.json present) are skipped and interrupted ones resume, so a long grid continues where it stopped.
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { spawn, type StdioOptions } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../io/atomic.js";
@@ -155,62 +156,116 @@ function cliEntry(): string {
 
 /**
  * Train one cell in a child process: jax-js's wasm heap only grows, so runs sharing a process would pile up
- * toward its 4 GiB limit. The child gets the cell's settings through `train --config`.
+ * toward its 4 GiB limit. The child gets the cell's settings through `train --config`; with `log`, its output
+ * goes to that file instead of this terminal (runs side by side would mix their progress bars).
  */
-async function trainInChild({ config, qa }: CellSettings): Promise<void> {
+async function trainInChild({ config, qa }: CellSettings, log?: string): Promise<void> {
   mkdirSync(config.outputDir, { recursive: true });
   const settings = join(config.outputDir, "grid-config.json");
   // run.json's shape: `train --config` reads QA settings from `settings`.
   const file = qa ? { config, settings: qa } : config;
   writeFileAtomic(settings, JSON.stringify(file, null, 2) + "\n");
-  const { code } = await runCli(["train", "--config", settings], config.threads, "inherit");
-  if (code !== 0)
-    throw new Error(`experiment: the run in ${config.outputDir} failed (exit ${code}); rerun to resume it`);
-}
-
-/** Run a cmploss CLI command in a child process (same Node flags, e.g. a TypeScript loader). */
-export async function runCli(
-  args: string[],
-  threads: number | null,
-  stdout: "inherit" | "pipe",
-): Promise<{ code: number; stdout: string }> {
-  const env = { ...process.env };
-  if (threads !== null) env.CMPLOSS_THREADS = String(threads);
-  const child = spawn(process.execPath, [...process.execArgv, cliEntry(), ...args], {
-    stdio: ["ignore", stdout, "inherit"],
-    env,
-  });
-  let out = "";
-  child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
-  const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
-  return { code, stdout: out };
+  const { code } = await runCli(["train", "--config", settings], config.threads, log ?? "inherit");
+  if (code !== 0) {
+    const where = log ? ` (its output: ${log})` : "";
+    throw new Error(
+      `experiment: the run in ${config.outputDir} failed (exit ${code})${where}; rerun to resume it`,
+    );
+  }
 }
 
 /**
- * Run every unfinished cell in order, each in its own process. `onCell` reports progress. With
- * `train: false` nothing is trained: unfinished cells are skipped (a report of what is done so far).
- * @returns the summaries of all finished cells, read back from their metrics.json.
+ * Run a cmploss CLI command in a child process (same Node flags, e.g. a TypeScript loader). `output`:
+ * "inherit" shares this terminal, "pipe" collects stdout (stderr shared), a path appends both to that file.
+ */
+export async function runCli(
+  args: string[],
+  threads: number | null,
+  output: "inherit" | "pipe" | string,
+): Promise<{ code: number; stdout: string }> {
+  const env = { ...process.env };
+  if (threads !== null) env.CMPLOSS_THREADS = String(threads);
+  const fd = output === "inherit" || output === "pipe" ? null : openSync(output, "a");
+  try {
+    const child = spawn(process.execPath, [...process.execArgv, cliEntry(), ...args], {
+      stdio: (fd === null ? ["ignore", output, "inherit"] : ["ignore", fd, fd]) as StdioOptions,
+      env,
+    });
+    let out = "";
+    child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
+    const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
+    return { code, stdout: out };
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+/**
+ * Call `fn` on every item with at most `jobs` calls in flight. After a failure no new item starts; those in
+ * flight finish, then the first error is thrown.
+ */
+export async function inPool<T>(
+  items: readonly T[],
+  jobs: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failed = false;
+  let failure: unknown;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        await fn(items[i], i);
+      } catch (err) {
+        if (!failed) [failed, failure] = [true, err];
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, worker));
+  if (failed) throw failure;
+}
+
+/**
+ * Wasm threads per run when `jobs` runs share the machine: the given count, or the cores split between the
+ * runs (null, all cores, for a single job).
+ */
+export function threadsPerJob(threads: number | null, jobs: number): number | null {
+  if (threads !== null || jobs <= 1) return threads;
+  return Math.max(1, Math.floor(availableParallelism() / jobs));
+}
+
+/**
+ * Train every unfinished cell, each in its own process, `jobs` at a time (in grid order). `onCell` reports
+ * progress. With `train: false` nothing is trained: unfinished cells are skipped (a report of what is done so
+ * far). Throws after the runs in flight finish if one fails.
+ * @returns the summaries of all finished cells, in grid order, read back from their metrics.json.
  */
 export async function runGrid(
   o: GridOptions,
   onCell: (i: number, total: number, cell: GridCell, status: CellStatus | "start") => void = () => {},
-  { train = true }: { train?: boolean } = {},
+  { train = true, jobs = 1 }: { train?: boolean; jobs?: number } = {},
 ): Promise<{ cell: GridCell; summary: TrainSummary }[]> {
   const { cells, settings } = planGrid(o);
-  const out: { cell: GridCell; summary: TrainSummary }[] = [];
-  for (const [i, cell] of cells.entries()) {
-    const metricsPath = join(cell.outputDir, RUN_FILES.metrics);
-    if (existsSync(metricsPath)) {
-      onCell(i, cells.length, cell, "done");
-    } else if (!train) {
-      onCell(i, cells.length, cell, "skipped");
-      continue;
-    } else {
-      onCell(i, cells.length, cell, "start");
-      await trainInChild(settings[i]);
-      onCell(i, cells.length, cell, settings[i].config.resume ? "resumed" : "trained");
-    }
-    out.push({ cell, summary: JSON.parse(readFileSync(metricsPath, "utf8")) as TrainSummary });
-  }
-  return out;
+  const metricsPath = (cell: GridCell) => join(cell.outputDir, RUN_FILES.metrics);
+  const todo: number[] = [];
+  cells.forEach((cell, i) => {
+    if (existsSync(metricsPath(cell))) onCell(i, cells.length, cell, "done");
+    else if (!train) onCell(i, cells.length, cell, "skipped");
+    else todo.push(i);
+  });
+  await inPool(todo, jobs, async (i) => {
+    const cell = cells[i];
+    const { config, qa } = settings[i];
+    onCell(i, cells.length, cell, "start");
+    const threads = threadsPerJob(config.threads, jobs);
+    await trainInChild(
+      { config: { ...config, threads }, qa },
+      jobs > 1 ? join(cell.outputDir, "train.log") : undefined,
+    );
+    onCell(i, cells.length, cell, config.resume ? "resumed" : "trained");
+  });
+  return cells
+    .filter((cell) => existsSync(metricsPath(cell)))
+    .map((cell) => ({ cell, summary: JSON.parse(readFileSync(metricsPath(cell), "utf8")) as TrainSummary }));
 }
