@@ -7,6 +7,8 @@ export interface StepTimingArgs {
   mode: "batched" | "sequential" | "accumulate";
   batchSize: number;
   seqLen: number;
+  /** Cycle through these lengths, one per step (as padded batches of mixed lengths do); default [seqLen]. */
+  seqLens?: number[];
   vocab: number;
   steps: number;
   warmup: number;
@@ -32,7 +34,8 @@ export async function timeSteps(args: StepTimingArgs): Promise<StepTiming> {
   const { makeTrainStep } = await import("../src/train/step.js");
   const { variantPowers } = await import("../src/train/config.js");
 
-  const cfg = presetConfig(args.preset, args.vocab, { max_position_embeddings: Math.max(512, args.seqLen) });
+  const lengths = args.seqLens ?? [args.seqLen];
+  const cfg = presetConfig(args.preset, args.vocab, { max_position_embeddings: Math.max(512, ...lengths) });
   const params = initSequenceClassifier(random.key(0), cfg, 2);
   let state = { params, opt: adamwInit(params), key: random.key(1), step: 0 };
   const stepper = makeTrainStep({
@@ -46,10 +49,9 @@ export async function timeSteps(args: StepTimingArgs): Promise<StepTiming> {
     jit: args.jit,
   });
   const B = args.batchSize;
-  const T = args.seqLen;
   let seed = 1;
   const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) % 1000) / 1000;
-  const batch = () => ({
+  const batch = (T: number) => ({
     input_ids: np
       .array(
         Int32Array.from({ length: B * T }, () => 5 + Math.floor(rand() * (args.vocab - 5))),
@@ -67,7 +69,7 @@ export async function timeSteps(args: StepTimingArgs): Promise<StepTiming> {
   const losses: number[] = [];
   for (let i = 0; i < args.warmup + args.steps; i++) {
     const t0 = performance.now();
-    const r = await stepper.step(state, batch(), 1e-4);
+    const r = await stepper.step(state, batch(lengths[i % lengths.length]), 1e-4);
     const dt = performance.now() - t0;
     state = r.state;
     if (i >= args.warmup) {
