@@ -62,6 +62,7 @@ export async function contextCurve(
   threads: number | null = null,
   device = "auto",
 ): Promise<ContextPoint[]> {
+  if (sizes.length === 0) return [];
   const path = join(runDir, "context.json");
   const hit = cached<ContextPoint>(path, (c) => c.map((p) => p.maxParagraphs).join() === sizes.join());
   if (hit) return hit;
