@@ -19,7 +19,13 @@ import { RUN_FILES } from "../train/loop.js";
 import { isQaTask } from "../train/qaData.js";
 import type { QaSettings } from "../train/qaLoop.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
-import { QA_FLAG_NAMES, qaSettingsFromArgs, TRAIN_FLAGS, trainConfigFromArgs } from "./trainCommand.js";
+import {
+  kebab,
+  QA_FLAG_NAMES,
+  qaSettingsFromArgs,
+  TRAIN_FLAGS,
+  trainConfigFromArgs,
+} from "./trainCommand.js";
 
 const OWN_FLAGS: FlagTable = {
   tasks: {
@@ -203,13 +209,11 @@ export async function runExperiment(argv: string[]): Promise<void> {
 
 /** Drop QA flags (and their values) from a flag list. */
 function withoutQaFlags(argv: string[]): string[] {
-  const qaNames = new Set(
-    QA_FLAG_NAMES.map((k: string) => k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())),
-  );
+  const qaFlags = new Set(QA_FLAG_NAMES.map(kebab));
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const name = argv[i].replace(/^--/, "").split("=")[0];
-    if (!qaNames.has(name)) out.push(argv[i]);
+    const name = argv[i].split("=")[0];
+    if (!qaFlags.has(name)) out.push(argv[i]);
     else if (!argv[i].includes("=")) i++;
   }
   return out;

@@ -145,7 +145,8 @@ export const QA_FLAG_NAMES = [
 /** SQuAD-style settings (SPEC §10) where the GLUE defaults do not fit; flags and --config files override. */
 const QA_TRAIN_DEFAULTS: Partial<TrainConfig> = { maxSeqLength: 384, batchSize: 16, evalBatchSize: 32 };
 
-const kebab = (key: string) => "--" + key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
+/** A config key as its flag: maxSeqLength → --max-seq-length. */
+export const kebab = (key: string) => "--" + key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
 
 /** QA settings from the flags and the --config file (QA flags with a GLUE task are an error). */
 export function qaSettingsFromArgs(argv: string[], task: string): QaSettings | null {
