@@ -12,7 +12,7 @@
 #   (call 2 must start within the machine's 30 s of warm idle time, or call 1 is lost.)
 #
 # The weights are stored in float16 (rounding each to 11 significant bits; fine-tuning runs in float32 from
-# there); tokenizer and config files are copied as they are. Needs python3 with numpy.
+# there; scripts/to-fp16.ts); tokenizer and config files are copied as they are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ $# -ge 1 ]] || { echo "usage: scripts/device-stage.sh <hf-model-folder> [<glue task folder> | <data file>…]" >&2; exit 2; }
@@ -26,37 +26,7 @@ mkdir -p .gpustage.partial/model .gpustage.partial/data
 for f in config.json tokenizer.json tokenizer_config.json special_tokens_map.json vocab.txt; do
   if [[ -f "$model/$f" ]]; then cp "$model/$f" .gpustage.partial/model/; fi
 done
-python3 - "$model/model.safetensors" .gpustage.partial/model/model.safetensors <<'PY'
-import json, struct, sys
-import numpy as np
-src, dst = sys.argv[1], sys.argv[2]
-with open(src, "rb") as f:
-    (n,) = struct.unpack("<Q", f.read(8))
-    header = json.loads(f.read(n))
-    data = f.read()
-meta = header.pop("__metadata__", None)
-out_header, chunks, offset = {}, [], 0
-for name, t in header.items():
-    start, end = t["data_offsets"]
-    raw = data[start:end]
-    if t["dtype"] == "F32":
-        raw = np.frombuffer(raw, dtype="<f4").astype("<f2").tobytes()
-        dtype = "F16"
-    else:
-        dtype = t["dtype"]
-    out_header[name] = {"dtype": dtype, "shape": t["shape"], "data_offsets": [offset, offset + len(raw)]}
-    chunks.append(raw)
-    offset += len(raw)
-if meta is not None:
-    out_header["__metadata__"] = meta
-text = json.dumps(out_header)
-text += " " * ((8 - (8 + len(text)) % 8) % 8)
-with open(dst, "wb") as f:
-    f.write(struct.pack("<Q", len(text)))
-    f.write(text.encode())
-    for c in chunks:
-        f.write(c)
-PY
+npx tsx scripts/to-fp16.ts "$model/model.safetensors" .gpustage.partial/model/model.safetensors
 for data in "$@"; do
   # a GLUE task folder (its .tsv files) or a QA file such as SQuAD's dev-v1.1.json
   if [[ -d "$data" ]] && compgen -G "$data/*.tsv" >/dev/null; then
