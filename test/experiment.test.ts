@@ -10,7 +10,7 @@ import {
   pairedTable,
   type RunResult,
 } from "../src/experiment/report.js";
-import { gridEta, inPool } from "../src/experiment/grid.js";
+import { gridCells, gridEta, inPool } from "../src/experiment/grid.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-exp-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -22,6 +22,23 @@ function cli(...args: string[]) {
     timeout: 300_000,
   });
 }
+
+describe("gridCells", () => {
+  it("puts seeds outermost, so a grid cut short has every task and method at the same seeds", () => {
+    const cells = gridCells({ tasks: ["rte", "mrpc"], methods: ["ce", "cmp"], seeds: [1, 2], root: "r" });
+    expect(cells.map((c) => `${c.seed}:${c.task}:${c.method}`)).toEqual([
+      "1:rte:ce",
+      "1:rte:cmp",
+      "1:mrpc:ce",
+      "1:mrpc:cmp",
+      "2:rte:ce",
+      "2:rte:cmp",
+      "2:mrpc:ce",
+      "2:mrpc:cmp",
+    ]);
+    expect(cells[3].outputDir).toBe(join("r", "mrpc", "cmp", "seed1"));
+  });
+});
 
 describe("cmploss experiment", () => {
   const args = [

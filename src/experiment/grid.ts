@@ -83,9 +83,10 @@ export function gridCells(o: Pick<GridOptions, "tasks" | "methods" | "seeds" | "
         );
     }
   }
-  // Seeds outermost within a task: an interrupted grid has comparable numbers of runs for every method.
-  for (const task of o.tasks) {
-    for (const seed of o.seeds) {
+  // Seeds outermost: an interrupted grid (a time-limited GPU call, a session's end) has comparable numbers of
+  // runs for every task and method.
+  for (const seed of o.seeds) {
+    for (const task of o.tasks) {
       for (const method of o.methods) {
         cells.push({ task, method, seed, outputDir: join(o.root, task, method, `seed${seed}`) });
       }
