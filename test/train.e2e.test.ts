@@ -5,6 +5,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { TRAIN_DEFAULTS, type TrainConfig } from "../src/train/config.js";
 import { RUN_FILES, train } from "../src/train/loop.js";
 import { evaluateRun } from "../src/train/evaluateRun.js";
+import {
+  DeviceError,
+  resetDeviceErrorsForTests,
+  watchDeviceErrors,
+  type WatchedDevice,
+} from "../src/runtime/deviceErrors.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-e2e-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -55,6 +61,26 @@ describe("train (end to end on 96 SST-2 rows)", () => {
     expect(stepLosses(join(root, "again"))).toEqual(stepLosses(join(root, "full")));
     await train(config("seed7", { seed: 7 }), { quiet: true });
     expect(stepLosses(join(root, "seed7"))).not.toEqual(stepLosses(join(root, "full")));
+  });
+
+  it("stops at a GPU error before logging or saving anything computed after it", async () => {
+    // WebGPU reports out-of-memory as an event and jax-js computes on; the run must not carry on silently.
+    const gpu = new EventTarget() as EventTarget & WatchedDevice;
+    watchDeviceErrors(gpu);
+    gpu.dispatchEvent(
+      Object.assign(new Event("uncapturederror"), {
+        error: { message: "vkAllocateMemory failed with VK_ERROR_OUT_OF_DEVICE_MEMORY" },
+      }),
+    );
+    const cfg = config("gpu-error");
+    try {
+      await expect(train(cfg, { quiet: true })).rejects.toThrow(DeviceError);
+      await expect(train(cfg, { quiet: true })).rejects.toThrow(/^train: step 1: the GPU reported an error/);
+    } finally {
+      resetDeviceErrorsForTests();
+    }
+    for (const f of [RUN_FILES.steps, RUN_FILES.metrics, RUN_FILES.best])
+      expect(existsSync(join(cfg.outputDir, f)), f).toBe(false);
   });
 
   it("resumes an interrupted run on the same curve", async () => {

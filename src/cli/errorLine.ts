@@ -10,5 +10,11 @@ export function errorLine(err: unknown): string {
       `or a GPU (--device webgpu)`
     );
   }
+  if (/OUT_OF_DEVICE_MEMORY|OUT_OF_HOST_MEMORY|out of memory/i.test(message) && /GPU/.test(message)) {
+    return (
+      `cmploss: ${message}; out of GPU memory: run fewer trainings at once (--jobs), a smaller --batch-size or ` +
+      `--max-seq-length, or fewer padded lengths (--pad-multiple = --max-seq-length)`
+    );
+  }
   return `cmploss: ${message}`;
 }

@@ -3,6 +3,7 @@
  * (see platform.ts); `initRuntime` checks the request against it and starts the chosen backend.
  */
 import { defaultDevice, getWebGPUDevice, init } from "@jax-js/jax";
+import { watchDeviceErrors } from "./deviceErrors.js";
 import { installPolyfills } from "./polyfill.js";
 import { platformThreads } from "./platform.js";
 import { coalesceSubmits } from "./submitCoalescing.js";
@@ -173,7 +174,10 @@ export async function initRuntime(options: RuntimeOptions = {}): Promise<Runtime
   }
   defaultDevice(device);
   const coalesce = options.coalesceSubmits ?? (isNode ? process.env.CMPLOSS_WEBGPU_COALESCE !== "0" : true);
-  if (device === "webgpu" && coalesce) coalesceSubmits(getWebGPUDevice() as never);
+  if (device === "webgpu") {
+    watchDeviceErrors(getWebGPUDevice() as never);
+    if (coalesce) coalesceSubmits(getWebGPUDevice() as never);
+  }
   current = {
     device,
     ...(auto ? { reason: auto.reason } : {}),

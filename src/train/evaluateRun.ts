@@ -13,6 +13,7 @@ import { encodeSplit } from "./data.js";
 import { evaluateSplit } from "./evaluate.js";
 import { RUN_FILES } from "./loop.js";
 import { loadModel, loadTrainState } from "./state.js";
+import { assertDeviceHealthy } from "../runtime/deviceErrors.js";
 
 export interface RunEvaluation {
   task: string;
@@ -70,6 +71,7 @@ export async function evaluateRun(options: {
     seed: options.seed,
   });
   tree.dispose(params);
+  assertDeviceHealthy("eval");
   const scores = scoreAll(task, out.predictions, split.labels);
   return {
     task: task.name,

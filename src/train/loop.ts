@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { random, tree } from "@jax-js/jax";
 import { writeFileAtomic } from "../io/atomic.js";
+import { assertDeviceHealthy } from "../runtime/deviceErrors.js";
 import { initSequenceClassifier } from "../models/classifier.js";
 import { epochOrder, lengthGroupedOrder } from "../tasks/batch.js";
 import { scoreAll } from "../tasks/metrics.js";
@@ -209,6 +210,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       state = result.state;
       examples += indices.length;
       stepSeconds += dt;
+      assertDeviceHealthy(`train: step ${state.step}`);
       if (!Number.isFinite(result.loss)) {
         throw new Error(
           `train: the loss became ${result.loss} at step ${state.step}; lower --lr or check the data`,
@@ -232,6 +234,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       const atEval = state.step % config.evalSteps === 0 || state.step === totalSteps;
       if (atEval) {
         const ev = await evaluate(state.params);
+        assertDeviceHealthy(`train: evaluation at step ${state.step}`);
         const scores = scoreAll(task, ev.predictions, devData.labels);
         const value = scores[task.metric];
         const isBest = best === null || value > best.value;

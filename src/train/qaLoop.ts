@@ -10,6 +10,7 @@ import { hashString, mixSeed, planCrops } from "../ablation/cmpCrop.js";
 import { nestedRate } from "../ablation/cmpDrop.js";
 import { variantPlan } from "../ablation/plan.js";
 import { writeFileAtomic } from "../io/atomic.js";
+import { assertDeviceHealthy } from "../runtime/deviceErrors.js";
 import { maxInputLength } from "../models/bert/config.js";
 import { loadHfSpanExtractor } from "../models/hf/load.js";
 import { applySpanExtractor, initSpanExtractor, type SpanExtractorParams } from "../models/spanExtractor.js";
@@ -309,6 +310,12 @@ export async function trainQa(
       state = r.state;
       examples += batchItems.length;
       seconds += dt;
+      assertDeviceHealthy(`train: step ${state.step}`);
+      if (!Number.isFinite(r.loss)) {
+        throw new Error(
+          `train: the loss became ${r.loss} at step ${state.step}; lower --lr or check the data`,
+        );
+      }
       stepLog.append({
         step: state.step,
         epoch,
@@ -324,6 +331,7 @@ export async function trainQa(
       );
       if (state.step % config.evalSteps === 0 || state.step === totalSteps) {
         const ev = await evaluator.evaluate(state.params);
+        assertDeviceHealthy(`train: evaluation at step ${state.step}`);
         const isBest = best === null || ev.f1 > best.value;
         const scores = { f1: ev.f1, exact_match: ev.exact_match };
         if (isBest) {
@@ -404,6 +412,7 @@ export async function evaluateQaRun(options: {
     seed: options.seed,
   });
   tree.dispose(params);
+  assertDeviceHealthy("eval");
   return {
     exact_match: ev.exact_match,
     f1: ev.f1,
