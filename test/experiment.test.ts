@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -68,12 +68,14 @@ describe("cmploss experiment", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/\[1\/6\] sst2 ce seed 1: trained in \d\d:\d\d; 5 to go, about \d\d:\d\d/);
     const results = JSON.parse(readFileSync(join(root, "results.json"), "utf8")) as RunResult[];
+    // trained seed by seed, reported method by method
+    expect(r.stderr.indexOf("[3/6] sst2 cmp seed 1")).toBeLessThan(r.stderr.indexOf("[4/6] sst2 ce seed 2"));
     expect(results.map((x) => `${x.method}/${x.seed}`)).toEqual([
       "ce/1",
-      "rdrop/1",
-      "cmp/1",
       "ce/2",
+      "rdrop/1",
       "rdrop/2",
+      "cmp/1",
       "cmp/2",
     ]);
     expect(results[0].utility.map((u) => u.power)).toEqual([0, 2]);
@@ -198,6 +200,29 @@ describe("cmploss experiment on extractive QA (the CmpDrop / CmpCrop ablation st
     expect(html).toMatch(/distractor paragraphs kept/);
   });
 
+  it("with --keep-going, trains the other runs when one fails, reports them, and exits 1", () => {
+    const data = join(root, "broken-rte");
+    mkdirSync(data);
+    const tsv = "index\tsentence1\tsentence2\tlabel\n0\ta\tb\tentailment\n1\tbroken line\n";
+    for (const split of ["train", "dev"]) writeFileSync(join(data, `${split}.tsv`), tsv);
+    const out = join(root, "keep-going");
+    const common = ["--methods", "ce", "--seeds", "1", "--output-dir", out, "--max-steps", "2"];
+    const r = cli(
+      "experiment",
+      ...common,
+      ...["--tasks", "rte,sst2", "--data-dirs", `sst2=test/fixtures/sst2-tiny,rte=${data}`],
+      ...["--batch-size", "8", "--eval-steps", "2", "--utility-powers", "0", "--keep-going"],
+    );
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/broken-rte\/\w+\.tsv:3: expected 4 tab-separated fields/);
+    expect(r.stderr).toMatch(/\[1\/2\] rte ce seed 1: failed/);
+    expect(r.stderr).toMatch(/experiment: 1 run\(s\) failed: rte ce seed 1/);
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as RunResult[];
+    expect(results.map((x) => `${x.task}/${x.method}`)).toEqual(["SST-2/ce"]);
+    // computed in the run's slot, right after its training: a grid cut short keeps its curves
+    expect(results[0].utility.map((u) => u.power)).toEqual([0]);
+  });
+
   it("refuses methods that do not fit the task, missing ablation counts and missing data", () => {
     const run = (...extra: string[]) => cli("experiment", "--output-dir", join(root, "never"), ...extra);
     const qa = [
@@ -255,6 +280,13 @@ describe("report helpers", () => {
       row(3, 0.79),
     ]);
     expect(paired).toContain("| SST-2 | cmp | ce | 3 | +0.00 ± 1.00 | 1 / 1 / 1 |");
+    const rdrop = (seed: number, best: number) => ({ ...row(seed, best), method: "rdrop" });
+    const three = pairedTable([other(1, 0.8), other(2, 0.84), rdrop(1, 0.82), rdrop(2, 0.83), row(2, 0.85)]);
+    expect(three.split("\n").slice(2, -1)).toEqual([
+      "| SST-2 | rdrop | ce | 2 | +0.50 ± 2.12 | 1 / 0 / 1 |",
+      "| SST-2 | cmp | ce | 1 | +1.00 ± 0.00 | 1 / 0 / 0 |",
+      "| SST-2 | cmp | rdrop | 1 | +2.00 ± 0.00 | 1 / 0 / 0 |",
+    ]);
     expect(pairedTable([row(1, 0.8)])).toBe("");
     const withContext = (seed: number, f1: number) => ({
       ...row(seed, f1),

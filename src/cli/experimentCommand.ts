@@ -8,17 +8,19 @@ import {
   planGrid,
   runGrid,
   type CellSettings,
+  type GridCell,
   type GridOptions,
   type MethodName,
   threadsPerJob,
 } from "../experiment/grid.js";
 import { toResult, writeReports, type RunResult } from "../experiment/report.js";
-import { contextCurve, utilityCurve } from "../experiment/utility.js";
+import { cachedContext, cachedUtility, contextCurve, utilityCurve } from "../experiment/utility.js";
 import { formatDuration } from "../train/log.js";
 import { RUN_FILES } from "../train/loop.js";
 import { isQaTask } from "../train/qaData.js";
 import type { QaSettings } from "../train/qaLoop.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
+import { errorLine } from "./errorLine.js";
 import {
   kebab,
   QA_FLAG_NAMES,
@@ -58,6 +60,10 @@ const OWN_FLAGS: FlagTable = {
     kind: "boolean",
     help: "train nothing: write the reports from the runs finished so far (e.g. while the grid runs elsewhere)",
   },
+  "keep-going": {
+    kind: "boolean",
+    help: "when a run fails, go on with the others (reports are written from the finished runs; exit status 1)",
+  },
   "context-sizes": {
     kind: "string",
     help: "QA: distractor paragraphs kept for the context-size curve (default: k, k/2, 0 for squad-distractor's k; 6,4,2,0 for hotpot)",
@@ -73,6 +79,7 @@ const DEFAULTS = {
   seeds: "1,2,3,4,5",
   outputDir: "runs/experiment",
   reportOnly: false,
+  keepGoing: false,
   jobs: 1,
   utilityPowers: "0,1,2,4,8",
 };
@@ -168,6 +175,25 @@ export async function runExperiment(argv: string[]): Promise<void> {
   const jobs = flags.jobs;
   const timed: { method: string; seconds: number }[] = [];
   const started = new Map<number, number>();
+  const failed: string[] = [];
+  // Each run's best checkpoint scored again (cached in its folder): right after its training, in its slot, so
+  // that a grid cut short (a time-limited GPU call) has the curves of every run it finished.
+  const curves = async (cell: GridCell) => {
+    const { config, qa } = bases.get(cell.task)!;
+    const sizes = qa ? contextSizes(cell.task, qa, flags.contextSizes) : [];
+    if (!existsSync(join(cell.outputDir, RUN_FILES.best))) {
+      // Brought back without its weights (scripts/gpu-experiment.sh): only curves computed there are known.
+      const utility = cachedUtility(cell.outputDir, powers);
+      const context = cachedContext(cell.outputDir, sizes);
+      if (!utility || !context)
+        process.stderr.write(`${cell.outputDir}: no ${RUN_FILES.best}: reported without its curves\n`);
+      return { utility: utility ?? [], context: context ?? [] };
+    }
+    const threads = threadsPerJob(config.threads, jobs);
+    const utility = await utilityCurve(cell.outputDir, powers, 0, threads, config.device);
+    const context = await contextCurve(cell.outputDir, sizes, threads, config.device);
+    return { utility, context };
+  };
   const grid = await runGrid(
     options,
     (i, total, cell, status) => {
@@ -185,26 +211,39 @@ export async function runExperiment(argv: string[]): Promise<void> {
         const eta = gridEta(timed, left) / jobs;
         note = ` in ${formatDuration(seconds)}; ${left.length} to go, about ${formatDuration(eta)}`;
       }
+      if (status === "failed") failed.push(`${cell.task} ${cell.method} seed ${cell.seed}`);
       process.stderr.write(`${name}: ${status}${note}\n`);
     },
-    { train: !flags.reportOnly, jobs },
+    {
+      train: !flags.reportOnly,
+      jobs,
+      keepGoing: flags.keepGoing,
+      afterTrain: async (cell) => void (await curves(cell)),
+      onError: (_cell, err) => process.stderr.write(`${errorLine(err)}\n`),
+    },
   );
+  const failures = () =>
+    new Error(`experiment: ${failed.length} run(s) failed: ${failed.join("; ")} (rerun to resume them)`);
   if (grid.length === 0) {
     console.log(`no finished runs in ${flags.outputDir} yet: nothing to report`);
+    if (failed.length > 0) throw failures();
     return;
   }
-  // Each run's best checkpoint scored again (cached in its folder), `jobs` evaluations at a time.
+  // Grid order is seed-major; reports read best task by task, method by method.
+  const rank = ({ cell }: { cell: GridCell }) =>
+    [tasks.indexOf(cell.task), methods.indexOf(cell.method), cell.seed] as const;
+  grid.sort((a, b) => {
+    const [x, y] = [rank(a), rank(b)];
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+  });
   const results = new Array<RunResult>(grid.length);
   await inPool(grid, jobs, async ({ cell, summary }, i) => {
-    const { config, qa } = bases.get(cell.task)!;
-    const threads = threadsPerJob(config.threads, jobs);
-    const utility = await utilityCurve(cell.outputDir, powers, 0, threads, config.device);
-    const sizes = qa ? contextSizes(cell.task, qa, flags.contextSizes) : [];
-    const context = await contextCurve(cell.outputDir, sizes, threads, config.device);
+    const { utility, context } = await curves(cell);
     results[i] = toResult(cell, summary, utility, context);
   });
   writeReports(flags.outputDir, results, `cmploss experiment: ${flags.tasks} × ${flags.methods}`);
   console.log(`wrote ${flags.outputDir}/results.json, results.md and report.html (${results.length} runs)`);
+  if (failed.length > 0) throw failures();
 }
 
 /** Drop QA flags (and their values) from a flag list. */

@@ -147,7 +147,7 @@ export function gridEta(timed: { method: string; seconds: number }[], remaining:
   }, 0);
 }
 
-export type CellStatus = "done" | "trained" | "resumed" | "skipped";
+export type CellStatus = "done" | "trained" | "resumed" | "skipped" | "failed";
 
 /** The CLI entry next to this module (main.js when built, main.ts under tsx). */
 function cliEntry(): string {
@@ -236,16 +236,32 @@ export function threadsPerJob(threads: number | null, jobs: number): number | nu
   return Math.max(1, Math.floor(availableParallelism() / jobs));
 }
 
+/** How `runGrid` runs the grid. */
+export interface RunGridOptions {
+  /** false: train nothing; unfinished cells are skipped (a report of what is done so far). Default true. */
+  train?: boolean;
+  /** Runs at once, each in its own process. Default 1. */
+  jobs?: number;
+  /**
+   * Go on with the other cells when one fails (its error goes to `onError`, then `onCell` hears "failed")
+   * instead of stopping. Default false: no new cell starts after a failure, and the first error is thrown once
+   * the runs in flight finish.
+   */
+  keepGoing?: boolean;
+  /** Work on a freshly trained cell in its slot, e.g. its utility curve, so a grid cut short still has it. */
+  afterTrain?: (cell: GridCell, index: number) => Promise<void>;
+  onError?: (cell: GridCell, error: unknown) => void;
+}
+
 /**
  * Train every unfinished cell, each in its own process, `jobs` at a time (in grid order). `onCell` reports
- * progress. With `train: false` nothing is trained: unfinished cells are skipped (a report of what is done so
- * far). Throws after the runs in flight finish if one fails.
+ * progress.
  * @returns the summaries of all finished cells, in grid order, read back from their metrics.json.
  */
 export async function runGrid(
   o: GridOptions,
   onCell: (i: number, total: number, cell: GridCell, status: CellStatus | "start") => void = () => {},
-  { train = true, jobs = 1 }: { train?: boolean; jobs?: number } = {},
+  { train = true, jobs = 1, keepGoing = false, afterTrain, onError }: RunGridOptions = {},
 ): Promise<{ cell: GridCell; summary: TrainSummary }[]> {
   const { cells, settings } = planGrid(o);
   const metricsPath = (cell: GridCell) => join(cell.outputDir, RUN_FILES.metrics);
@@ -260,11 +276,18 @@ export async function runGrid(
     const { config, qa } = settings[i];
     onCell(i, cells.length, cell, "start");
     const threads = threadsPerJob(config.threads, jobs);
-    await trainInChild(
-      { config: { ...config, threads }, qa },
-      jobs > 1 ? join(cell.outputDir, "train.log") : undefined,
-    );
-    onCell(i, cells.length, cell, config.resume ? "resumed" : "trained");
+    try {
+      await trainInChild(
+        { config: { ...config, threads }, qa },
+        jobs > 1 ? join(cell.outputDir, "train.log") : undefined,
+      );
+      onCell(i, cells.length, cell, config.resume ? "resumed" : "trained");
+      await afterTrain?.(cell, i);
+    } catch (err) {
+      if (!keepGoing) throw err;
+      onError?.(cell, err);
+      onCell(i, cells.length, cell, "failed");
+    }
   });
   return cells
     .filter((cell) => existsSync(metricsPath(cell)))

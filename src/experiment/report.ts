@@ -116,8 +116,10 @@ export function pairedTable(results: RunResult[]): string {
   for (const task of new Set(results.map((r) => r.task))) {
     const rs = results.filter((r) => r.task === task && r.best !== null);
     const methods = [...new Set(rs.map((r) => r.method))];
-    const base = new Map(rs.filter((r) => r.method === methods[0]).map((r) => [r.seed, r.best!]));
-    for (const m of methods.slice(1)) {
+    // Every later method against every earlier one (ce first: R-Drop vs CE, CmpLoss vs CE, CmpLoss vs R-Drop).
+    const pairs = methods.flatMap((m, j) => methods.slice(0, j).map((b) => [m, b] as const));
+    for (const [m, b] of pairs) {
+      const base = new Map(rs.filter((r) => r.method === b).map((r) => [r.seed, r.best!]));
       const diffs = rs
         .filter((r) => r.method === m && base.has(r.seed))
         .map((r) => 100 * (r.best! - base.get(r.seed)!));
@@ -131,7 +133,7 @@ export function pairedTable(results: RunResult[]): string {
       ];
       const sign = d.mean >= 0 ? "+" : "−";
       lines.push(
-        `| ${task} | ${m} | ${methods[0]} | ${d.n} | ${sign}${Math.abs(d.mean).toFixed(2)} ± ${d.std.toFixed(2)} | ` +
+        `| ${task} | ${m} | ${b} | ${d.n} | ${sign}${Math.abs(d.mean).toFixed(2)} ± ${d.std.toFixed(2)} | ` +
           `${tally.map((t) => t.length).join(" / ")} |`,
       );
     }

@@ -35,6 +35,23 @@ function cached<T>(path: string, matches: (cache: T[]) => boolean): T[] | null {
   return matches(cache) ? cache : null;
 }
 
+/** The cached utility curve at exactly `powers`, or null (no cache, or other powers). */
+export function cachedUtility(runDir: string, powers: number[]): UtilityPoint[] | null {
+  return cached<UtilityPoint>(
+    join(runDir, "utility.json"),
+    (c) => c.map((p) => p.power).join() === powers.join(),
+  );
+}
+
+/** The cached context curve at exactly `sizes`, or null. */
+export function cachedContext(runDir: string, sizes: number[]): ContextPoint[] | null {
+  if (sizes.length === 0) return [];
+  return cached<ContextPoint>(
+    join(runDir, "context.json"),
+    (c) => c.map((p) => p.maxParagraphs).join() === sizes.join(),
+  );
+}
+
 export async function utilityCurve(
   runDir: string,
   powers: number[],
@@ -42,9 +59,9 @@ export async function utilityCurve(
   threads: number | null = null,
   device = "auto",
 ): Promise<UtilityPoint[]> {
-  const path = join(runDir, "utility.json");
-  const hit = cached<UtilityPoint>(path, (c) => c.map((p) => p.power).join() === powers.join());
+  const hit = cachedUtility(runDir, powers);
   if (hit) return hit;
+  const path = join(runDir, "utility.json");
   const rows = await evalRows(
     runDir,
     ["--force-dropout", powers.join(","), "--seed", String(seed)],
@@ -62,10 +79,9 @@ export async function contextCurve(
   threads: number | null = null,
   device = "auto",
 ): Promise<ContextPoint[]> {
-  if (sizes.length === 0) return [];
-  const path = join(runDir, "context.json");
-  const hit = cached<ContextPoint>(path, (c) => c.map((p) => p.maxParagraphs).join() === sizes.join());
+  const hit = cachedContext(runDir, sizes);
   if (hit) return hit;
+  const path = join(runDir, "context.json");
   const points: ContextPoint[] = [];
   for (const m of sizes) {
     const [row] = await evalRows(runDir, ["--max-paragraphs", String(m)], threads, device);
