@@ -13,9 +13,20 @@
 #
 # The weights are stored in float16 (rounding each to 11 significant bits; fine-tuning runs in float32 from
 # there; scripts/to-fp16.ts); tokenizer and config files are copied as they are.
+#
+# `--runs <grid folder>` also stages the runs an earlier GPU call finished (their logs and metrics, no weights),
+# so that gpu-experiment.sh skips them and the grid goes on where it stopped.
 set -euo pipefail
+usage="usage: scripts/device-stage.sh [--runs <grid folder>] <hf-model-folder> [<glue task folder> | <data file>…]"
+runs=""
+if [[ "${1:-}" == --runs ]]; then
+  runs="${2:?$usage}"
+  [[ -d "$runs" ]] || { echo "device-stage: --runs $runs: not a folder" >&2; exit 1; }
+  runs="$(cd "$runs" && pwd)"
+  shift 2
+fi
 cd "$(dirname "$0")/.."
-[[ $# -ge 1 ]] || { echo "usage: scripts/device-stage.sh <hf-model-folder> [<glue task folder> | <data file>…]" >&2; exit 2; }
+[[ $# -ge 1 ]] || { echo "$usage" >&2; exit 2; }
 model="$1"
 shift
 [[ -f "$model/config.json" && -f "$model/model.safetensors" ]] ||
@@ -39,6 +50,13 @@ for data in "$@"; do
     exit 1
   fi
 done
+if [[ -n "$runs" ]]; then
+  # only finished runs (metrics.json), without weights or exported models
+  (cd "$runs" && find . -name metrics.json -path '*/seed*' -printf '%h\n') | while read -r run; do
+    mkdir -p ".gpustage.partial/runs/$run"
+    find "$runs/$run" -maxdepth 1 -type f ! -name '*.safetensors' -exec cp {} ".gpustage.partial/runs/$run/" \;
+  done
+fi
 rm -rf .gpustage
 mv .gpustage.partial .gpustage
 du -sh .gpustage

@@ -11,13 +11,13 @@
 #   mkdir -p runs/X && tar -xzf <files_at>/experiment.tgz -C runs/X
 #   npx cmploss experiment <the same flags> --output-dir runs/X --report-only
 # which trains nothing and rebuilds results.json, results.md and report.html here from the finished runs.
+# To go on with that grid in a later session, stage runs/X too: `device-stage.sh --runs runs/X …`.
 # Each run's utility (and QA context) curve is computed right after its training, so it comes back too; a run
 # that fails does not stop the others (--keep-going).
 # Sizing (H100, MiniLM-L6, B 16, T 128): a CE step ≈ 0.19 s, CmpDrop c = 2 ≈ 0.35 s; an RTE epoch is 156 steps.
-# `--jobs N` runs N of them side by side on the one GPU: measured with MiniLM at B 32, `--jobs 4` peaked at
-# 64 GB of the H100's 80 (jax-js keeps each process's freed GPU buffers for reuse), and an RTE CE run took
-# 127 s where the single-run step times predict ~75 s: roughly 2x the throughput of one at a time (an estimate,
-# not an A/B). `--jobs 6` ran out of GPU memory, and the runs it hit had to be discarded.
+# `--jobs N` runs N of them side by side on the one GPU: with MiniLM at B 32, `--jobs 4` peaked at 64 GB of the
+# H100's 80 (jax-js keeps each process's freed GPU buffers for reuse) for roughly 2.5x the throughput of one at
+# a time; `--jobs 6` ran out of GPU memory (docs/PERFORMANCE.md, "Several runs on one GPU").
 # GPU_EXPERIMENT_SMOKE=1 runs it here on wasm (no .devicepack): the test of this script without a GPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +36,8 @@ else
 fi
 work=/tmp/cmploss-gpu-experiment
 mkdir -p "$work"
+# Runs finished in earlier calls (staged by device-stage.sh --runs, without weights) are skipped, not retrained.
+if [[ -d .gpustage/runs ]]; then cp -rn .gpustage/runs/. "$work"/; fi
 export CMPLOSS_THREADS=1
 timeout "${GPU_EXPERIMENT_LIMIT_S:-500}" node .gpu/out/src/cli/main.js experiment --device "$device" \
   --output-dir "$work" --keep-going "$@" 2>&1 | tr '\r' '\n' | awk '!/eta/ || NR % 50 == 0' | tee "$out/experiment.log"
