@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   contextTable,
+  htmlReport,
   markdownTable,
   meanStd,
   pairedTable,
@@ -288,6 +289,15 @@ describe("report helpers", () => {
       "| SST-2 | cmp | rdrop | 1 | +2.00 ± 0.00 | 1 / 0 / 0 |",
     ]);
     expect(pairedTable([row(1, 0.8)])).toBe("");
+    // runs brought back without weights have no utility curve: no empty chart, no caption for one
+    const noCurves = htmlReport([{ ...row(1, 0.8), outputDir: "/nonexistent" }], "t");
+    expect(noCurves).not.toMatch(/utility curve/i);
+    const withCurve = {
+      ...row(1, 0.8),
+      outputDir: "/nonexistent",
+      utility: [{ power: 0, rate: 0, value: 0.8, loss: 0.5 }],
+    };
+    expect(htmlReport([withCurve], "t")).toMatch(/utility curve, dev accuracy vs forced dropout power/);
     const withContext = (seed: number, f1: number) => ({
       ...row(seed, f1),
       context: [

@@ -241,14 +241,21 @@ export function htmlReport(results: RunResult[], title: string): string {
         rs.filter((r) => r.method === m).map((r) => r.context.map((c) => [c.maxParagraphs, c.value])),
       ).sort((a, b) => a[0] - b[0]),
     }));
+    // Runs brought back from a GPU without weights may have no utility curve.
+    const utilityChart = utilSeries.some((u) => u.points.length > 0)
+      ? chartSvg(
+          `${task}: utility curve, dev ${metric} vs forced dropout power`,
+          utilSeries,
+          "dropout power k",
+        )
+      : "";
     const contextChart = contextSeries.some((c) => c.points.length > 0)
       ? chartSvg(`${task}: dev ${metric} vs distractor paragraphs kept`, contextSeries, "distractors kept")
       : "";
     sections.push(
       `<h2>${escapeXml(task)}</h2>`,
       `<div class="row">${chartSvg(`${task}: dev ${metric} over steps (mean over seeds)`, devSeries)}` +
-        `${chartSvg(`${task}: utility curve, dev ${metric} vs forced dropout power`, utilSeries, "dropout power k")}` +
-        `${contextChart}</div>`,
+        `${utilityChart}${contextChart}</div>`,
       `<div class="row">${lossCharts.join("")}</div>`,
     );
   }
@@ -263,11 +270,13 @@ export function htmlReport(results: RunResult[], title: string): string {
 <h1>${escapeXml(title)}</h1>
 ${tables}
 ${sections.join("\n")}
-<p>Utility curve: the best checkpoint evaluated with dropout forced on at power k (rate 1 − (1 − p)^k) at every
-site; a model that uses its neurons well degrades gracefully (SPEC §8).</p>
+${results.some((r) => r.utility.length > 0) ? UTILITY_NOTE : ""}
 </body></html>
 `;
 }
+
+const UTILITY_NOTE = `<p>Utility curve: the best checkpoint evaluated with dropout forced on at power k (rate 1 − (1 − p)^k) at every
+site; a model that uses its neurons well degrades gracefully (SPEC §8).</p>`;
 
 /** Write results.json, results.md and report.html into `root`, atomically. */
 export function writeReports(root: string, results: RunResult[], title: string): void {
