@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DeviceError } from "../runtime/deviceErrors.js";
 import { errorLine } from "./errorLine.js";
 
 describe("errorLine", () => {
@@ -15,5 +16,20 @@ describe("errorLine", () => {
       /^cmploss: out of memory: .*--ablation-mode accumulate.*--pad-multiple.*--device webgpu/,
     );
     expect(line.split("\n")).toHaveLength(1);
+  });
+
+  it("names GPU out-of-memory and what to lower", () => {
+    const err = new DeviceError(
+      "train: step 5",
+      "vkAllocateMemory failed with VK_ERROR_OUT_OF_DEVICE_MEMORY",
+    );
+    const line = errorLine(err);
+    expect(line).toMatch(
+      /^cmploss: train: step 5: the GPU reported an error.*OUT_OF_DEVICE_MEMORY; out of GPU memory/,
+    );
+    expect(line).toMatch(/--jobs.*--batch-size.*--pad-multiple/);
+    expect(errorLine(new DeviceError("eval", "Buffer usages must not be 0."))).not.toMatch(
+      /out of GPU memory/,
+    );
   });
 });
