@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { random, tree } from "@jax-js/jax";
 import { writeFileAtomic } from "../io/atomic.js";
 import { assertDeviceHealthy } from "../runtime/deviceErrors.js";
+import { assertStepHealthy } from "./guard.js";
 import { initSequenceClassifier } from "../models/classifier.js";
 import { epochOrder, lengthGroupedOrder } from "../tasks/batch.js";
 import { scoreAll } from "../tasks/metrics.js";
@@ -210,12 +211,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       state = result.state;
       examples += indices.length;
       stepSeconds += dt;
-      assertDeviceHealthy(`train: step ${state.step}`);
-      if (!Number.isFinite(result.loss)) {
-        throw new Error(
-          `train: the loss became ${result.loss} at step ${state.step}; lower --lr or check the data`,
-        );
-      }
+      assertStepHealthy(state.step, result.loss);
       stepLog.append({
         step: state.step,
         epoch,

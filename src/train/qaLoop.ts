@@ -11,6 +11,7 @@ import { nestedRate } from "../ablation/cmpDrop.js";
 import { variantPlan } from "../ablation/plan.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { assertDeviceHealthy } from "../runtime/deviceErrors.js";
+import { assertStepHealthy } from "./guard.js";
 import { maxInputLength } from "../models/bert/config.js";
 import { loadHfSpanExtractor } from "../models/hf/load.js";
 import { applySpanExtractor, initSpanExtractor, type SpanExtractorParams } from "../models/spanExtractor.js";
@@ -310,12 +311,7 @@ export async function trainQa(
       state = r.state;
       examples += batchItems.length;
       seconds += dt;
-      assertDeviceHealthy(`train: step ${state.step}`);
-      if (!Number.isFinite(r.loss)) {
-        throw new Error(
-          `train: the loss became ${r.loss} at step ${state.step}; lower --lr or check the data`,
-        );
-      }
+      assertStepHealthy(state.step, r.loss);
       stepLog.append({
         step: state.step,
         epoch,
