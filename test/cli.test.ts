@@ -134,5 +134,11 @@ describe("cmploss CLI", () => {
     expect(text.stdout).toMatch(/utility curve: .*utility-curve\.svg/);
     const svg = readFileSync(join(out, "utility-curve.svg"), "utf8");
     expect(svg).toMatch(/Dev accuracy under forced dropout[\s\S]*Dev loss under forced dropout/);
+    const bad = cli("eval", "--output-dir", out, "--force-dropout", "0,,2");
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--force-dropout: expected integers 0–64 separated by commas, got "0,,2"/);
+    const glue = cli("eval", "--output-dir", out, "--max-paragraphs", "2");
+    expect(glue.code).not.toBe(0);
+    expect(glue.stderr).toMatch(/--max-paragraphs only applies to QA runs/);
   });
 });

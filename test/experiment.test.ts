@@ -165,7 +165,7 @@ describe("cmploss experiment on extractive QA (the CmpDrop / CmpCrop ablation st
     "--utility-powers",
     "0,2",
     "--context-sizes",
-    "2,0",
+    "2,1,0",
     "--output-dir",
     qaRoot,
   ];
@@ -191,7 +191,9 @@ describe("cmploss experiment on extractive QA (the CmpDrop / CmpCrop ablation st
       expect(x.final).toBeGreaterThanOrEqual(0);
       expect(x.final).toBeLessThanOrEqual(1); // fractions, like GLUE's
       expect(x.utility.map((u) => u.power)).toEqual([0, 2]);
-      expect(x.context.map((c) => c.maxParagraphs)).toEqual([2, 0]);
+      expect(x.context.map((c) => c.maxParagraphs)).toEqual([2, 1, 0]);
+      // all distractors at power 0: the best evaluation the run logged, read once
+      expect(x.context[0].value).toBe(x.utility[0].value);
     }
     expect(readFileSync(join(qaRoot, "results.md"), "utf8")).toMatch(
       /Context size \(QA\)[\s\S]*\| squad-distractor \| cmp-both \| 1 \| \d+\.\d\d ± 0\.00 \| \d+\.\d\d ± 0\.00 \|/,

@@ -21,10 +21,8 @@ const EVAL_FLAGS: FlagTable = {
   seed: { kind: "number", help: "seed for the forced-dropout draws", integer: true, min: 0 },
   "batch-size": { kind: "number", help: "examples per batch", integer: true, min: 1 },
   "max-paragraphs": {
-    kind: "number",
-    help: "QA runs: keep only the first m distractor paragraphs (context-size study)",
-    integer: true,
-    min: 0,
+    kind: "string",
+    help: "QA runs: keep only the first m distractor paragraphs; a list like 4,2,0 gives a context-size curve",
   },
   json: { kind: "boolean", help: "print the results as JSON" },
   device: {
@@ -53,12 +51,13 @@ export function evalHelp(): string {
   );
 }
 
-function parsePowers(text: string): number[] {
-  const powers = text.split(",").map((s) => Number(s.trim()));
-  if (powers.length === 0 || powers.some((k) => !Number.isInteger(k) || k < 0 || k > 64)) {
-    throw new UsageError(`--force-dropout: expected integers ≥ 0 separated by commas, got "${text}"`);
+function parseCounts(flag: string, text: string, max: number): number[] {
+  const parts = text.split(",").map((s) => s.trim());
+  const counts = parts.map(Number);
+  if (parts.some((s) => s === "") || counts.some((k) => !Number.isInteger(k) || k < 0 || k > max)) {
+    throw new UsageError(`--${flag}: expected integers 0–${max} separated by commas, got "${text}"`);
   }
-  return powers;
+  return counts;
 }
 
 export async function runEval(argv: string[]): Promise<void> {
@@ -66,57 +65,58 @@ export async function runEval(argv: string[]): Promise<void> {
     outputDir?: string;
     dataDir?: string;
     threads?: number;
+    maxParagraphs?: string;
   };
   if (!flags.outputDir) throw new UsageError("eval: expected --output-dir <run folder>");
-  const powers = parsePowers(String(flags.forceDropout));
+  const powers = parseCounts("force-dropout", String(flags.forceDropout), 64);
+  const paragraphs =
+    flags.maxParagraphs === undefined ? null : parseCounts("max-paragraphs", flags.maxParagraphs, 1000);
   const rt = await initRuntime({ device: flags.device as "auto", threads: flags.threads });
   if (!flags.json) process.stderr.write(`${backendLine(rt)}\n`);
   const run = JSON.parse(readFileSync(join(flags.outputDir, "run.json"), "utf8")) as {
     config: { task: string };
   };
   if ((QA_TASKS as readonly string[]).includes(run.config.task)) {
-    const maxParagraphs = (flags as { maxParagraphs?: number }).maxParagraphs ?? null;
-    const rows = [];
-    for (const power of powers) {
-      const r = await evaluateQaRun({
-        outputDir: flags.outputDir,
-        checkpoint: flags.checkpoint as "best" | "last",
-        maxParagraphs,
-        forceDropout: power,
-        seed: flags.seed,
-        batchSize: Math.min(flags.batchSize, 32),
-      });
-      // The same row shape as GLUE's (value = the task metric; QA has no dev loss), in the official 0–100 scale.
-      rows.push({
-        task: run.config.task,
-        forceDropout: power,
-        rate: r.rate,
-        maxParagraphs,
-        count: r.count,
-        metric: "f1",
-        value: r.f1,
-        scores: { f1: r.f1, exact_match: r.exact_match },
-        loss: null,
-      });
-    }
-    const plot = writeUtilityPlot(flags.outputDir, rows, "F1");
+    const scores = await evaluateQaRun({
+      outputDir: flags.outputDir,
+      checkpoint: flags.checkpoint as "best" | "last",
+      maxParagraphs: paragraphs ?? [null],
+      forceDropout: powers,
+      seed: flags.seed,
+      batchSize: Math.min(flags.batchSize, 32),
+    });
+    // The same row shape as GLUE's (value = the task metric; QA has no dev loss), in the official 0–100 scale.
+    const rows = scores.map((r) => ({
+      task: run.config.task,
+      forceDropout: r.forceDropout,
+      rate: r.rate,
+      maxParagraphs: r.maxParagraphs,
+      count: r.count,
+      metric: "f1",
+      value: r.f1,
+      scores: { f1: r.f1, exact_match: r.exact_match },
+      loss: null,
+    }));
+    const plot = paragraphs && paragraphs.length > 1 ? null : writeUtilityPlot(flags.outputDir, rows, "F1");
     if (flags.json) console.log(JSON.stringify(rows, null, 2));
     else {
-      console.log(
-        `${run.config.task} dev (${rows[0].count} questions, max paragraphs ${maxParagraphs ?? "all"})`,
-      );
-      console.log("power  EM       F1");
+      console.log(`${run.config.task} dev, ${flags.checkpoint} checkpoint of ${flags.outputDir}`);
+      console.log("paragraphs  questions  power  EM       F1");
       for (const r of rows)
         console.log(
-          `${String(r.forceDropout).padEnd(6)} ${r.scores.exact_match.toFixed(2).padEnd(8)} ${r.scores.f1.toFixed(2)}`,
+          [
+            String(r.maxParagraphs ?? "all").padEnd(11),
+            String(r.count).padEnd(10),
+            String(r.forceDropout).padEnd(6),
+            r.scores.exact_match.toFixed(2).padEnd(8),
+            r.scores.f1.toFixed(2),
+          ].join(" "),
         );
       if (plot) console.log(`utility curve: ${plot}`);
     }
     return;
   }
-  if ((flags as { maxParagraphs?: number }).maxParagraphs !== undefined) {
-    throw new UsageError("--max-paragraphs only applies to QA runs");
-  }
+  if (paragraphs !== null) throw new UsageError("--max-paragraphs only applies to QA runs");
   const results: RunEvaluation[] = [];
   for (const power of powers) {
     results.push(

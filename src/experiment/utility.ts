@@ -3,6 +3,9 @@
  * the runs themselves), cached in the run folder:
  * - utility curve (utility.json): dropout forced on at powers k (SPEC §8);
  * - context curve (context.json, QA): only the first m distractor paragraphs kept (the paper's 6/4/2/0 study).
+ * The point with nothing ablated (power 0, every paragraph) is the best evaluation the run itself logged
+ * (eval_log.jsonl) — the same weights scored the same way — so it is read, not recomputed: on the QA study that
+ * saves two of the six dev passes after each run.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,8 +17,39 @@ import type { ContextPoint, UtilityPoint } from "./report.js";
 interface EvalRow {
   forceDropout: number;
   rate: number;
+  maxParagraphs?: number | null;
   value: number;
   loss: number | null;
+}
+
+/**
+ * The run's best logged evaluation when it scored the whole dev set (every paragraph of a QA run), i.e. what
+ * `cmploss eval` at power 0 without --max-paragraphs would compute; else null. QA's `paragraphs` is how many
+ * distractors every dev question has (squad-distractor), null when they vary.
+ */
+export function recordedBest(
+  runDir: string,
+): { value: number; loss: number | null; paragraphs: number | null } | null {
+  const logPath = join(runDir, "eval_log.jsonl");
+  const runPath = join(runDir, "run.json");
+  if (!existsSync(logPath) || !existsSync(runPath)) return null;
+  const run = JSON.parse(readFileSync(runPath, "utf8")) as {
+    config: { task: string };
+    settings?: { maxParagraphs: number | null; distractors: number };
+  };
+  if (run.settings && run.settings.maxParagraphs !== null) return null;
+  const best = readFileSync(logPath, "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as { value: number; loss: number | null; best: boolean })
+    .filter((r) => r.best)
+    .at(-1);
+  if (!best || !Number.isFinite(best.value)) return null;
+  return {
+    value: best.value,
+    loss: typeof best.loss === "number" && Number.isFinite(best.loss) ? best.loss : null,
+    paragraphs: run.config.task === "squad-distractor" && run.settings ? run.settings.distractors : null,
+  };
 }
 
 async function evalRows(runDir: string, args: string[], threads: number | null, device: string) {
@@ -61,15 +95,22 @@ export async function utilityCurve(
 ): Promise<UtilityPoint[]> {
   const hit = cachedUtility(runDir, powers);
   if (hit) return hit;
-  const path = join(runDir, "utility.json");
-  const rows = await evalRows(
-    runDir,
-    ["--force-dropout", powers.join(","), "--seed", String(seed)],
-    threads,
-    device,
-  );
-  const points = rows.map((r) => ({ power: r.forceDropout, rate: r.rate, value: r.value, loss: r.loss }));
-  writeFileAtomic(path, JSON.stringify(points, null, 2) + "\n");
+  const recorded = recordedBest(runDir);
+  const known = new Map<number, UtilityPoint>();
+  if (recorded) known.set(0, { power: 0, rate: 0, value: recorded.value, loss: recorded.loss });
+  const missing = powers.filter((k) => !known.has(k));
+  if (missing.length > 0) {
+    const rows = await evalRows(
+      runDir,
+      ["--force-dropout", missing.join(","), "--seed", String(seed)],
+      threads,
+      device,
+    );
+    for (const r of rows)
+      known.set(r.forceDropout, { power: r.forceDropout, rate: r.rate, value: r.value, loss: r.loss });
+  }
+  const points = powers.map((k) => known.get(k)!);
+  writeFileAtomic(join(runDir, "utility.json"), JSON.stringify(points, null, 2) + "\n");
   return points;
 }
 
@@ -81,12 +122,16 @@ export async function contextCurve(
 ): Promise<ContextPoint[]> {
   const hit = cachedContext(runDir, sizes);
   if (hit) return hit;
-  const path = join(runDir, "context.json");
-  const points: ContextPoint[] = [];
-  for (const m of sizes) {
-    const [row] = await evalRows(runDir, ["--max-paragraphs", String(m)], threads, device);
-    points.push({ maxParagraphs: m, value: row.value });
+  const recorded = recordedBest(runDir);
+  const known = new Map<number, number>();
+  if (recorded?.paragraphs != null)
+    for (const m of sizes) if (m >= recorded.paragraphs) known.set(m, recorded.value);
+  const missing = sizes.filter((m) => !known.has(m));
+  if (missing.length > 0) {
+    const rows = await evalRows(runDir, ["--max-paragraphs", missing.join(",")], threads, device);
+    for (const r of rows) known.set(r.maxParagraphs!, r.value);
   }
-  writeFileAtomic(path, JSON.stringify(points, null, 2) + "\n");
+  const points = sizes.map((m) => ({ maxParagraphs: m, value: known.get(m)! }));
+  writeFileAtomic(join(runDir, "context.json"), JSON.stringify(points, null, 2) + "\n");
   return points;
 }

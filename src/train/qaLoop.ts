@@ -78,45 +78,74 @@ type QaEvalOptions = {
   maxSeqLength: number;
   settings: QaSettings;
   batchSize: number;
-  forceDropout?: number;
   seed?: number;
 };
 
+/** Dev questions tokenised into windows once, ready to be scored any number of times. */
+export interface QaDevSet {
+  features: QaFeature[];
+  contexts: string[];
+  golds: Map<string, string[]>;
+  count: number;
+}
+
+export interface QaScores {
+  exact_match: number;
+  f1: number;
+  predictions: Map<string, string>;
+}
+
 /**
- * A reusable QA evaluator over fixed dev items: the items are tokenised into windows once and the forward pass
- * is compiled once per padded length, so evaluating every N steps repeats neither. Call `dispose` when done.
+ * A reusable QA evaluator: dev sets are tokenised into windows once (`prepare`), and the forward pass is
+ * compiled once per dropout power and padded length, so scoring every N steps, or one checkpoint at several
+ * powers and context sizes, repeats neither. Call `dispose` when done.
  */
 export function createQaEvaluator(
   cfg: Parameters<typeof applySpanExtractor>[2],
-  items: QaItem[],
   separator: string,
   tokenizer: HfTokenizer,
   o: QaEvalOptions,
 ): {
-  evaluate: (
-    params: Params,
-  ) => Promise<{ exact_match: number; f1: number; predictions: Map<string, string> }>;
+  prepare: (items: QaItem[]) => QaDevSet;
+  evaluate: (params: Params, dev: QaDevSet, forceDropout?: number) => Promise<QaScores>;
   dispose: () => void;
 } {
-  const examples = items.map((it) => itemExample(it, separator));
-  const features = buildQaFeatures(examples, tokenizer, {
-    maxSeqLength: o.maxSeqLength,
-    docStride: o.settings.docStride,
-    maxQueryLength: o.settings.maxQueryLength,
-  });
-  const golds = new Map(items.map((it) => [it.id, it.answers.map((a) => a.text)]));
-  const power = o.forceDropout ?? 0;
-  const forward = jit(
-    consuming((p: Params, b: Omit<QaLevelBatch, "start_positions" | "end_positions">, k: np.Array) => {
-      const out = applySpanExtractor(p, b, cfg, {
-        powers: [power],
-        key: power > 0 ? k : (k.dispose(), null),
-      });
-      return [out.start_logits, out.end_logits];
-    }),
-  );
+  const forwards = new Map<number, ReturnType<typeof jit>>();
+  const forwardAt = (power: number) => {
+    let f = forwards.get(power);
+    if (!f) {
+      f = jit(
+        consuming((p: Params, b: Omit<QaLevelBatch, "start_positions" | "end_positions">, k: np.Array) => {
+          const out = applySpanExtractor(p, b, cfg, {
+            powers: [power],
+            key: power > 0 ? k : (k.dispose(), null),
+          });
+          return [out.start_logits, out.end_logits];
+        }),
+      );
+      forwards.set(power, f);
+    }
+    return f;
+  };
 
-  async function evaluate(params: Params) {
+  function prepare(items: QaItem[]): QaDevSet {
+    const examples = items.map((it) => itemExample(it, separator));
+    const features = buildQaFeatures(examples, tokenizer, {
+      maxSeqLength: o.maxSeqLength,
+      docStride: o.settings.docStride,
+      maxQueryLength: o.settings.maxQueryLength,
+    });
+    return {
+      features,
+      contexts: examples.map((e) => e.context),
+      golds: new Map(items.map((it) => [it.id, it.answers.map((a) => a.text)])),
+      count: items.length,
+    };
+  }
+
+  async function evaluate(params: Params, dev: QaDevSet, forceDropout = 0): Promise<QaScores> {
+    const forward = forwardAt(forceDropout);
+    const { features } = dev;
     let key = random.key(o.seed ?? 0);
     const starts: Float32Array[] = [];
     const ends: Float32Array[] = [];
@@ -141,35 +170,22 @@ export function createQaEvaluator(
       });
     }
     key.dispose();
-    const decoded = decodeQaPredictions(
-      features,
-      examples.map((e) => e.context),
-      starts,
-      ends,
-      { nBestSize: o.settings.nBestSize, maxAnswerLength: o.settings.maxAnswerLength },
-    );
+    const decoded = decodeQaPredictions(features, dev.contexts, starts, ends, {
+      nBestSize: o.settings.nBestSize,
+      maxAnswerLength: o.settings.maxAnswerLength,
+    });
     const predictions = new Map([...decoded].map(([id, p]) => [id, p.text]));
-    const scores = squadEvaluate(golds, predictions);
+    const scores = squadEvaluate(dev.golds, predictions);
     return { exact_match: scores.exact_match, f1: scores.f1, predictions };
   }
-  return { evaluate, dispose: () => forward.dispose() };
-}
-
-/** Dev evaluation once: full-model span logits for every window, n-best decoding, official EM/F1. */
-export async function evaluateQa(
-  params: Params,
-  cfg: Parameters<typeof applySpanExtractor>[2],
-  items: QaItem[],
-  separator: string,
-  tokenizer: HfTokenizer,
-  o: QaEvalOptions,
-): Promise<{ exact_match: number; f1: number; predictions: Map<string, string> }> {
-  const evaluator = createQaEvaluator(cfg, items, separator, tokenizer, o);
-  try {
-    return await evaluator.evaluate(params);
-  } finally {
-    evaluator.dispose();
-  }
+  return {
+    prepare,
+    evaluate,
+    dispose: () => {
+      for (const f of forwards.values()) f.dispose();
+      forwards.clear();
+    },
+  };
 }
 
 /** Train extractive QA according to `config` + `settings`; the runtime must already be initialised. */
@@ -269,11 +285,12 @@ export async function trainQa(
   let seconds = 0;
   let order: Int32Array | null = null;
   let orderEpoch = -1;
-  const evaluator = createQaEvaluator(model, devItems, data.separator, tokenizer, {
+  const evaluator = createQaEvaluator(model, data.separator, tokenizer, {
     maxSeqLength: config.maxSeqLength,
     settings,
     batchSize: config.evalBatchSize,
   });
+  const dev = evaluator.prepare(devItems);
   try {
     while (state.step < totalSteps) {
       const s = state.step;
@@ -326,7 +343,7 @@ export async function trainQa(
         `loss ${r.loss.toFixed(4)} [${r.variantLosses.map((l) => l.toFixed(3)).join(" ")}] ${(examples / seconds).toFixed(1)} ex/s`,
       );
       if (state.step % config.evalSteps === 0 || state.step === totalSteps) {
-        const ev = await evaluator.evaluate(state.params);
+        const ev = await evaluator.evaluate(state.params, dev);
         assertDeviceHealthy(`train: evaluation at step ${state.step}`);
         const isBest = best === null || ev.f1 > best.value;
         const scores = { f1: ev.f1, exact_match: ev.exact_match };
@@ -367,18 +384,29 @@ export async function trainQa(
   return summary;
 }
 
+/** One score of `evaluateQaRun`: the checkpoint at dropout power `forceDropout` with `maxParagraphs` kept. */
+export interface QaRunScore {
+  maxParagraphs: number | null;
+  forceDropout: number;
+  rate: number;
+  exact_match: number;
+  f1: number;
+  count: number;
+}
+
 /**
- * Score a QA run folder's best (or last) weights on its dev questions, optionally with only the first m
- * distractors (`maxParagraphs`) and with dropout forced on at power k (SPEC §8).
+ * Score a QA run folder's best (or last) weights on its dev questions at every combination of context size
+ * (`maxParagraphs`: only the first m distractors; null: all) and dropout power (SPEC §8), loading the data,
+ * tokenizer and weights once and tokenising each context size once.
  */
 export async function evaluateQaRun(options: {
   outputDir: string;
   checkpoint: "best" | "last";
-  maxParagraphs: number | null;
-  forceDropout: number;
+  maxParagraphs: (number | null)[];
+  forceDropout: number[];
   seed: number;
   batchSize: number;
-}): Promise<{ exact_match: number; f1: number; count: number; rate: number }> {
+}): Promise<QaRunScore[]> {
   const run = JSON.parse(readFileSync(join(options.outputDir, RUN_FILES.run), "utf8")) as {
     config: TrainConfig;
     settings: QaSettings;
@@ -388,7 +416,6 @@ export async function evaluateQaRun(options: {
   const data = await loadQaTask(run.config.task as QaTaskName, run.config.dataDir!, {
     distractors: run.settings.distractors,
   });
-  const items = limitContext(data.dev, options.maxParagraphs);
   const tokenizer = await HfTokenizer.fromFolder(run.pretrained);
   const template = initSpanExtractor(random.key(0), run.model);
   const path = join(options.outputDir, options.checkpoint === "best" ? RUN_FILES.best : RUN_FILES.last);
@@ -400,19 +427,32 @@ export async function evaluateQaRun(options: {
     params = state.params as unknown as Params;
   }
   tree.dispose(template);
-  const ev = await evaluateQa(params, run.model, items, data.separator, tokenizer, {
+  const evaluator = createQaEvaluator(run.model, data.separator, tokenizer, {
     maxSeqLength: run.config.maxSeqLength,
     settings: run.settings,
     batchSize: options.batchSize,
-    forceDropout: options.forceDropout,
     seed: options.seed,
   });
-  tree.dispose(params);
-  assertDeviceHealthy("eval");
-  return {
-    exact_match: ev.exact_match,
-    f1: ev.f1,
-    count: items.length,
-    rate: nestedRate(run.model.hidden_dropout_prob, options.forceDropout),
-  };
+  const scores: QaRunScore[] = [];
+  try {
+    for (const maxParagraphs of options.maxParagraphs) {
+      const dev = evaluator.prepare(limitContext(data.dev, maxParagraphs));
+      for (const power of options.forceDropout) {
+        const ev = await evaluator.evaluate(params, dev, power);
+        assertDeviceHealthy("eval");
+        scores.push({
+          maxParagraphs,
+          forceDropout: power,
+          rate: nestedRate(run.model.hidden_dropout_prob, power),
+          exact_match: ev.exact_match,
+          f1: ev.f1,
+          count: dev.count,
+        });
+      }
+    }
+  } finally {
+    evaluator.dispose();
+    tree.dispose(params);
+  }
+  return scores;
 }
