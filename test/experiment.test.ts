@@ -67,7 +67,9 @@ describe("cmploss experiment", () => {
   it("runs the grid, writes results.json, a Markdown table and an HTML report with plots", () => {
     const r = cli(...args);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/\[1\/6\] sst2 ce seed 1: trained in \d\d:\d\d; 5 to go, about \d\d:\d\d/);
+    expect(r.stderr).toMatch(
+      /\[1\/6\] sst2 ce seed 1: trained and scored in \d\d:\d\d; 5 to go, about \d\d:\d\d/,
+    );
     const results = JSON.parse(readFileSync(join(root, "results.json"), "utf8")) as RunResult[];
     // trained seed by seed, reported method by method
     expect(r.stderr.indexOf("[3/6] sst2 cmp seed 1")).toBeLessThan(r.stderr.indexOf("[4/6] sst2 ce seed 2"));

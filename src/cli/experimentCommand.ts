@@ -209,7 +209,8 @@ export async function runExperiment(argv: string[]): Promise<void> {
         timed.push({ method: cell.method, seconds });
         const left = cells.filter((c) => !existsSync(join(c.outputDir, RUN_FILES.metrics)));
         const eta = gridEta(timed, left) / jobs;
-        note = ` in ${formatDuration(seconds)}; ${left.length} to go, about ${formatDuration(eta)}`;
+        // the slot's time: training and then the run's curves (afterTrain)
+        note = ` and scored in ${formatDuration(seconds)}; ${left.length} to go, about ${formatDuration(eta)}`;
       }
       if (status === "failed") failed.push(`${cell.task} ${cell.method} seed ${cell.seed}`);
       process.stderr.write(`${name}: ${status}${note}\n`);

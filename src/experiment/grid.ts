@@ -248,7 +248,10 @@ export interface RunGridOptions {
    * the runs in flight finish.
    */
   keepGoing?: boolean;
-  /** Work on a freshly trained cell in its slot, e.g. its utility curve, so a grid cut short still has it. */
+  /**
+   * Work on a freshly trained cell in its slot, e.g. its utility curve, so a grid cut short still has it; the
+   * cell is reported trained once this is done, so progress and ETA count the whole slot.
+   */
   afterTrain?: (cell: GridCell, index: number) => Promise<void>;
   onError?: (cell: GridCell, error: unknown) => void;
 }
@@ -281,8 +284,8 @@ export async function runGrid(
         { config: { ...config, threads }, qa },
         jobs > 1 ? join(cell.outputDir, "train.log") : undefined,
       );
-      onCell(i, cells.length, cell, config.resume ? "resumed" : "trained");
       await afterTrain?.(cell, i);
+      onCell(i, cells.length, cell, config.resume ? "resumed" : "trained");
     } catch (err) {
       if (!keepGoing) throw err;
       onError?.(cell, err);
