@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { TRAIN_DEFAULTS, type TrainConfig } from "../src/train/config.js";
 import { RUN_FILES, train } from "../src/train/loop.js";
 import { evaluateRun } from "../src/train/evaluateRun.js";
+import { loadTensors, saveTensors } from "../src/train/checkpoint.js";
 import {
   DeviceError,
   resetDeviceErrorsForTests,
@@ -87,8 +88,17 @@ describe("train (end to end on 96 SST-2 rows)", () => {
     const cfg = config("resumed");
     await train(cfg, { quiet: true, stopAfter: 3 });
     expect(stepLosses(cfg.outputDir)).toHaveLength(3);
-    await train({ ...cfg, resume: true }, { quiet: true });
+    // The checkpoint carries the wall time so far; pretend the first part took 1000 s.
+    const last = join(cfg.outputDir, RUN_FILES.last);
+    const { tensors, metadata } = loadTensors(last);
+    expect(Number(metadata.wall_s)).toBeGreaterThan(0);
+    saveTensors(last, tensors, { ...metadata, wall_s: 1000 });
+    const started = performance.now();
+    const summary = await train({ ...cfg, resume: true }, { quiet: true });
     expect(stepLosses(cfg.outputDir)).toEqual(stepLosses(join(root, "full")));
+    // the whole run's wall time: the first part's plus this call's
+    expect(summary.wall_s).toBeGreaterThan(1000);
+    expect(summary.wall_s).toBeLessThanOrEqual(1000 + (performance.now() - started) / 1000);
   });
 
   it("refuses to resume with different settings", async () => {

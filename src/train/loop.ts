@@ -91,6 +91,8 @@ function describeMethod(config: TrainConfig): string {
 /** Train according to `config`; the runtime must already be initialised. */
 export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promise<TrainSummary> {
   const started = performance.now();
+  let wallBefore = 0; // a resumed run's wall time before its checkpoint
+  const wallSeconds = () => wallBefore + (performance.now() - started) / 1000;
   const out = config.outputDir;
   // Read and validate the data before touching the output folder: bad input leaves nothing behind.
   const { task, train: trainExamples, dev: devExamples } = await loadTaskData(config.task, config.dataDir);
@@ -128,6 +130,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     tree.dispose(template);
     state = loaded.state;
     best = loaded.best;
+    wallBefore = loaded.wallSeconds;
     stepLog.truncateAfter(state.step);
     evalLog.truncateAfter(state.step);
     notes.push(`resuming at step ${state.step}`);
@@ -250,7 +253,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         progress.note(
           `step ${state.step}: dev ${shown} (loss ${ev.loss.toFixed(4)})${isBest ? " ★ best" : ""}`,
         );
-        await saveTrainState(lastPath, state, { best, model });
+        await saveTrainState(lastPath, state, { best, model, wallSeconds: wallSeconds() });
       }
       ranThisCall++;
       if (hooks.stopAfter !== undefined && ranThisCall >= hooks.stopAfter) break;
@@ -262,7 +265,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   }
   if (state.step < totalSteps) {
     // Interrupted on purpose (hooks.stopAfter): leave a resumable checkpoint at this exact step.
-    await saveTrainState(lastPath, state, { best, model });
+    await saveTrainState(lastPath, state, { best, model, wallSeconds: wallSeconds() });
   }
   tree.dispose(state as never);
 
@@ -273,7 +276,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     final,
     steps: totalSteps,
     examples_per_s: examples / Math.max(1e-9, stepSeconds),
-    wall_s: (performance.now() - started) / 1000,
+    wall_s: wallSeconds(),
     output_dir: out,
   };
   if (best) await exportHfModel(out, task);

@@ -195,6 +195,8 @@ export async function trainQa(
   hooks: { quiet?: boolean } = {},
 ): Promise<TrainSummary> {
   const started = performance.now();
+  let wallBefore = 0; // a resumed run's wall time before its checkpoint
+  const wallSeconds = () => wallBefore + (performance.now() - started) / 1000;
   const task = config.task as QaTaskName;
   if (!config.dataDir) throw new Error(`--task ${task}: expected --data-dir with the official JSON files`);
   if (config.method === "rdrop")
@@ -243,6 +245,7 @@ export async function trainQa(
     tree.dispose([template, state] as never);
     state = restored.state as unknown as ModelState<Params>;
     best = restored.best;
+    wallBefore = restored.wallSeconds;
     stepLog.truncateAfter(state.step);
     evalLog.truncateAfter(state.step);
   } else {
@@ -360,7 +363,7 @@ export async function trainQa(
         progress.note(
           `step ${state.step}: dev F1 ${ev.f1.toFixed(2)}, EM ${ev.exact_match.toFixed(2)}${isBest ? " ★ best" : ""}`,
         );
-        await saveTrainState(lastPath, state as never, { best, model });
+        await saveTrainState(lastPath, state as never, { best, model, wallSeconds: wallSeconds() });
       }
     }
   } finally {
@@ -376,7 +379,7 @@ export async function trainQa(
     final,
     steps: totalSteps,
     examples_per_s: examples / Math.max(1e-9, seconds),
-    wall_s: (performance.now() - started) / 1000,
+    wall_s: wallSeconds(),
     output_dir: out,
   };
   writeFileAtomic(join(out, RUN_FILES.metrics), JSON.stringify(summary, null, 2) + "\n");

@@ -26,21 +26,33 @@ export function loadModel(
   return { params: tensorsToTree(template, tensors, "", path), metadata };
 }
 
-/** Checkpoint everything a bit-identical resume needs. Borrows `state`. */
+/**
+ * Checkpoint everything a bit-identical resume needs, and the run's wall time so far (so that a resumed run's
+ * wall_s is the whole run's, not its last part's). Borrows `state`.
+ */
 export async function saveTrainState(
   path: string,
   state: TrainState,
-  extra: { best: Best; model: unknown },
+  extra: { best: Best; model: unknown; wallSeconds: number },
 ): Promise<void> {
   const tensors = await treeToTensors(state.params);
   for (const [name, t] of await treeToTensors(state.opt.mu, "optimizer.mu.")) tensors.set(name, t);
   for (const [name, t] of await treeToTensors(state.opt.nu, "optimizer.nu.")) tensors.set(name, t);
   for (const [name, t] of await treeToTensors(state.key, "rng.key")) tensors.set(name, t);
-  saveTensors(path, tensors, { format: FORMAT, step: state.step, best: extra.best, model: extra.model });
+  saveTensors(path, tensors, {
+    format: FORMAT,
+    step: state.step,
+    best: extra.best,
+    model: extra.model,
+    wall_s: extra.wallSeconds,
+  });
 }
 
 /** Restore a state written by `saveTrainState`. Borrows `template` (for structure and shapes). */
-export function loadTrainState(path: string, template: Params): { state: TrainState; best: Best } {
+export function loadTrainState(
+  path: string,
+  template: Params,
+): { state: TrainState; best: Best; wallSeconds: number } {
   const { tensors, metadata } = loadTensors(path);
   if (metadata.format !== FORMAT) {
     throw new Error(`${path}: expected a ${FORMAT} checkpoint, got format ${metadata.format ?? "(none)"}`);
@@ -56,5 +68,7 @@ export function loadTrainState(path: string, template: Params): { state: TrainSt
   return {
     state: { params, opt: { mu, nu }, key: tensorToArray(keyTensor), step },
     best: JSON.parse(metadata.best ?? "null") as Best,
+    // checkpoints written before wall_s was recorded count from the resume
+    wallSeconds: metadata.wall_s === undefined ? 0 : Number(JSON.parse(metadata.wall_s)),
   };
 }
