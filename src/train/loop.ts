@@ -22,7 +22,7 @@ import { adamwInit, ADAMW_DEFAULTS } from "./optimizer.js";
 import { trainingCurvesSvg } from "./plot.js";
 import { linearWarmupDecay } from "./schedule.js";
 import { makeTrainStep, type Params, type TrainState } from "./step.js";
-import { loadTrainState, saveModel, saveTrainState } from "./state.js";
+import { loadTrainState, RunClock, saveModel, saveTrainState } from "./state.js";
 
 export interface TrainSummary {
   task: string;
@@ -90,9 +90,7 @@ function describeMethod(config: TrainConfig): string {
 
 /** Train according to `config`; the runtime must already be initialised. */
 export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promise<TrainSummary> {
-  const started = performance.now();
-  let wallBefore = 0; // a resumed run's wall time before its checkpoint
-  const wallSeconds = () => wallBefore + (performance.now() - started) / 1000;
+  const clock = new RunClock();
   const out = config.outputDir;
   // Read and validate the data before touching the output folder: bad input leaves nothing behind.
   const { task, train: trainExamples, dev: devExamples } = await loadTaskData(config.task, config.dataDir);
@@ -130,7 +128,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     tree.dispose(template);
     state = loaded.state;
     best = loaded.best;
-    wallBefore = loaded.wallSeconds;
+    clock.resumeFrom(loaded.wallSeconds);
     stepLog.truncateAfter(state.step);
     evalLog.truncateAfter(state.step);
     notes.push(`resuming at step ${state.step}`);
@@ -253,7 +251,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         progress.note(
           `step ${state.step}: dev ${shown} (loss ${ev.loss.toFixed(4)})${isBest ? " ★ best" : ""}`,
         );
-        await saveTrainState(lastPath, state, { best, model, wallSeconds: wallSeconds() });
+        await saveTrainState(lastPath, state, { best, model, wallSeconds: clock.seconds() });
       }
       ranThisCall++;
       if (hooks.stopAfter !== undefined && ranThisCall >= hooks.stopAfter) break;
@@ -265,7 +263,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   }
   if (state.step < totalSteps) {
     // Interrupted on purpose (hooks.stopAfter): leave a resumable checkpoint at this exact step.
-    await saveTrainState(lastPath, state, { best, model, wallSeconds: wallSeconds() });
+    await saveTrainState(lastPath, state, { best, model, wallSeconds: clock.seconds() });
   }
   tree.dispose(state as never);
 
@@ -276,7 +274,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     final,
     steps: totalSteps,
     examples_per_s: examples / Math.max(1e-9, stepSeconds),
-    wall_s: wallSeconds(),
+    wall_s: clock.seconds(),
     output_dir: out,
   };
   if (best) await exportHfModel(out, task);

@@ -30,7 +30,7 @@ import { trainingCurvesSvg } from "./plot.js";
 import { itemExample, limitContext, loadQaTask, type QaItem, type QaTaskName } from "./qaData.js";
 import { qaObjective, type QaLevelBatch } from "./qaObjective.js";
 import { linearWarmupDecay } from "./schedule.js";
-import { loadModel, loadTrainState, saveModel, saveTrainState } from "./state.js";
+import { loadModel, loadTrainState, RunClock, saveModel, saveTrainState } from "./state.js";
 import { makeOptimizerStep, type ModelState } from "./step.js";
 
 export interface QaSettings {
@@ -194,9 +194,7 @@ export async function trainQa(
   settings: QaSettings,
   hooks: { quiet?: boolean } = {},
 ): Promise<TrainSummary> {
-  const started = performance.now();
-  let wallBefore = 0; // a resumed run's wall time before its checkpoint
-  const wallSeconds = () => wallBefore + (performance.now() - started) / 1000;
+  const clock = new RunClock();
   const task = config.task as QaTaskName;
   if (!config.dataDir) throw new Error(`--task ${task}: expected --data-dir with the official JSON files`);
   if (config.method === "rdrop")
@@ -245,7 +243,7 @@ export async function trainQa(
     tree.dispose([template, state] as never);
     state = restored.state as unknown as ModelState<Params>;
     best = restored.best;
-    wallBefore = restored.wallSeconds;
+    clock.resumeFrom(restored.wallSeconds);
     stepLog.truncateAfter(state.step);
     evalLog.truncateAfter(state.step);
   } else {
@@ -363,7 +361,7 @@ export async function trainQa(
         progress.note(
           `step ${state.step}: dev F1 ${ev.f1.toFixed(2)}, EM ${ev.exact_match.toFixed(2)}${isBest ? " ★ best" : ""}`,
         );
-        await saveTrainState(lastPath, state as never, { best, model, wallSeconds: wallSeconds() });
+        await saveTrainState(lastPath, state as never, { best, model, wallSeconds: clock.seconds() });
       }
     }
   } finally {
@@ -379,7 +377,7 @@ export async function trainQa(
     final,
     steps: totalSteps,
     examples_per_s: examples / Math.max(1e-9, seconds),
-    wall_s: wallSeconds(),
+    wall_s: clock.seconds(),
     output_dir: out,
   };
   writeFileAtomic(join(out, RUN_FILES.metrics), JSON.stringify(summary, null, 2) + "\n");

@@ -8,6 +8,19 @@ const FORMAT = "cmploss-train-state-v1";
 
 type Best = { step: number; value: number } | null;
 
+/** A run's wall time across resumes: this process's time plus what the checkpoint it resumed from recorded. */
+export class RunClock {
+  private readonly started = performance.now();
+  private before = 0;
+  /** Continue from a checkpoint's `wallSeconds`. */
+  resumeFrom(seconds: number): void {
+    this.before = seconds;
+  }
+  seconds(): number {
+    return this.before + (performance.now() - this.started) / 1000;
+  }
+}
+
 /** Write the model tensors (HF names) and `metadata` atomically. Borrows `params`. */
 export async function saveModel(
   path: string,
