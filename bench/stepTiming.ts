@@ -13,6 +13,8 @@ export interface StepTimingArgs {
   steps: number;
   warmup: number;
   jit: boolean;
+  /** Differentiate each batch in micro-batches of this many examples (`--micro-batch-size`); default whole. */
+  microBatchSize?: number | null;
 }
 
 export interface StepTiming extends StepTimingArgs {
@@ -47,6 +49,7 @@ export async function timeSteps(args: StepTimingArgs): Promise<StepTiming> {
     adamw: ADAMW_DEFAULTS,
     maxGradNorm: 1,
     jit: args.jit,
+    microBatchSize: args.microBatchSize ?? null,
   });
   const B = args.batchSize;
   let seed = 1;

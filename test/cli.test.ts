@@ -40,6 +40,11 @@ describe("cmploss CLI", () => {
       [["train", "--lr", "fast"], /--lr: expected a number, got "fast"/],
       [["train", "--loss-target", "best", "--no-just-cmp"], /--loss-target only applies with --just-cmp/],
       [["train", "--cr-weight", "0.5"], /--cr-weight only apply with --no-just-cmp/],
+      [
+        ["train", "--no-just-cmp", "--cr-schedule", "--micro-batch-size", "8"],
+        /--cr-schedule decides on the whole batch's mean loss/,
+      ],
+      [["train", "--micro-batch-size", "0"], /--micro-batch-size: expected an integer in \[1, ∞\], got 0/],
       [["frobnicate"], /unknown command/],
       [
         ["train", "--ablation-mode", "lazy"],
@@ -120,9 +125,12 @@ describe("cmploss CLI", () => {
       "2",
       "--ablation-mode",
       "accumulate",
+      "--micro-batch-size",
+      "3",
     );
     expect(t.code, t.stderr).toBe(0);
-    expect(t.stderr).toMatch(/CmpDrop c=2 \(accumulate\)/);
+    expect(t.stderr).toMatch(/CmpDrop c=2 \(accumulate\).*micro-batches of 3/);
+    expect(JSON.parse(readFileSync(join(out, "run.json"), "utf8")).config.microBatchSize).toBe(3);
     expect(t.stdout).toMatch(/dev accuracy: \d\.\d{4}/);
     const e = cli("eval", "--output-dir", out, "--force-dropout", "0,2", "--json");
     expect(e.code, e.stderr).toBe(0);

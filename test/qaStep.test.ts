@@ -73,4 +73,35 @@ describe("QA objective with CmpCrop and CmpDrop variants", () => {
     stepper.dispose();
     tree.dispose(state as never);
   });
+
+  it("micro-batches split every crop level's batch by example and give the whole batch's step", async () => {
+    // Without dropout the keys do not matter, so micro-batched and whole steps must agree. Crop levels only:
+    // dropout variants would tie exactly with their level's full pass, and a tie's hinge subgradient flips with
+    // the last bit of the two losses.
+    const still = { ...cfg, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 };
+    const crops: QaVariant[] = [0, 1, 2].map((cropLevel) => ({ cropLevel, dropPower: 0 }));
+    const once = async (microBatchSize: number | null) => {
+      const params = initSpanExtractor(random.key(0), still);
+      const stepper = makeOptimizerStep(
+        (p: typeof params, batch: QaLevelBatch[], key: np.Array) =>
+          qaObjective(p, batch, key, { model: still, variants: crops, loss: {} }),
+        // Adam's first step is lr · g / (|g| + eps): with the usual tiny eps it is ≈ lr · sign(g) and turns
+        // float noise in entries that nearly cancel into whole steps; eps = 1 keeps it proportional to g.
+        { adamw: { ...ADAMW_DEFAULTS, eps: 1 }, maxGradNorm: 1, jit: true, microBatchSize },
+      );
+      const state = { params, opt: adamwInit(params), key: random.key(1), step: 0 };
+      const r = await stepper.step(state, levels(), 1);
+      const leaves: number[][] = [];
+      for (const x of tree.leaves(r.state.params) as np.Array[]) leaves.push(Array.from(await x.ref.data()));
+      stepper.dispose();
+      tree.dispose(r.state as never);
+      return { numbers: [r.loss, r.gradNorm, ...r.variantLosses], leaves };
+    };
+    const whole = await once(null);
+    for (const m of [1, 2]) {
+      const parts = await once(m);
+      expect(parts.numbers).toBeAllclose(whole.numbers, { atol: 1e-5, rtol: 1e-5 });
+      parts.leaves.forEach((leaf, i) => expect(leaf).toBeAllclose(whole.leaves[i], { atol: 1e-5, rtol: 0 }));
+    }
+  });
 });

@@ -145,3 +145,69 @@ describe("R-Drop step", () => {
     tree.dispose(state as never);
   });
 });
+
+describe("micro-batches (--micro-batch-size)", () => {
+  // Without dropout every variant and every key gives the same numbers, so a micro-batched step must equal the
+  // whole-batch step up to float rounding: the size-weighted mean of micro-batch gradients is the batch's.
+  const still = presetConfig("bert-L2-H128-A2", 50, {
+    max_position_embeddings: 16,
+    hidden_dropout_prob: 0,
+    attention_probs_dropout_prob: 0,
+  });
+  const once = async (over: Partial<StepConfig>) => {
+    const params = initSequenceClassifier(random.key(0), still, 2);
+    const stepper = makeTrainStep(stepConfig({ model: still, ...over }));
+    let state = { params, opt: adamwInit(params), key: random.key(1), step: 0 };
+    const losses: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await stepper.step(state, batch(), 1e-3);
+      state = r.state;
+      losses.push(r.loss, r.gradNorm, ...r.variantLosses);
+    }
+    const leaves: number[][] = [];
+    for (const x of tree.leaves(state.params) as np.Array[]) {
+      expect(x.refCount).toBe(1);
+      leaves.push(Array.from(await x.ref.data()));
+    }
+    stepper.dispose();
+    tree.dispose(state as never);
+    return { losses, leaves };
+  };
+  const expectSame = (a: Awaited<ReturnType<typeof once>>, b: Awaited<ReturnType<typeof once>>) => {
+    expect(a.losses).toBeAllclose(b.losses, { atol: 1e-5, rtol: 1e-5 });
+    a.leaves.forEach((leaf, i) => expect(leaf).toBeAllclose(b.leaves[i], { atol: 1e-5, rtol: 0 }));
+  };
+
+  for (const [name, over] of [
+    ["CmpDrop, batched", {}],
+    ["CmpDrop, accumulate", { mode: "accumulate" }],
+    ["plain", { powers: [1] }],
+    ["R-Drop", { powers: [1, 1], method: { kind: "rdrop", alpha: 1 } }],
+  ] as [string, Partial<StepConfig>][]) {
+    it(`${name}: micro-batches of 1, of 3 (+ a remainder of 1) and jitted give the whole batch's step`, async () => {
+      const whole = await once(over);
+      expectSame(await once({ ...over, microBatchSize: 1 }), whole);
+      expectSame(await once({ ...over, microBatchSize: 3, jit: true }), whole);
+      // a micro-batch at least the batch's size is the whole-batch step itself
+      expect((await once({ ...over, microBatchSize: 4 })).losses).toEqual(whole.losses);
+    });
+  }
+
+  it("draws each micro-batch's dropout from its own key (with dropout on, micro-batches differ)", async () => {
+    const params = initSequenceClassifier(random.key(0), cfg, 2);
+    const losses = async (microBatchSize: number | null) => {
+      const stepper = makeTrainStep(stepConfig({ microBatchSize }));
+      const state = { params: tree.ref(params), opt: adamwInit(params), key: random.key(1), step: 0 };
+      const r = await stepper.step(state, batch(), 1e-3);
+      stepper.dispose();
+      tree.dispose(r.state as never);
+      return r.variantLosses;
+    };
+    const whole = await losses(null);
+    const halves = await losses(2);
+    expect(halves).toHaveLength(4);
+    expect(Math.max(...halves.map((v, i) => Math.abs(v - whole[i])))).toBeGreaterThan(1e-5);
+    expect(await losses(2)).toEqual(halves); // and reproducibly so
+    tree.dispose(params);
+  });
+});

@@ -13,7 +13,7 @@ describe("errorLine", () => {
   it("says what to do when the wasm heap is full", () => {
     const line = errorLine(new RangeError("Allocation exceeds the 4 GiB memory32 limit"));
     expect(line).toMatch(
-      /^cmploss: out of memory: .*--ablation-mode accumulate.*--pad-multiple.*--device webgpu/,
+      /^cmploss: out of memory: .*--micro-batch-size.*--ablation-mode accumulate.*--pad-multiple.*--device webgpu/,
     );
     expect(line.split("\n")).toHaveLength(1);
   });
@@ -27,7 +27,7 @@ describe("errorLine", () => {
     expect(line).toMatch(
       /^cmploss: train: step 5: the GPU reported an error.*OUT_OF_DEVICE_MEMORY; out of GPU memory/,
     );
-    expect(line).toMatch(/--jobs.*--batch-size.*--pad-multiple/);
+    expect(line).toMatch(/--jobs.*--micro-batch-size.*--max-seq-length.*--pad-multiple/);
     expect(errorLine(new DeviceError("eval", "Buffer usages must not be 0."))).not.toMatch(
       /out of GPU memory/,
     );

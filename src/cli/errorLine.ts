@@ -4,16 +4,17 @@ export function errorLine(err: unknown): string {
   const message = (err instanceof Error ? err.message : String(err)).split("\n")[0];
   if (/4 GiB memory32 limit/.test(message)) {
     return (
-      `cmploss: out of memory: jax-js's wasm heap is capped at 4 GiB; try --ablation-mode accumulate ` +
-      `(CmpDrop, same gradient), a smaller --batch-size or --max-seq-length, fewer padded lengths ` +
+      `cmploss: out of memory: jax-js's wasm heap is capped at 4 GiB; try --micro-batch-size ` +
+      `(e.g. a quarter of --batch-size: the same gradient, in parts), --ablation-mode accumulate ` +
+      `(CmpDrop, same gradient), a shorter --max-seq-length, fewer padded lengths ` +
       `(--pad-multiple = --max-seq-length; each length's compiled step keeps its own buffers), ` +
       `or a GPU (--device webgpu)`
     );
   }
   if (/OUT_OF_DEVICE_MEMORY|OUT_OF_HOST_MEMORY|out of memory/i.test(message) && /GPU/.test(message)) {
     return (
-      `cmploss: ${message}; out of GPU memory: run fewer trainings at once (--jobs), a smaller --batch-size or ` +
-      `--max-seq-length, or fewer padded lengths (--pad-multiple = --max-seq-length)`
+      `cmploss: ${message}; out of GPU memory: run fewer trainings at once (--jobs), --micro-batch-size, ` +
+      `a shorter --max-seq-length, or fewer padded lengths (--pad-multiple = --max-seq-length)`
     );
   }
   return `cmploss: ${message}`;

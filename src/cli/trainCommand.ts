@@ -78,6 +78,13 @@ export const TRAIN_FLAGS: FlagTable = {
     help: "variants in one pass (fastest), one by one, or accumulate: one by one with one variant's activations in memory (about twice the time)",
     values: ["batched", "sequential", "accumulate"],
   },
+  "micro-batch-size": {
+    kind: "number",
+    help: "differentiate each batch in micro-batches of at most this many examples: the same gradient in less memory",
+    integer: true,
+    min: 1,
+    nullable: true,
+  },
   jit: { kind: "boolean", help: "compile the train step with jax-js jit" },
   device: {
     kind: "string",

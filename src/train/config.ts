@@ -43,6 +43,11 @@ export interface TrainConfig {
   minWordFreq: number;
   /** Batched (one pass over (c+1)·B rows) or sequential (c+1 passes) ablation variants. */
   ablationMode: "batched" | "sequential" | "accumulate";
+  /**
+   * Differentiate each batch in micro-batches of at most this many examples (the same gradient in a fraction
+   * of the memory); null: the whole batch at once.
+   */
+  microBatchSize: number | null;
   jit: boolean;
   /** "auto": WebGPU on a hardware GPU adapter, else wasm (runtime/init.ts). */
   device: "auto" | "wasm" | "webgpu" | "cpu";
@@ -81,11 +86,18 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   listwise: false,
   minWordFreq: 1,
   ablationMode: "batched",
+  microBatchSize: null,
   jit: true,
   device: "auto",
   threads: null,
   resume: false,
 };
+
+/** "micro-batches of m" when a batch is differentiated in parts, else nothing. */
+export function microBatchNote(config: Pick<TrainConfig, "microBatchSize" | "batchSize">): string[] {
+  const m = config.microBatchSize;
+  return m !== null && m < config.batchSize ? [`micro-batches of ${m}`] : [];
+}
 
 /** Dropout power of each variant a config runs. */
 export function methodPowers(cfg: Pick<TrainConfig, "method" | "nDrop">): number[] {
@@ -130,6 +142,9 @@ export function lossFlagConflict(
     }
   } else if ("lossTarget" in given) {
     return "--loss-target only applies with --just-cmp (the dummy model, SPEC §3)";
+  }
+  if (!cfg.justCmp && cfg.crSchedule && cfg.microBatchSize !== null && cfg.microBatchSize < cfg.batchSize) {
+    return "--cr-schedule decides on the whole batch's mean loss, which --micro-batch-size never sees at once";
   }
   return null;
 }

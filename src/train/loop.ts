@@ -14,7 +14,7 @@ import { scoreAll } from "../tasks/metrics.js";
 import { loadTaskData } from "./taskData.js";
 import { exportHfModel } from "./export.js";
 import { prepareFreshModel, reopenTokenizer, type RunModelInfo, type RunTokenizer } from "./modelSource.js";
-import { lossOptions, methodPowers, type TrainConfig } from "./config.js";
+import { lossOptions, methodPowers, microBatchNote, type TrainConfig } from "./config.js";
 import { encodeSplit } from "./data.js";
 import { createEvaluator } from "./evaluate.js";
 import { JsonlLog, Progress, type EvalRecord, type StepRecord } from "./log.js";
@@ -152,6 +152,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     evalLog.truncateAfter(-1);
   }
   const model = info.model;
+  notes.push(...microBatchNote(config));
   const encodeOptions = {
     maxLength: config.maxSeqLength,
     lossKind: task.lossKind,
@@ -178,6 +179,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     adamw,
     maxGradNorm: config.maxGradNorm,
     jit: config.jit,
+    microBatchSize: config.microBatchSize,
   });
   const progress = new Progress(totalSteps, state.step, hooks.quiet);
   progress.note(

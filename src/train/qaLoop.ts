@@ -21,7 +21,7 @@ import { decodeQaPredictions } from "../tasks/qa/decode.js";
 import { buildQaFeatures, type QaFeature } from "../tasks/qa/features.js";
 import { squadEvaluate } from "../tasks/qa/metric.js";
 import { consuming } from "../util/own.js";
-import { lossOptions, type TrainConfig } from "./config.js";
+import { lossOptions, microBatchNote, type TrainConfig } from "./config.js";
 import { JsonlLog, Progress, type EvalRecord, type StepRecord } from "./log.js";
 import { RUN_FILES, type TrainSummary } from "./loop.js";
 import { resolveModelSpec } from "./modelSource.js";
@@ -270,6 +270,7 @@ export async function trainQa(
       adamw: { ...ADAMW_DEFAULTS, weightDecay: config.weightDecay },
       maxGradNorm: config.maxGradNorm,
       jit: config.jit,
+      microBatchSize: config.microBatchSize,
     },
   );
   const stepsPerEpoch = Math.ceil(data.train.length / config.batchSize);
@@ -279,7 +280,10 @@ export async function trainQa(
   const progress = new Progress(totalSteps, state.step, hooks.quiet);
   progress.note(
     `cmploss: ${task} · ${config.model} · variants ${variants.map((v) => `(crop ${v.cropLevel}, drop ${v.dropPower})`).join(" ")} · ` +
-      `${data.train.length} train / ${devItems.length} dev questions · ${totalSteps} steps`,
+      `${data.train.length} train / ${devItems.length} dev questions · ${totalSteps} steps` +
+      microBatchNote(config)
+        .map((n) => ` · ${n}`)
+        .join(""),
   );
   let final: TrainSummary["final"] = { step: state.step, value: NaN, loss: NaN, scores: {} };
   let examples = 0;

@@ -53,6 +53,11 @@ export interface StepConfig {
   maxGradNorm: number;
   /** Compile the step with jax-js `jit` (kernel fusion; one compilation per sequence length). */
   jit: boolean;
+  /**
+   * Differentiate batches larger than this in micro-batches of at most this many examples, one after another
+   * (the same gradient in a fraction of the memory); null or absent: the whole batch at once.
+   */
+  microBatchSize?: number | null;
 }
 
 export type Params = SequenceClassifierParams;
@@ -182,91 +187,173 @@ export interface ModelState<P> {
   step: number;
 }
 
-/**
- * One AdamW step around any objective `(params, batch, key) → [loss, per-variant mean losses]`, which borrows
- * `params` and consumes `batch` and `key`. The returned `step` consumes the state and batch it is given and
- * returns the next state; call `dispose` when done to free compiled programs.
- */
-export function makeOptimizerStep<P extends ParamTree, Batch>(
-  objectiveFn: (params: P, batch: Batch, key: np.Array) => [np.Array, np.Array],
-  cfg: { adamw: AdamWConfig; maxGradNorm: number; jit: boolean },
-): {
+type Stepper<P, Batch> = {
   step: (
     state: ModelState<P>,
     batch: Batch,
     lr: number,
   ) => Promise<{ state: ModelState<P>; loss: number; variantLosses: number[]; gradNorm: number }>;
   dispose: () => void;
-} {
-  const lossAndGrad = valueAndGrad(consuming(objectiveFn), { hasAux: true });
-  let mask: unknown = null;
+};
 
-  const pure = (params: P, opt: AdamWState<P>, batch: Batch, key: np.Array, s: Scalars): Outputs<P> => {
-    const [dropKey, nextKey] = random.split(key, 2);
-    const [[loss, variantLosses], grads] = lossAndGrad(
-      tree.ref(params) as never,
-      batch as never,
-      dropKey,
-    ) as unknown as [[np.Array, np.Array], P];
+/** The mean loss, per-variant mean losses and gradient of the mean loss for one (micro-)batch. */
+type Gradient<P> = { loss: np.Array; variantLosses: np.Array; grads: P };
+
+/** Borrows `params`; consumes `batch` and `key`. May sync (memory is freed between its programs). */
+type GradientFn<P, Batch> = (params: P, batch: Batch, key: np.Array) => Promise<Gradient<P>>;
+
+/** Examples in a batch: the leading size of its arrays (every leaf is `[B, …]`). */
+function batchSize(batch: unknown): number {
+  const leaves = tree.leaves(batch as never) as np.Array[];
+  if (leaves.length === 0) throw new RangeError("batchSize: the batch has no arrays");
+  return leaves[0].shape[0];
+}
+
+/**
+ * Steps that compute the gradient in separate programs — one or more per micro-batch of at most
+ * `microBatchSize` examples, then one update — with a sync after each, so that each program runs in the memory
+ * the previous one freed (jax-js allocates all of a jitted program's buffers before its first kernel). The
+ * objectives are means of per-example terms, so the size-weighted mean of the micro-batches' gradients is the
+ * whole batch's gradient; micro-batch i draws its dropout from the i-th split of the step's key.
+ */
+function makeChunkedStepper<P extends ParamTree, Batch>(
+  gradientOf: GradientFn<P, Batch>,
+  cfg: { adamw: AdamWConfig; maxGradNorm: number; jit: boolean; microBatchSize: number | null },
+  compile: <F>(f: F) => F,
+): (state: ModelState<P>, batch: Batch, lr: number) => ReturnType<Stepper<P, Batch>["step"]> {
+  let mask: unknown = null;
+  const update = compile((params: P, opt: AdamWState<P>, grads: P, s: Scalars) => {
     const [clipped, gradNorm] = clipByGlobalNorm(grads, cfg.maxGradNorm);
     const [newParams, newOpt] = adamwUpdate(clipped, opt, params, s, mask, cfg.adamw);
-    return { params: newParams, opt: newOpt, key: nextKey, loss, variantLosses, gradNorm };
+    return { params: newParams, opt: newOpt, gradNorm };
+  });
+  const accumulate = compile((sum: Gradient<P>, part: Gradient<P>, weight: np.Array): Gradient<P> => {
+    const out = tree.map((a: np.Array, b: np.Array) => a.add(b.mul(weight.ref)), sum as never, part as never);
+    weight.dispose();
+    return out as never;
+  });
+  const scale = compile((part: Gradient<P>, weight: np.Array): Gradient<P> => {
+    const out = tree.map((a: np.Array) => a.mul(weight.ref), part as never);
+    weight.dispose();
+    return out as never;
+  });
+
+  return async (state, batch, lr) => {
+    mask ??= decayMask(state.params);
+    const [key, nextKey] = random.split(state.key, 2);
+    const B = batchSize(batch);
+    const m = Math.min(cfg.microBatchSize ?? B, B);
+    const chunks = Math.ceil(B / m);
+    let total: Gradient<P>;
+    if (chunks === 1) {
+      total = await gradientOf(state.params, batch, key);
+    } else {
+      const keys = random.split(key, chunks);
+      let sum: Gradient<P> | null = null;
+      for (let i = 0; i < chunks; i++) {
+        const [lo, hi] = [i * m, Math.min(B, (i + 1) * m)];
+        const part = tree.map((a: np.Array) => a.ref.slice([lo, hi]), batch as never) as Batch;
+        const g = await gradientOf(state.params, part, keys.ref.slice(i));
+        const weight = np.array((hi - lo) / B);
+        sum = await blockUntilReady(sum === null ? scale(g, weight) : accumulate(sum, g, weight));
+      }
+      keys.dispose();
+      tree.dispose(batch as never);
+      total = sum!;
+    }
+    const out = update(state.params, state.opt, total.grads, stepScalars(lr, state.step, cfg.adamw));
+    return finishStep(
+      { ...out, key: nextKey, loss: total.loss, variantLosses: total.variantLosses },
+      state.step,
+    );
   };
-  const compiled = cfg.jit ? jit(pure as never) : null;
+}
+
+/** Compile with jax-js `jit` when `enabled`, keeping every compiled program for `dispose`. */
+function programCompiler(enabled: boolean) {
+  const programs: { dispose: () => void }[] = [];
+  const compile = <F>(f: F): F => {
+    if (!enabled) return f;
+    const compiled = jit(f as never);
+    programs.push(compiled);
+    return compiled as unknown as F;
+  };
+  return { compile, dispose: () => programs.forEach((p) => p.dispose()) };
+}
+
+/**
+ * One AdamW step around any objective `(params, batch, key) → [loss, per-variant mean losses]`, which borrows
+ * `params` and consumes `batch` and `key`; the loss must be a mean of per-example terms. The returned `step`
+ * consumes the state and batch it is given and returns the next state; call `dispose` when done to free
+ * compiled programs. A batch larger than `microBatchSize` is differentiated in micro-batches (the same
+ * gradient in the memory of one micro-batch); otherwise the whole step is one program.
+ */
+export function makeOptimizerStep<P extends ParamTree, Batch>(
+  objectiveFn: (params: P, batch: Batch, key: np.Array) => [np.Array, np.Array],
+  cfg: { adamw: AdamWConfig; maxGradNorm: number; jit: boolean; microBatchSize?: number | null },
+): Stepper<P, Batch> {
+  const lossAndGrad = valueAndGrad(consuming(objectiveFn), { hasAux: true });
+  const programs = programCompiler(cfg.jit);
+  let mask: unknown = null;
+
+  const gradient = (params: P, batch: Batch, key: np.Array): Gradient<P> => {
+    const [[loss, variantLosses], grads] = lossAndGrad(params as never, batch as never, key) as unknown as [
+      [np.Array, np.Array],
+      P,
+    ];
+    return { loss, variantLosses, grads };
+  };
+  const fused = programs.compile(
+    (params: P, opt: AdamWState<P>, batch: Batch, key: np.Array, s: Scalars): Outputs<P> => {
+      const [dropKey, nextKey] = random.split(key, 2);
+      const { loss, variantLosses, grads } = gradient(tree.ref(params), batch, dropKey);
+      const [clipped, gradNorm] = clipByGlobalNorm(grads, cfg.maxGradNorm);
+      const [newParams, newOpt] = adamwUpdate(clipped, opt, params, s, mask, cfg.adamw);
+      return { params: newParams, opt: newOpt, key: nextKey, loss, variantLosses, gradNorm };
+    },
+  );
+  const compiledGradient = programs.compile(gradient);
+  const chunked = makeChunkedStepper<P, Batch>(
+    async (params, batch, key) => compiledGradient(tree.ref(params), batch, key),
+    { ...cfg, microBatchSize: cfg.microBatchSize ?? null },
+    programs.compile,
+  );
 
   async function step(state: ModelState<P>, batch: Batch, lr: number) {
     mask ??= decayMask(state.params);
-    const run = (compiled ?? pure) as typeof pure;
-    const out = run(state.params, state.opt, batch, state.key, stepScalars(lr, state.step, cfg.adamw));
+    if (cfg.microBatchSize != null && batchSize(batch) > cfg.microBatchSize) {
+      return chunked(state, batch, lr);
+    }
+    const out = fused(state.params, state.opt, batch, state.key, stepScalars(lr, state.step, cfg.adamw));
     return finishStep(out, state.step);
   }
-  return { step, dispose: () => compiled?.dispose() };
+  return { step, dispose: programs.dispose };
 }
 
 /**
  * Mode "accumulate": the comparative loss's exact gradient with one variant's activations in memory at a time.
  * With ℓ the `[B, V]` per-example task losses and L = mean(comparativeLoss(ℓ)), ∂L/∂θ = Σ_k Σ_b (∂L/∂ℓ_bk) ·
  * ∂ℓ_bk/∂θ: forward passes give ℓ and the weights ∂L/∂ℓ, then each variant's weighted loss is differentiated
- * alone with the same dropout key (hence the same masks). jax-js allocates every buffer of a jitted program
- * before it runs a kernel, so a program's peak memory is the sum of all its intermediates: hence separate
- * programs (one forward and one gradient per variant, one update) with a sync point after each, so that each
- * runs in the memory the previous one freed. ≈ 4/3 of the sequential mode's arithmetic; measured about twice the
- * batched step's time (PERFORMANCE.md).
+ * alone with the same dropout key (hence the same masks). Each forward and each variant's gradient is its own
+ * program with a sync after it (see makeChunkedStepper). ≈ 4/3 of the sequential mode's arithmetic; measured
+ * about twice the batched step's time (PERFORMANCE.md).
  */
-function makeAccumulatingStep(cfg: StepConfig): {
-  step: (state: TrainState, batch: TrainBatch, lr: number) => Promise<StepResult>;
-  dispose: () => void;
-} {
-  const programs: { dispose: () => void }[] = [];
-  const compile = <F>(f: F): F => {
-    if (!cfg.jit) return f;
-    const compiled = jit(f as never);
-    programs.push(compiled);
-    return compiled as unknown as F;
-  };
+function makeAccumulatingStep(cfg: StepConfig): Stepper<Params, TrainBatch> {
+  const programs = programCompiler(cfg.jit);
   const variantLoss = (k: number) =>
     consuming((p: Params, inputs: EncoderBatch, labels: np.Array, key: np.Array) =>
       taskLoss(cfg.lossKind, applySequenceClassifier(p, inputs, cfg.model, { powers: [k], key }), labels),
     );
-  const forward = cfg.powers.map((k) => compile(variantLoss(k)));
+  const forward = cfg.powers.map((k) => programs.compile(variantLoss(k)));
   const gradient = cfg.powers.map((k) => {
     const loss = variantLoss(k);
     const weighted = (p: Params, inputs: EncoderBatch, labels: np.Array, key: np.Array, w: np.Array) =>
       np.sum(loss(p, inputs, labels, key).mul(w));
-    return compile(grad(weighted) as (...args: Parameters<typeof weighted>) => Params);
+    return programs.compile(grad(weighted) as (...args: Parameters<typeof weighted>) => Params);
   });
   const rankWeights = valueAndGrad((table: np.Array) => np.mean(comparativeLoss(table, cfg.loss)));
-  let mask: unknown = null;
-  const update = compile((params: Params, opt: AdamWState<Params>, grads: Params, s: Scalars) => {
-    const [clipped, gradNorm] = clipByGlobalNorm(grads, cfg.maxGradNorm);
-    const [newParams, newOpt] = adamwUpdate(clipped, opt, params, s, mask, cfg.adamw);
-    return { params: newParams, opt: newOpt, gradNorm };
-  });
 
-  async function step(state: TrainState, batch: TrainBatch, lr: number): Promise<StepResult> {
-    mask ??= decayMask(state.params);
-    const { params } = state;
-    const [key, nextKey] = random.split(state.key, 2);
+  const gradientOf: GradientFn<Params, TrainBatch> = async (params, batch, key) => {
     const { labels, ...inputs } = batch;
     const columns: np.Array[] = [];
     for (const f of forward) {
@@ -285,17 +372,18 @@ function makeAccumulatingStep(cfg: StepConfig): {
     tree.dispose(inputs);
     labels.dispose();
     key.dispose();
-    const out = update(params, state.opt, grads!, stepScalars(lr, state.step, cfg.adamw));
-    return finishStep({ ...out, key: nextKey, loss, variantLosses }, state.step);
-  }
-  return { step, dispose: () => programs.forEach((p) => p.dispose()) };
+    return { loss, variantLosses, grads: grads! };
+  };
+  const step = makeChunkedStepper(
+    gradientOf,
+    { ...cfg, microBatchSize: cfg.microBatchSize ?? null },
+    programs.compile,
+  );
+  return { step: step as Stepper<Params, TrainBatch>["step"], dispose: programs.dispose };
 }
 
 /** The classification / regression step for `cfg` (see `makeOptimizerStep`). */
-export function makeTrainStep(cfg: StepConfig): {
-  step: (state: TrainState, batch: TrainBatch, lr: number) => Promise<StepResult>;
-  dispose: () => void;
-} {
+export function makeTrainStep(cfg: StepConfig): Stepper<Params, TrainBatch> {
   const single = cfg.method?.kind === "rdrop" || cfg.powers.length === 1;
   if (cfg.mode === "accumulate" && !single) return makeAccumulatingStep(cfg);
   // R-Drop and plain runs have nothing to accumulate over: run them as "sequential".
