@@ -93,10 +93,14 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   resume: false,
 };
 
+/** Whether a batch is differentiated in parts (a micro-batch smaller than the batch). */
+function splitsBatches(config: Pick<TrainConfig, "microBatchSize" | "batchSize">): boolean {
+  return config.microBatchSize !== null && config.microBatchSize < config.batchSize;
+}
+
 /** "micro-batches of m" when a batch is differentiated in parts, else nothing. */
 export function microBatchNote(config: Pick<TrainConfig, "microBatchSize" | "batchSize">): string[] {
-  const m = config.microBatchSize;
-  return m !== null && m < config.batchSize ? [`micro-batches of ${m}`] : [];
+  return splitsBatches(config) ? [`micro-batches of ${config.microBatchSize}`] : [];
 }
 
 /** Dropout power of each variant a config runs. */
@@ -143,7 +147,7 @@ export function lossFlagConflict(
   } else if ("lossTarget" in given) {
     return "--loss-target only applies with --just-cmp (the dummy model, SPEC §3)";
   }
-  if (!cfg.justCmp && cfg.crSchedule && cfg.microBatchSize !== null && cfg.microBatchSize < cfg.batchSize) {
+  if (!cfg.justCmp && cfg.crSchedule && splitsBatches(cfg)) {
     return "--cr-schedule decides on the whole batch's mean loss, which --micro-batch-size never sees at once";
   }
   return null;

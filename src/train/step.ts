@@ -202,6 +202,20 @@ type Gradient<P> = { loss: np.Array; variantLosses: np.Array; grads: P };
 /** Borrows `params`; consumes `batch` and `key`. May sync (memory is freed between its programs). */
 type GradientFn<P, Batch> = (params: P, batch: Batch, key: np.Array) => Promise<Gradient<P>>;
 
+/** Clip the gradient's global norm, then one AdamW update. Consumes all its arrays. */
+function clipAndUpdate<P extends ParamTree>(
+  grads: P,
+  opt: AdamWState<P>,
+  params: P,
+  s: Scalars,
+  mask: unknown,
+  cfg: { adamw: AdamWConfig; maxGradNorm: number },
+): { params: P; opt: AdamWState<P>; gradNorm: np.Array } {
+  const [clipped, gradNorm] = clipByGlobalNorm(grads, cfg.maxGradNorm);
+  const [newParams, newOpt] = adamwUpdate(clipped, opt, params, s, mask, cfg.adamw);
+  return { params: newParams, opt: newOpt, gradNorm };
+}
+
 /** Examples in a batch: the leading size of its arrays (every leaf is `[B, …]`). */
 function batchSize(batch: unknown): number {
   const leaves = tree.leaves(batch as never) as np.Array[];
@@ -222,11 +236,9 @@ function makeChunkedStepper<P extends ParamTree, Batch>(
   compile: <F>(f: F) => F,
 ): (state: ModelState<P>, batch: Batch, lr: number) => ReturnType<Stepper<P, Batch>["step"]> {
   let mask: unknown = null;
-  const update = compile((params: P, opt: AdamWState<P>, grads: P, s: Scalars) => {
-    const [clipped, gradNorm] = clipByGlobalNorm(grads, cfg.maxGradNorm);
-    const [newParams, newOpt] = adamwUpdate(clipped, opt, params, s, mask, cfg.adamw);
-    return { params: newParams, opt: newOpt, gradNorm };
-  });
+  const update = compile((params: P, opt: AdamWState<P>, grads: P, s: Scalars) =>
+    clipAndUpdate(grads, opt, params, s, mask, cfg),
+  );
   const accumulate = compile((sum: Gradient<P>, part: Gradient<P>, weight: np.Array): Gradient<P> => {
     const out = tree.map((a: np.Array, b: np.Array) => a.add(b.mul(weight.ref)), sum as never, part as never);
     weight.dispose();
@@ -307,9 +319,7 @@ export function makeOptimizerStep<P extends ParamTree, Batch>(
     (params: P, opt: AdamWState<P>, batch: Batch, key: np.Array, s: Scalars): Outputs<P> => {
       const [dropKey, nextKey] = random.split(key, 2);
       const { loss, variantLosses, grads } = gradient(tree.ref(params), batch, dropKey);
-      const [clipped, gradNorm] = clipByGlobalNorm(grads, cfg.maxGradNorm);
-      const [newParams, newOpt] = adamwUpdate(clipped, opt, params, s, mask, cfg.adamw);
-      return { params: newParams, opt: newOpt, key: nextKey, loss, variantLosses, gradNorm };
+      return { ...clipAndUpdate(grads, opt, params, s, mask, cfg), key: nextKey, loss, variantLosses };
     },
   );
   const compiledGradient = programs.compile(gradient);
