@@ -17,7 +17,8 @@
 # Sizing (H100, MiniLM-L6, B 16, T 128): a CE step ≈ 0.19 s, CmpDrop c = 2 ≈ 0.35 s; an RTE epoch is 156 steps.
 # `--jobs N` runs N of them side by side on the one GPU: with MiniLM at B 32, `--jobs 4` peaked at 64 GB of the
 # H100's 80 (jax-js keeps each process's freed GPU buffers for reuse) for roughly 2.5x the throughput of one at
-# a time; `--jobs 6` ran out of GPU memory (docs/PERFORMANCE.md, "Several runs on one GPU").
+# a time; `--jobs 6` ran out of GPU memory, and on an H200 (room for six) gave no more throughput than four
+# (docs/PERFORMANCE.md, "Several runs on one GPU").
 # GPU_EXPERIMENT_SMOKE=1 runs it here on wasm (no .devicepack): the test of this script without a GPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."
