@@ -4,8 +4,10 @@
 #   bash scripts/gpu-experiment.sh <out> <experiment flags…>     (on the GPU machine; see device-stage.sh)
 #
 # Runs the compiled CLI (.gpu/out, from scripts/device-build.sh) on WebGPU with .devicepack's Node 22 and
-# Vulkan loader. The grid writes into /tmp/cmploss-gpu-experiment and stops after GPU_EXPERIMENT_LIMIT_S
-# (default 500 s) so that every run finished by then comes back: <out>/experiment.tgz holds each run's logs,
+# Vulkan loader. The grid writes into /tmp/cmploss-gpu-experiment and ends within GPU_EXPERIMENT_LIMIT_S
+# (default 500 s): `--time-limit` (15 s less) starts no run that its task and method's earlier runs say would
+# not finish in time, so the GPU goes to the runs that will, and stops the others at the limit; `timeout` is
+# the backstop. Every run finished by then comes back: <out>/experiment.tgz holds each run's logs,
 # metrics.json, curves and utility/context caches and the reports (no weights), <out>/experiment.log the
 # progress. Back here:
 #   mkdir -p runs/X && tar -xzf <files_at>/experiment.tgz -C runs/X
@@ -40,8 +42,9 @@ mkdir -p "$work"
 # Runs finished in earlier calls (staged by device-stage.sh --runs, without weights) are skipped, not retrained.
 if [[ -d .gpustage/runs ]]; then cp -rn .gpustage/runs/. "$work"/; fi
 export CMPLOSS_THREADS=1
-timeout "${GPU_EXPERIMENT_LIMIT_S:-500}" node .gpu/out/src/cli/main.js experiment --device "$device" \
-  --output-dir "$work" --keep-going "$@" 2>&1 | tr '\r' '\n' | awk '!/eta/ || NR % 50 == 0' | tee "$out/experiment.log"
+limit="${GPU_EXPERIMENT_LIMIT_S:-500}"
+timeout "$limit" node .gpu/out/src/cli/main.js experiment --device "$device" \
+  --output-dir "$work" --keep-going --time-limit "$((limit > 30 ? limit - 15 : limit))" "$@" 2>&1 | tr '\r' '\n' | awk '!/eta/ || NR % 50 == 0' | tee "$out/experiment.log"
 status=${PIPESTATUS[0]}
 ((status == 124)) && echo "gpu-experiment: stopped at the time limit; finished runs come back" | tee -a "$out/experiment.log"
 tar -czf "$out/experiment.tgz" --exclude='*.safetensors' --exclude='hf-model' --exclude='tokenizer' -C "$work" .

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -11,7 +11,7 @@ import {
   pairedTable,
   type RunResult,
 } from "../src/experiment/report.js";
-import { gridCells, gridEta, inPool } from "../src/experiment/grid.js";
+import { fitsBefore, gridCells, gridEta, inPool, slotEstimate } from "../src/experiment/grid.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-exp-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -121,6 +121,38 @@ describe("cmploss experiment", () => {
       expect(read(side).final).toEqual(read(root).final);
       expect(readFileSync(join(side, "sst2", method, "seed1", "train.log"), "utf8")).toMatch(/dev accuracy/);
     }
+  });
+
+  it("with --time-limit, stops the run in flight at the limit and starts none after it", () => {
+    const limited = join(root, "limited");
+    const long = args.map((a) =>
+      a === root ? limited : a === "3" ? "200" : a === "ce,rdrop,cmp" ? "ce" : a,
+    );
+    const r = cli(...long.map((a) => (a === "1,2" ? "1,2,3" : a)), "--time-limit", "1");
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/\[1\/3\] sst2 ce seed 1: stopped/);
+    expect(r.stderr).toMatch(/\[2\/3\] sst2 ce seed 2: deferred: 00:00 left/);
+    expect(r.stderr).toMatch(
+      /--time-limit 1 s: 1 run\(s\) stopped at the limit, 2 not started .*; rerun to go on/,
+    );
+    expect(existsSync(join(limited, "sst2", "ce", "seed1", "metrics.json"))).toBe(false);
+  });
+
+  it("with --time-limit, does not start a run that earlier runs of its task and method say would not fit", () => {
+    const known = join(root, "known");
+    const finished = JSON.parse(readFileSync(join(root, "sst2", "ce", "seed1", "metrics.json"), "utf8"));
+    mkdirSync(join(known, "sst2", "ce", "seed1"), { recursive: true });
+    const metrics = JSON.stringify({ ...finished, wall_s: 3600 });
+    writeFileSync(join(known, "sst2", "ce", "seed1", "metrics.json"), metrics);
+    const r = cli(
+      ...args.map((a) => (a === root ? known : a === "ce,rdrop,cmp" ? "ce" : a)),
+      "--time-limit",
+      "600",
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/sst2 ce seed 2: deferred: about 1:00:00 needed, \d\d:\d\d left/);
+    expect(r.stderr).toMatch(/0 run\(s\) stopped at the limit, 1 not started/);
+    expect(JSON.parse(readFileSync(join(known, "results.json"), "utf8"))).toHaveLength(1);
   });
 
   it("refuses per-run flags", () => {
@@ -327,6 +359,39 @@ describe("grid ETA", () => {
     expect(gridEta(timed.slice(0, 1), [cell("cmp")])).toBe(100);
     expect(gridEta([], [cell("ce")])).toBeNaN();
     expect(gridEta([], [])).toBe(0);
+  });
+});
+
+describe("grid time limit", () => {
+  const cell = (task: string, method: "ce" | "cmp") => ({ task, method, seed: 1, outputDir: "" });
+  it("expects a run to take what this sitting's runs of its task and method took, else earlier sittings'", () => {
+    const timed = [
+      { task: "rte", method: "cmp", seconds: 300 },
+      { task: "rte", method: "cmp", seconds: 340 },
+      { task: "mrpc", method: "cmp", seconds: 900 },
+    ];
+    const earlier = [
+      { task: "rte", method: "cmp", wallSeconds: 100 },
+      { task: "rte", method: "ce", wallSeconds: 60 },
+      { task: "rte", method: "ce", wallSeconds: 80 },
+    ];
+    expect(slotEstimate(cell("rte", "cmp"), timed, earlier)).toBe(320);
+    expect(slotEstimate(cell("rte", "ce"), timed, earlier)).toBe(70);
+    expect(slotEstimate(cell("mrpc", "ce"), timed, earlier)).toBeNull(); // another task's or method's: unknown
+  });
+
+  it("starts a run that fits or is unknown, and nothing once the limit has passed", () => {
+    let now = 1000;
+    const estimates: Record<string, number | null> = { ce: 5, cmp: 20 };
+    const deadline = { at: 11_000, estimate: (c: { method: string }) => estimates[c.method], now: () => now };
+    expect(fitsBefore(deadline, cell("rte", "ce"))).toBe(true);
+    expect(fitsBefore(deadline, cell("rte", "cmp"))).toBe(false);
+    estimates.cmp = null;
+    expect(fitsBefore(deadline, cell("rte", "cmp"))).toBe(true);
+    now = 6000;
+    expect(fitsBefore(deadline, cell("rte", "ce"))).toBe(true); // ends exactly at the limit
+    now = 11_000;
+    expect(fitsBefore(deadline, cell("rte", "cmp"))).toBe(false);
   });
 });
 

@@ -1,5 +1,5 @@
 /** `cmploss experiment`: a resumable grid of training runs (tasks × methods × seeds) and its reports. */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   gridEta,
@@ -7,8 +7,10 @@ import {
   METHODS,
   planGrid,
   runGrid,
+  slotEstimate,
   type CellSettings,
   type GridCell,
+  type GridDeadline,
   type GridOptions,
   type MethodName,
   threadsPerJob,
@@ -64,6 +66,12 @@ const OWN_FLAGS: FlagTable = {
     kind: "boolean",
     help: "when a run fails, go on with the others (reports are written from the finished runs; exit status 1)",
   },
+  "time-limit": {
+    kind: "number",
+    help: "seconds the grid may take: a run expected to end later (from this grid's finished runs of the same task and method) is not started, and the runs in flight at the limit are stopped (rerun to resume them); for time-limited machines",
+    min: 1,
+    nullable: true,
+  },
   "context-sizes": {
     kind: "string",
     help: "QA: distractor paragraphs kept for the context-size curve (default: k, k/2, 0 for squad-distractor's k; 6,4,2,0 for hotpot)",
@@ -82,6 +90,7 @@ const DEFAULTS = {
   keepGoing: false,
   jobs: 1,
   utilityPowers: "0,1,2,4,8",
+  timeLimit: null as number | null,
 };
 
 export function experimentHelp(): string {
@@ -173,25 +182,31 @@ export async function runExperiment(argv: string[]): Promise<void> {
     throw err;
   }
   const jobs = flags.jobs;
-  const timed: { method: string; seconds: number }[] = [];
+  const timed: { task: string; method: string; seconds: number }[] = [];
   const started = new Map<number, number>();
   const failed: string[] = [];
+  const [deferred, stopped]: string[][] = [[], []];
+  const deadline = flags.timeLimit === null ? undefined : timeLimit(cells, timed, flags.timeLimit);
+  const pastDeadline = () => deadline !== undefined && Date.now() >= deadline.at;
   // Each run's best checkpoint scored again (cached in its folder): right after its training, in its slot, so
   // that a grid cut short (a time-limited GPU call) has the curves of every run it finished.
-  const curves = async (cell: GridCell) => {
+  const curves = async (cell: GridCell, signal?: AbortSignal) => {
     const { config, qa } = bases.get(cell.task)!;
     const sizes = qa ? contextSizes(cell.task, qa, flags.contextSizes) : [];
-    if (!existsSync(join(cell.outputDir, RUN_FILES.best))) {
-      // Brought back without its weights (scripts/gpu-experiment.sh): only curves computed there are known.
+    const weights = existsSync(join(cell.outputDir, RUN_FILES.best));
+    if (!weights || pastDeadline()) {
+      // Brought back without its weights (scripts/gpu-experiment.sh), or no time left to score it: only the
+      // curves computed earlier are known.
       const utility = cachedUtility(cell.outputDir, powers);
       const context = cachedContext(cell.outputDir, sizes);
+      const why = weights ? "--time-limit reached" : `no ${RUN_FILES.best}`;
       if (!utility || !context)
-        process.stderr.write(`${cell.outputDir}: no ${RUN_FILES.best}: reported without its curves\n`);
+        process.stderr.write(`${cell.outputDir}: ${why}: reported without its curves\n`);
       return { utility: utility ?? [], context: context ?? [] };
     }
-    const threads = threadsPerJob(config.threads, jobs);
-    const utility = await utilityCurve(cell.outputDir, powers, 0, threads, config.device);
-    const context = await contextCurve(cell.outputDir, sizes, threads, config.device);
+    const scoring = { threads: threadsPerJob(config.threads, jobs), device: config.device, signal };
+    const utility = await utilityCurve(cell.outputDir, powers, scoring);
+    const context = await contextCurve(cell.outputDir, sizes, scoring);
     return { utility, context };
   };
   const grid = await runGrid(
@@ -206,23 +221,37 @@ export async function runExperiment(argv: string[]): Promise<void> {
       let note = "";
       if (status === "trained" || status === "resumed") {
         const seconds = (performance.now() - started.get(i)!) / 1000;
-        timed.push({ method: cell.method, seconds });
+        timed.push({ task: cell.task, method: cell.method, seconds });
         const left = cells.filter((c) => !existsSync(join(c.outputDir, RUN_FILES.metrics)));
         const eta = gridEta(timed, left) / jobs;
         // the slot's time: training and then the run's curves (afterTrain)
         note = ` and scored in ${formatDuration(seconds)}; ${left.length} to go, about ${formatDuration(eta)}`;
       }
-      if (status === "failed") failed.push(`${cell.task} ${cell.method} seed ${cell.seed}`);
+      const label = `${cell.task} ${cell.method} seed ${cell.seed}`;
+      if (status === "failed") failed.push(label);
+      if (status === "deferred") {
+        deferred.push(label);
+        const need = deadline!.estimate(cell);
+        const left = Math.max(0, (deadline!.at - Date.now()) / 1000);
+        note = `: ${need === null ? "" : `about ${formatDuration(need)} needed, `}${formatDuration(left)} left`;
+      }
+      if (status === "stopped") stopped.push(label);
       process.stderr.write(`${name}: ${status}${note}\n`);
     },
     {
       train: !flags.reportOnly,
       jobs,
       keepGoing: flags.keepGoing,
-      afterTrain: async (cell) => void (await curves(cell)),
+      afterTrain: async (cell, _i, signal) => void (await curves(cell, signal)),
       onError: (_cell, err) => process.stderr.write(`${errorLine(err)}\n`),
+      deadline,
     },
   );
+  if (deferred.length + stopped.length > 0)
+    process.stderr.write(
+      `experiment: --time-limit ${flags.timeLimit} s: ${stopped.length} run(s) stopped at the limit, ` +
+        `${deferred.length} not started (they would not have finished); rerun to go on\n`,
+    );
   const failures = () =>
     new Error(`experiment: ${failed.length} run(s) failed: ${failed.join("; ")} (rerun to resume them)`);
   if (grid.length === 0) {
@@ -238,13 +267,36 @@ export async function runExperiment(argv: string[]): Promise<void> {
     return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
   });
   const results = new Array<RunResult>(grid.length);
+  // Curves still missing (runs of earlier sittings) are scored now, within what is left of --time-limit.
+  const remaining = deadline && AbortSignal.timeout(Math.max(1, deadline.at - Date.now()));
   await inPool(grid, jobs, async ({ cell, summary }, i) => {
-    const { utility, context } = await curves(cell);
+    const { utility, context } = await curves(cell, remaining).catch((err: unknown) => {
+      if (!remaining?.aborted) throw err;
+      return curves(cell); // past the limit now: the cached curves only
+    });
     results[i] = toResult(cell, summary, utility, context);
   });
   writeReports(flags.outputDir, results, `cmploss experiment: ${flags.tasks} × ${flags.methods}`);
   console.log(`wrote ${flags.outputDir}/results.json, results.md and report.html (${results.length} runs)`);
   if (failed.length > 0) throw failures();
+}
+
+/**
+ * The grid's deadline, `seconds` from now. A cell's expected slot: this sitting's runs of its task and method
+ * (`timed`, filled as runs finish), else the training time of earlier sittings' finished runs of both.
+ */
+function timeLimit(
+  cells: GridCell[],
+  timed: { task: string; method: string; seconds: number }[],
+  seconds: number,
+): GridDeadline {
+  const earlier = cells.flatMap((cell) => {
+    const path = join(cell.outputDir, RUN_FILES.metrics);
+    if (!existsSync(path)) return [];
+    const { wall_s } = JSON.parse(readFileSync(path, "utf8")) as { wall_s?: number };
+    return typeof wall_s === "number" ? [{ task: cell.task, method: cell.method, wallSeconds: wall_s }] : [];
+  });
+  return { at: Date.now() + seconds * 1000, estimate: (cell) => slotEstimate(cell, timed, earlier) };
 }
 
 /** Drop QA flags (and their values) from a flag list. */

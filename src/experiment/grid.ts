@@ -147,7 +147,49 @@ export function gridEta(timed: { method: string; seconds: number }[], remaining:
   }, 0);
 }
 
-export type CellStatus = "done" | "trained" | "resumed" | "skipped" | "failed";
+/**
+ * "deferred": not started, as it would not finish before the deadline; "stopped": in flight at the deadline
+ * (an unfinished run resumes from its last checkpoint when the grid is run again).
+ */
+export type CellStatus = "done" | "trained" | "resumed" | "skipped" | "failed" | "deferred" | "stopped";
+
+/** Thrown by work that a grid's deadline stopped. */
+export class GridStopped extends Error {
+  constructor() {
+    super("stopped at the grid's time limit");
+  }
+}
+
+/**
+ * Expected seconds of a cell's slot (training and its curves): the mean slot time of this sitting's runs of the
+ * same task and method, else the mean training time (metrics.json wall_s) of earlier sittings' finished runs of
+ * the same task and method — measured on whatever machine and load those had — else null (unknown).
+ */
+export function slotEstimate(
+  cell: Pick<GridCell, "task" | "method">,
+  timed: readonly { task: string; method: string; seconds: number }[],
+  earlier: readonly { task: string; method: string; wallSeconds: number }[],
+): number | null {
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  const same = <T extends { task: string; method: string }>(xs: readonly T[]) =>
+    xs.filter((x) => x.task === cell.task && x.method === cell.method);
+  return mean(same(timed).map((t) => t.seconds)) ?? mean(same(earlier).map((e) => e.wallSeconds));
+}
+
+/** A wall-clock limit for a grid: `at` in `now()` milliseconds; `estimate` as `slotEstimate`. */
+export interface GridDeadline {
+  at: number;
+  estimate: (cell: GridCell) => number | null;
+  now?: () => number;
+}
+
+/** Whether a cell may start: its expected slot ends by the deadline, or nothing is known about it yet. */
+export function fitsBefore(deadline: GridDeadline, cell: GridCell): boolean {
+  const now = (deadline.now ?? Date.now)();
+  if (now >= deadline.at) return false;
+  const seconds = deadline.estimate(cell);
+  return seconds === null || now + seconds * 1000 <= deadline.at;
+}
 
 /** The CLI entry next to this module (main.js when built, main.ts under tsx). */
 function cliEntry(): string {
@@ -160,13 +202,14 @@ function cliEntry(): string {
  * toward its 4 GiB limit. The child gets the cell's settings through `train --config`; with `log`, its output
  * goes to that file instead of this terminal (runs side by side would mix their progress bars).
  */
-async function trainInChild({ config, qa }: CellSettings, log?: string): Promise<void> {
+async function trainInChild({ config, qa }: CellSettings, log?: string, signal?: AbortSignal): Promise<void> {
   mkdirSync(config.outputDir, { recursive: true });
   const settings = join(config.outputDir, "grid-config.json");
   // run.json's shape: `train --config` reads QA settings from `settings`.
   const file = qa ? { config, settings: qa } : config;
   writeFileAtomic(settings, JSON.stringify(file, null, 2) + "\n");
-  const { code } = await runCli(["train", "--config", settings], config.threads, log ?? "inherit");
+  const { code } = await runCli(["train", "--config", settings], config.threads, log ?? "inherit", signal);
+  if (signal?.aborted) throw new GridStopped();
   if (code !== 0) {
     const where = log ? ` (its output: ${log})` : "";
     throw new Error(
@@ -178,11 +221,13 @@ async function trainInChild({ config, qa }: CellSettings, log?: string): Promise
 /**
  * Run a cmploss CLI command in a child process (same Node flags, e.g. a TypeScript loader). `output`:
  * "inherit" shares this terminal, "pipe" collects stdout (stderr shared), a path appends both to that file.
+ * `signal` stops the child (SIGTERM); its files are written atomically, so what it leaves is consistent.
  */
 export async function runCli(
   args: string[],
   threads: number | null,
   output: "inherit" | "pipe" | string,
+  signal?: AbortSignal,
 ): Promise<{ code: number; stdout: string }> {
   const env = { ...process.env };
   if (threads !== null) env.CMPLOSS_THREADS = String(threads);
@@ -191,7 +236,9 @@ export async function runCli(
     const child = spawn(process.execPath, [...process.execArgv, cliEntry(), ...args], {
       stdio: (fd === null ? ["ignore", output, "inherit"] : ["ignore", fd, fd]) as StdioOptions,
       env,
+      signal,
     });
+    child.on("error", () => {}); // an abort surfaces as "error" before "close"; the caller checks the signal
     let out = "";
     child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
     const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
@@ -252,8 +299,13 @@ export interface RunGridOptions {
    * Work on a freshly trained cell in its slot, e.g. its utility curve, so a grid cut short still has it; the
    * cell is reported trained once this is done, so progress and ETA count the whole slot.
    */
-  afterTrain?: (cell: GridCell, index: number) => Promise<void>;
+  afterTrain?: (cell: GridCell, index: number, signal: AbortSignal) => Promise<void>;
   onError?: (cell: GridCell, error: unknown) => void;
+  /**
+   * Stop by this time: a cell whose expected slot would end later is not started ("deferred"; a later cell
+   * that fits may start instead), and at `at` the runs in flight are stopped ("stopped"). Default: none.
+   */
+  deadline?: GridDeadline;
 }
 
 /**
@@ -264,7 +316,7 @@ export interface RunGridOptions {
 export async function runGrid(
   o: GridOptions,
   onCell: (i: number, total: number, cell: GridCell, status: CellStatus | "start") => void = () => {},
-  { train = true, jobs = 1, keepGoing = false, afterTrain, onError }: RunGridOptions = {},
+  { train = true, jobs = 1, keepGoing = false, afterTrain, onError, deadline }: RunGridOptions = {},
 ): Promise<{ cell: GridCell; summary: TrainSummary }[]> {
   const { cells, settings } = planGrid(o);
   const metricsPath = (cell: GridCell) => join(cell.outputDir, RUN_FILES.metrics);
@@ -274,24 +326,34 @@ export async function runGrid(
     else if (!train) onCell(i, cells.length, cell, "skipped");
     else todo.push(i);
   });
-  await inPool(todo, jobs, async (i) => {
-    const cell = cells[i];
-    const { config, qa } = settings[i];
-    onCell(i, cells.length, cell, "start");
-    const threads = threadsPerJob(config.threads, jobs);
-    try {
-      await trainInChild(
-        { config: { ...config, threads }, qa },
-        jobs > 1 ? join(cell.outputDir, "train.log") : undefined,
-      );
-      await afterTrain?.(cell, i);
-      onCell(i, cells.length, cell, config.resume ? "resumed" : "trained");
-    } catch (err) {
-      if (!keepGoing) throw err;
-      onError?.(cell, err);
-      onCell(i, cells.length, cell, "failed");
-    }
-  });
+  const stop = new AbortController();
+  const now = deadline?.now ?? Date.now;
+  const timer = deadline && setTimeout(() => stop.abort(), Math.max(0, deadline.at - now()));
+  try {
+    await inPool(todo, jobs, async (i) => {
+      const cell = cells[i];
+      const { config, qa } = settings[i];
+      if (deadline && !fitsBefore(deadline, cell)) return onCell(i, cells.length, cell, "deferred");
+      onCell(i, cells.length, cell, "start");
+      const threads = threadsPerJob(config.threads, jobs);
+      try {
+        await trainInChild(
+          { config: { ...config, threads }, qa },
+          jobs > 1 ? join(cell.outputDir, "train.log") : undefined,
+          stop.signal,
+        );
+        await afterTrain?.(cell, i, stop.signal);
+        onCell(i, cells.length, cell, config.resume ? "resumed" : "trained");
+      } catch (err) {
+        if (stop.signal.aborted) return onCell(i, cells.length, cell, "stopped");
+        if (!keepGoing) throw err;
+        onError?.(cell, err);
+        onCell(i, cells.length, cell, "failed");
+      }
+    });
+  } finally {
+    clearTimeout(timer);
+  }
   return cells
     .filter((cell) => existsSync(metricsPath(cell)))
     .map((cell) => ({ cell, summary: JSON.parse(readFileSync(metricsPath(cell), "utf8")) as TrainSummary }));

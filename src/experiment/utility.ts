@@ -52,11 +52,25 @@ export function recordedBest(
   };
 }
 
-async function evalRows(runDir: string, args: string[], threads: number | null, device: string) {
+/** How a curve's missing points are scored: `cmploss eval` in a child process. */
+export interface ScoringOptions {
+  /** Wasm threads of the child (null: its default). */
+  threads?: number | null;
+  device?: string;
+  /** Stops the child (a grid's time limit); the curve is then not written. */
+  signal?: AbortSignal;
+}
+
+async function evalRows(
+  runDir: string,
+  args: string[],
+  { threads = null, device = "auto", signal }: ScoringOptions,
+) {
   const { code, stdout } = await runCli(
     ["eval", "--output-dir", runDir, "--json", "--device", device, ...args],
     threads,
     "pipe",
+    signal,
   );
   if (code !== 0)
     throw new Error(`experiment: evaluating ${runDir} (${args.join(" ")}) failed (exit ${code})`);
@@ -89,9 +103,7 @@ export function cachedContext(runDir: string, sizes: number[]): ContextPoint[] |
 export async function utilityCurve(
   runDir: string,
   powers: number[],
-  seed = 0,
-  threads: number | null = null,
-  device = "auto",
+  { seed = 0, ...scoring }: ScoringOptions & { seed?: number } = {},
 ): Promise<UtilityPoint[]> {
   const hit = cachedUtility(runDir, powers);
   if (hit) return hit;
@@ -103,8 +115,7 @@ export async function utilityCurve(
     const rows = await evalRows(
       runDir,
       ["--force-dropout", missing.join(","), "--seed", String(seed)],
-      threads,
-      device,
+      scoring,
     );
     for (const r of rows)
       known.set(r.forceDropout, { power: r.forceDropout, rate: r.rate, value: r.value, loss: r.loss });
@@ -117,8 +128,7 @@ export async function utilityCurve(
 export async function contextCurve(
   runDir: string,
   sizes: number[],
-  threads: number | null = null,
-  device = "auto",
+  scoring: ScoringOptions = {},
 ): Promise<ContextPoint[]> {
   const hit = cachedContext(runDir, sizes);
   if (hit) return hit;
@@ -128,7 +138,7 @@ export async function contextCurve(
     for (const m of sizes) if (m >= recorded.paragraphs) known.set(m, recorded.value);
   const missing = sizes.filter((m) => !known.has(m));
   if (missing.length > 0) {
-    const rows = await evalRows(runDir, ["--max-paragraphs", missing.join(",")], threads, device);
+    const rows = await evalRows(runDir, ["--max-paragraphs", missing.join(",")], scoring);
     for (const r of rows) known.set(r.maxParagraphs!, r.value);
   }
   const points = sizes.map((m) => ({ maxParagraphs: m, value: known.get(m)! }));
