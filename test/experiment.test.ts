@@ -138,21 +138,28 @@ describe("cmploss experiment", () => {
     expect(existsSync(join(limited, "sst2", "ce", "seed1", "metrics.json"))).toBe(false);
   });
 
-  it("with --time-limit, does not start a run that earlier runs of its task and method say would not fit", () => {
+  it("with --time-limit, does not start a run that earlier runs of its task, method and device say would not fit", () => {
     const known = join(root, "known");
-    const finished = JSON.parse(readFileSync(join(root, "sst2", "ce", "seed1", "metrics.json"), "utf8"));
-    mkdirSync(join(known, "sst2", "ce", "seed1"), { recursive: true });
-    const metrics = JSON.stringify({ ...finished, wall_s: 3600 });
-    writeFileSync(join(known, "sst2", "ce", "seed1", "metrics.json"), metrics);
-    const r = cli(
-      ...args.map((a) => (a === root ? known : a === "ce,rdrop,cmp" ? "ce" : a)),
-      "--time-limit",
-      "600",
-    );
+    const [from, to] = [join(root, "sst2", "ce", "seed1"), join(known, "sst2", "ce", "seed1")];
+    mkdirSync(to, { recursive: true });
+    const metrics = JSON.parse(readFileSync(join(from, "metrics.json"), "utf8"));
+    writeFileSync(join(to, "metrics.json"), JSON.stringify({ ...metrics, wall_s: 3600 }));
+    const run = JSON.parse(readFileSync(join(from, "run.json"), "utf8"));
+    writeFileSync(join(to, "run.json"), JSON.stringify(run));
+    const grid = args.map((a) => (a === root ? known : a === "ce,rdrop,cmp" ? "ce" : a));
+    const r = cli(...grid, "--time-limit", "600");
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/sst2 ce seed 2: deferred: about 1:00:00 needed, \d\d:\d\d left/);
     expect(r.stderr).toMatch(/0 run\(s\) stopped at the limit, 1 not started/);
     expect(JSON.parse(readFileSync(join(known, "results.json"), "utf8"))).toHaveLength(1);
+    // an hour on another device says nothing about this one: the run starts
+    writeFileSync(
+      join(to, "run.json"),
+      JSON.stringify({ ...run, config: { ...run.config, device: "webgpu" } }),
+    );
+    const other = cli(...grid, "--time-limit", "600");
+    expect(other.status, other.stderr).toBe(0);
+    expect(other.stderr).toMatch(/sst2 ce seed 2: trained/);
   });
 
   it("refuses per-run flags", () => {

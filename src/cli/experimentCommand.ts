@@ -186,7 +186,8 @@ export async function runExperiment(argv: string[]): Promise<void> {
   const started = new Map<number, number>();
   const failed: string[] = [];
   const [deferred, stopped]: string[][] = [[], []];
-  const deadline = flags.timeLimit === null ? undefined : timeLimit(cells, timed, flags.timeLimit);
+  const device = (task: string) => bases.get(task)!.config.device;
+  const deadline = flags.timeLimit === null ? undefined : timeLimit(cells, device, timed, flags.timeLimit);
   const pastDeadline = () => deadline !== undefined && Date.now() >= deadline.at;
   // Each run's best checkpoint scored again (cached in its folder): right after its training, in its slot, so
   // that a grid cut short (a time-limited GPU call) has the curves of every run it finished.
@@ -283,18 +284,23 @@ export async function runExperiment(argv: string[]): Promise<void> {
 
 /**
  * The grid's deadline, `seconds` from now. A cell's expected slot: this sitting's runs of its task and method
- * (`timed`, filled as runs finish), else the training time of earlier sittings' finished runs of both.
+ * (`timed`, filled as runs finish), else the training time of earlier sittings' finished runs of both that asked
+ * for the same `--device` (a CPU run's hours say nothing about a GPU run).
  */
 function timeLimit(
   cells: GridCell[],
+  device: (task: string) => string,
   timed: { task: string; method: string; seconds: number }[],
   seconds: number,
 ): GridDeadline {
   const earlier = cells.flatMap((cell) => {
-    const path = join(cell.outputDir, RUN_FILES.metrics);
-    if (!existsSync(path)) return [];
-    const { wall_s } = JSON.parse(readFileSync(path, "utf8")) as { wall_s?: number };
-    return typeof wall_s === "number" ? [{ task: cell.task, method: cell.method, wallSeconds: wall_s }] : [];
+    const read = (file: string) => JSON.parse(readFileSync(join(cell.outputDir, file), "utf8")) as unknown;
+    if (!existsSync(join(cell.outputDir, RUN_FILES.metrics))) return [];
+    if (!existsSync(join(cell.outputDir, RUN_FILES.run))) return [];
+    const { wall_s } = read(RUN_FILES.metrics) as { wall_s?: number };
+    const run = read(RUN_FILES.run) as { config?: { device?: string } };
+    if (typeof wall_s !== "number" || run.config?.device !== device(cell.task)) return [];
+    return [{ task: cell.task, method: cell.method, wallSeconds: wall_s }];
   });
   return { at: Date.now() + seconds * 1000, estimate: (cell) => slotEstimate(cell, timed, earlier) };
 }
