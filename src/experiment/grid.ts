@@ -336,6 +336,7 @@ export async function runGrid(
       if (deadline && !fitsBefore(deadline, cell)) return onCell(i, cells.length, cell, "deferred");
       onCell(i, cells.length, cell, "start");
       const threads = threadsPerJob(config.threads, jobs);
+      const finished = config.resume ? "resumed" : "trained";
       try {
         await trainInChild(
           { config: { ...config, threads }, qa },
@@ -343,9 +344,12 @@ export async function runGrid(
           stop.signal,
         );
         await afterTrain?.(cell, i, stop.signal);
-        onCell(i, cells.length, cell, config.resume ? "resumed" : "trained");
+        onCell(i, cells.length, cell, finished);
       } catch (err) {
-        if (stop.signal.aborted) return onCell(i, cells.length, cell, "stopped");
+        if (stop.signal.aborted) {
+          // trained, and stopped while its curves were scored: a finished run (reported without them)
+          return onCell(i, cells.length, cell, existsSync(metricsPath(cell)) ? finished : "stopped");
+        }
         if (!keepGoing) throw err;
         onError?.(cell, err);
         onCell(i, cells.length, cell, "failed");
