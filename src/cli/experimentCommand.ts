@@ -68,7 +68,7 @@ const OWN_FLAGS: FlagTable = {
   },
   "time-limit": {
     kind: "number",
-    help: "seconds the grid may take: a run expected to end later (from this grid's finished runs of the same task and method) is not started, and the runs in flight at the limit are stopped (rerun to resume them); for time-limited machines",
+    help: "seconds the grid may take: a run expected to end later (from this grid's finished runs of the same task, method and --device) is not started, and the runs in flight at the limit are stopped (rerun to resume them); for time-limited machines",
     min: 1,
     nullable: true,
   },
