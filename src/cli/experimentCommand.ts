@@ -185,7 +185,8 @@ export async function runExperiment(argv: string[]): Promise<void> {
   const timed: { task: string; method: string; seconds: number }[] = [];
   const started = new Map<number, number>();
   const failed: string[] = [];
-  const [deferred, stopped]: string[][] = [[], []];
+  const deferred: string[] = [];
+  const stopped: string[] = [];
   const device = (task: string) => bases.get(task)!.config.device;
   const deadline = flags.timeLimit === null ? undefined : timeLimit(cells, device, timed, flags.timeLimit);
   const pastDeadline = () => deadline !== undefined && Date.now() >= deadline.at;
