@@ -390,7 +390,12 @@ describe("grid time limit", () => {
   it("starts a run that fits or is unknown, and nothing once the limit has passed", () => {
     let now = 1000;
     const estimates: Record<string, number | null> = { ce: 5, cmp: 20 };
-    const deadline = { at: 11_000, estimate: (c: { method: string }) => estimates[c.method], now: () => now };
+    const deadline = {
+      at: 11_000,
+      signal: new AbortController().signal,
+      estimate: (c: { method: string }) => estimates[c.method],
+      now: () => now,
+    };
     expect(fitsBefore(deadline, cell("rte", "ce"))).toBe(true);
     expect(fitsBefore(deadline, cell("rte", "cmp"))).toBe(false);
     estimates.cmp = null;

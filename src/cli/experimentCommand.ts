@@ -7,6 +7,7 @@ import {
   METHODS,
   planGrid,
   runGrid,
+  gridDeadline,
   slotEstimate,
   type CellSettings,
   type GridCell,
@@ -189,14 +190,13 @@ export async function runExperiment(argv: string[]): Promise<void> {
   const stopped: string[] = [];
   const device = (task: string) => bases.get(task)!.config.device;
   const deadline = flags.timeLimit === null ? undefined : timeLimit(cells, device, timed, flags.timeLimit);
-  const pastDeadline = () => deadline !== undefined && Date.now() >= deadline.at;
   // Each run's best checkpoint scored again (cached in its folder): right after its training, in its slot, so
   // that a grid cut short (a time-limited GPU call) has the curves of every run it finished.
   const curves = async (cell: GridCell, signal?: AbortSignal) => {
     const { config, qa } = bases.get(cell.task)!;
     const sizes = qa ? contextSizes(cell.task, qa, flags.contextSizes) : [];
     const weights = existsSync(join(cell.outputDir, RUN_FILES.best));
-    if (!weights || pastDeadline()) {
+    if (!weights || deadline?.signal.aborted) {
       // Brought back without its weights (scripts/gpu-experiment.sh), or no time left to score it: only the
       // curves computed earlier are known.
       const utility = cachedUtility(cell.outputDir, powers);
@@ -270,10 +270,9 @@ export async function runExperiment(argv: string[]): Promise<void> {
   });
   const results = new Array<RunResult>(grid.length);
   // Curves still missing (runs of earlier sittings) are scored now, within what is left of --time-limit.
-  const remaining = deadline && AbortSignal.timeout(Math.max(1, deadline.at - Date.now()));
   await inPool(grid, jobs, async ({ cell, summary }, i) => {
-    const { utility, context } = await curves(cell, remaining).catch((err: unknown) => {
-      if (!remaining?.aborted) throw err;
+    const { utility, context } = await curves(cell, deadline?.signal).catch((err: unknown) => {
+      if (!deadline?.signal.aborted) throw err;
       return curves(cell); // past the limit now: the cached curves only
     });
     results[i] = toResult(cell, summary, utility, context);
@@ -303,7 +302,7 @@ function timeLimit(
     if (typeof wall_s !== "number" || run.config?.device !== device(cell.task)) return [];
     return [{ task: cell.task, method: cell.method, wallSeconds: wall_s }];
   });
-  return { at: Date.now() + seconds * 1000, estimate: (cell) => slotEstimate(cell, timed, earlier) };
+  return gridDeadline(seconds, (cell) => slotEstimate(cell, timed, earlier));
 }
 
 /** Drop QA flags (and their values) from a flag list. */

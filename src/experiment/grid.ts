@@ -176,11 +176,20 @@ export function slotEstimate(
   return mean(same(timed).map((t) => t.seconds)) ?? mean(same(earlier).map((e) => e.wallSeconds));
 }
 
-/** A wall-clock limit for a grid: `at` in `now()` milliseconds; `estimate` as `slotEstimate`. */
+/**
+ * A wall-clock limit for a grid: `at` in `now()` milliseconds, `signal` aborted then (what stops the runs in
+ * flight and any other work bound to the limit); `estimate` as `slotEstimate`.
+ */
 export interface GridDeadline {
   at: number;
+  signal: AbortSignal;
   estimate: (cell: GridCell) => number | null;
   now?: () => number;
+}
+
+/** A deadline `seconds` from now. */
+export function gridDeadline(seconds: number, estimate: GridDeadline["estimate"]): GridDeadline {
+  return { at: Date.now() + seconds * 1000, signal: AbortSignal.timeout(seconds * 1000), estimate };
 }
 
 /** Whether a cell may start: its expected slot ends by the deadline, or nothing is known about it yet. */
@@ -303,7 +312,8 @@ export interface RunGridOptions {
   onError?: (cell: GridCell, error: unknown) => void;
   /**
    * Stop by this time: a cell whose expected slot would end later is not started ("deferred"; a later cell
-   * that fits may start instead), and at `at` the runs in flight are stopped ("stopped"). Default: none.
+   * that fits may start instead), and when its signal aborts the runs in flight are stopped ("stopped"). Default:
+   * none.
    */
   deadline?: GridDeadline;
 }
@@ -326,38 +336,32 @@ export async function runGrid(
     else if (!train) onCell(i, cells.length, cell, "skipped");
     else todo.push(i);
   });
-  const stop = new AbortController();
-  const now = deadline?.now ?? Date.now;
-  const timer = deadline && setTimeout(() => stop.abort(), Math.max(0, deadline.at - now()));
-  try {
-    await inPool(todo, jobs, async (i) => {
-      const cell = cells[i];
-      const { config, qa } = settings[i];
-      if (deadline && !fitsBefore(deadline, cell)) return onCell(i, cells.length, cell, "deferred");
-      onCell(i, cells.length, cell, "start");
-      const threads = threadsPerJob(config.threads, jobs);
-      const finished = config.resume ? "resumed" : "trained";
-      try {
-        await trainInChild(
-          { config: { ...config, threads }, qa },
-          jobs > 1 ? join(cell.outputDir, "train.log") : undefined,
-          stop.signal,
-        );
-        await afterTrain?.(cell, i, stop.signal);
-        onCell(i, cells.length, cell, finished);
-      } catch (err) {
-        if (stop.signal.aborted) {
-          // trained, and stopped while its curves were scored: a finished run (reported without them)
-          return onCell(i, cells.length, cell, existsSync(metricsPath(cell)) ? finished : "stopped");
-        }
-        if (!keepGoing) throw err;
-        onError?.(cell, err);
-        onCell(i, cells.length, cell, "failed");
+  const stop = deadline?.signal ?? new AbortController().signal;
+  await inPool(todo, jobs, async (i) => {
+    const cell = cells[i];
+    const { config, qa } = settings[i];
+    if (deadline && !fitsBefore(deadline, cell)) return onCell(i, cells.length, cell, "deferred");
+    onCell(i, cells.length, cell, "start");
+    const threads = threadsPerJob(config.threads, jobs);
+    const finished = config.resume ? "resumed" : "trained";
+    try {
+      await trainInChild(
+        { config: { ...config, threads }, qa },
+        jobs > 1 ? join(cell.outputDir, "train.log") : undefined,
+        stop,
+      );
+      await afterTrain?.(cell, i, stop);
+      onCell(i, cells.length, cell, finished);
+    } catch (err) {
+      if (stop.aborted) {
+        // trained, and stopped while its curves were scored: a finished run (reported without them)
+        return onCell(i, cells.length, cell, existsSync(metricsPath(cell)) ? finished : "stopped");
       }
-    });
-  } finally {
-    clearTimeout(timer);
-  }
+      if (!keepGoing) throw err;
+      onError?.(cell, err);
+      onCell(i, cells.length, cell, "failed");
+    }
+  });
   return cells
     .filter((cell) => existsSync(metricsPath(cell)))
     .map((cell) => ({ cell, summary: JSON.parse(readFileSync(metricsPath(cell), "utf8")) as TrainSummary }));
