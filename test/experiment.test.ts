@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ import {
   type RunResult,
 } from "../src/experiment/report.js";
 import { fitsBefore, gridCells, gridEta, inPool, slotEstimate } from "../src/experiment/grid.js";
+import { loadTensors, saveTensors } from "../src/train/checkpoint.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-exp-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -160,6 +161,28 @@ describe("cmploss experiment", () => {
     const other = cli(...grid, "--time-limit", "600");
     expect(other.status, other.stderr).toBe(0);
     expect(other.stderr).toMatch(/sst2 ce seed 2: trained/);
+  });
+
+  it("with --time-limit, expects a resumed run to need only what its checkpoint has not trained yet", () => {
+    const resumable = join(root, "resumable");
+    const seed = (dir: string, n: number) => join(dir, "sst2", "ce", `seed${n}`);
+    mkdirSync(seed(resumable, 1), { recursive: true });
+    const metrics = JSON.parse(readFileSync(join(seed(root, 1), "metrics.json"), "utf8"));
+    writeFileSync(join(seed(resumable, 1), "metrics.json"), JSON.stringify({ ...metrics, wall_s: 3600 }));
+    cpSync(join(seed(root, 1), "run.json"), join(seed(resumable, 1), "run.json"));
+    // seed 2 stopped near its end: its checkpoint holds 3590 of the hour seed 1 took
+    cpSync(seed(root, 2), seed(resumable, 2), { recursive: true });
+    rmSync(join(seed(resumable, 2), "metrics.json"));
+    const last = join(seed(resumable, 2), "checkpoint-last.safetensors");
+    const { tensors, metadata } = loadTensors(last);
+    saveTensors(last, tensors, { ...metadata, wall_s: 3590 });
+    const grid = args.map((a) => (a === root ? resumable : a === "ce,rdrop,cmp" ? "ce" : a));
+    const r = cli(...grid, "--time-limit", "600");
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/sst2 ce seed 2: resumed/);
+    expect(JSON.parse(readFileSync(join(seed(resumable, 2), "metrics.json"), "utf8")).wall_s).toBeGreaterThan(
+      3590,
+    );
   });
 
   it("refuses per-run flags", () => {
@@ -385,6 +408,10 @@ describe("grid time limit", () => {
     expect(slotEstimate(cell("rte", "cmp"), timed, earlier)).toBe(320);
     expect(slotEstimate(cell("rte", "ce"), timed, earlier)).toBe(70);
     expect(slotEstimate(cell("mrpc", "ce"), timed, earlier)).toBeNull(); // another task's or method's: unknown
+    // resuming from a checkpoint with `done` seconds of training: what is left
+    expect(slotEstimate(cell("rte", "cmp"), timed, earlier, 300)).toBe(20);
+    expect(slotEstimate(cell("rte", "cmp"), timed, earlier, 400)).toBe(0);
+    expect(slotEstimate(cell("mrpc", "ce"), timed, earlier, 400)).toBeNull();
   });
 
   it("starts a run that fits or is unknown, and nothing once the limit has passed", () => {

@@ -1,11 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TRAIN_DEFAULTS, type TrainConfig } from "../src/train/config.js";
 import { RUN_FILES, train } from "../src/train/loop.js";
 import { evaluateRun } from "../src/train/evaluateRun.js";
-import { loadTensors, saveTensors } from "../src/train/checkpoint.js";
+import { loadTensorMetadata, loadTensors, saveTensors } from "../src/train/checkpoint.js";
+import { checkpointWallSeconds } from "../src/train/state.js";
 import {
   DeviceError,
   resetDeviceErrorsForTests,
@@ -93,6 +94,7 @@ describe("train (end to end on 96 SST-2 rows)", () => {
     const { tensors, metadata } = loadTensors(last);
     expect(Number(metadata.wall_s)).toBeGreaterThan(0);
     saveTensors(last, tensors, { ...metadata, wall_s: 1000 });
+    expect(checkpointWallSeconds(last)).toBe(1000); // from the header alone (what experiment --time-limit reads)
     const started = performance.now();
     const summary = await train({ ...cfg, resume: true }, { quiet: true });
     expect(stepLosses(cfg.outputDir)).toEqual(stepLosses(join(root, "full")));
@@ -117,5 +119,21 @@ describe("train (end to end on 96 SST-2 rows)", () => {
     const dropped = await evaluateRun({ ...common, checkpoint: "last", forceDropout: 8 });
     expect(dropped.rate).toBeCloseTo(1 - 0.9 ** 8, 6);
     expect(dropped.loss).not.toBeCloseTo(full.loss, 6);
+  });
+});
+
+describe("loadTensorMetadata", () => {
+  it("reads a checkpoint's metadata from its header, and names a file that is not one", () => {
+    const path = join(root, "meta.safetensors");
+    const w = { dtype: "F32" as const, shape: [2], bytes: new Uint8Array(8) };
+    saveTensors(path, new Map([["w", w]]), { step: 7, wall_s: 12.5 });
+    expect(loadTensorMetadata(path)).toEqual({ step: "7", wall_s: "12.5" });
+    writeFileSync(path, new Uint8Array([1, 0, 0]));
+    expect(() => loadTensorMetadata(path)).toThrow(`${path}: expected a safetensors file, got 3 bytes`);
+    const header = new Uint8Array(18);
+    new DataView(header.buffer).setBigUint64(0, 100n, true);
+    writeFileSync(path, header);
+    expect(() => loadTensorMetadata(path)).toThrow(/expected a safetensors header of 100 bytes, file has 10/);
+    expect(() => loadTensorMetadata(join(root, "none"))).toThrow(/none: expected a checkpoint file/);
   });
 });

@@ -20,6 +20,7 @@ import { toResult, writeReports, type RunResult } from "../experiment/report.js"
 import { cachedContext, cachedUtility, contextCurve, utilityCurve } from "../experiment/utility.js";
 import { formatDuration } from "../train/log.js";
 import { RUN_FILES } from "../train/loop.js";
+import { checkpointWallSeconds } from "../train/state.js";
 import { isQaTask } from "../train/qaData.js";
 import type { QaSettings } from "../train/qaLoop.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
@@ -184,7 +185,8 @@ export async function runExperiment(argv: string[]): Promise<void> {
   }
   const jobs = flags.jobs;
   const timed: { task: string; method: string; seconds: number }[] = [];
-  const started = new Map<number, number>();
+  // when each run's slot started, and the training seconds its checkpoint already held then (a resumed run)
+  const started = new Map<number, { at: number; done: number }>();
   const failed: string[] = [];
   const deferred: string[] = [];
   const stopped: string[] = [];
@@ -216,14 +218,16 @@ export async function runExperiment(argv: string[]): Promise<void> {
     (i, total, cell, status) => {
       const name = `[${i + 1}/${total}] ${cell.task} ${cell.method} seed ${cell.seed}`;
       if (status === "start") {
-        started.set(i, performance.now());
+        started.set(i, { at: performance.now(), done: trainedSeconds(cell) });
         if (jobs > 1) process.stderr.write(`${name}: started (log: ${join(cell.outputDir, "train.log")})\n`);
         return;
       }
       let note = "";
       if (status === "trained" || status === "resumed") {
-        const seconds = (performance.now() - started.get(i)!) / 1000;
-        timed.push({ task: cell.task, method: cell.method, seconds });
+        const { at, done } = started.get(i)!;
+        const seconds = (performance.now() - at) / 1000;
+        // a whole run's time, as if this slot had trained it from the start
+        timed.push({ task: cell.task, method: cell.method, seconds: seconds + done });
         const left = cells.filter((c) => !existsSync(join(c.outputDir, RUN_FILES.metrics)));
         const eta = gridEta(timed, left) / jobs;
         // the slot's time: training and then the run's curves (afterTrain)
@@ -302,7 +306,18 @@ function timeLimit(
     if (typeof wall_s !== "number" || run.config?.device !== device(cell.task)) return [];
     return [{ task: cell.task, method: cell.method, wallSeconds: wall_s }];
   });
-  return gridDeadline(seconds, (cell) => slotEstimate(cell, timed, earlier));
+  return gridDeadline(seconds, (cell) => slotEstimate(cell, timed, earlier, trainedSeconds(cell)));
+}
+
+/** Training seconds a cell's unfinished run has in its last checkpoint (0 when it has none). */
+function trainedSeconds(cell: GridCell): number {
+  const last = join(cell.outputDir, RUN_FILES.last);
+  if (existsSync(join(cell.outputDir, RUN_FILES.metrics)) || !existsSync(last)) return 0;
+  try {
+    return checkpointWallSeconds(last);
+  } catch {
+    return 0; // unreadable: training will say so; the estimate treats the run as fresh
+  }
 }
 
 /** Drop QA flags (and their values) from a flag list. */

@@ -163,17 +163,21 @@ export class GridStopped extends Error {
 /**
  * Expected seconds of a cell's slot (training and its curves): the mean slot time of this sitting's runs of the
  * same task and method, else the mean training time (metrics.json wall_s) of earlier sittings' finished runs of
- * the same task and method — measured on whatever machine and load those had — else null (unknown).
+ * the same task and method — measured on whatever machine and load those had — else null (unknown). Both are
+ * whole runs' times; a cell resuming from a checkpoint that holds `done` seconds of training needs that much
+ * less.
  */
 export function slotEstimate(
   cell: Pick<GridCell, "task" | "method">,
   timed: readonly { task: string; method: string; seconds: number }[],
   earlier: readonly { task: string; method: string; wallSeconds: number }[],
+  done = 0,
 ): number | null {
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
   const same = <T extends { task: string; method: string }>(xs: readonly T[]) =>
     xs.filter((x) => x.task === cell.task && x.method === cell.method);
-  return mean(same(timed).map((t) => t.seconds)) ?? mean(same(earlier).map((e) => e.wallSeconds));
+  const whole = mean(same(timed).map((t) => t.seconds)) ?? mean(same(earlier).map((e) => e.wallSeconds));
+  return whole === null ? null : Math.max(0, whole - done);
 }
 
 /**

@@ -65,8 +65,11 @@ export function encodeSafetensors(
   return out;
 }
 
-/** Parse a safetensors buffer; `source` names the file in error messages. */
-export function decodeSafetensors(buf: Uint8Array, source = "<buffer>"): SafetensorsFile {
+/** The JSON header at the start of `buf` (which may hold only the first 8 + header-length bytes). */
+function decodeHeader(
+  buf: Uint8Array,
+  source: string,
+): { header: Record<string, unknown>; dataStart: number } {
   if (buf.byteLength < 8)
     throw new Error(`${source}: expected a safetensors file, got ${buf.byteLength} bytes`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -76,13 +79,30 @@ export function decodeSafetensors(buf: Uint8Array, source = "<buffer>"): Safeten
       `${source}: expected a safetensors header of ${headerLen} bytes, file has ${buf.byteLength - 8}`,
     );
   }
-  let header: Record<string, unknown>;
   try {
-    header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + headerLen))) as Record<string, unknown>;
+    const header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + headerLen))) as Record<
+      string,
+      unknown
+    >;
+    return { header, dataStart: 8 + headerLen };
   } catch {
     throw new Error(`${source}: expected a JSON safetensors header, got unparsable bytes`);
   }
-  const dataStart = 8 + headerLen;
+}
+
+/** The byte length of the header and its 8-byte length prefix, from a file's first 8 bytes. */
+export function safetensorsHeaderBytes(first8: Uint8Array): number {
+  return 8 + Number(new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true));
+}
+
+/** The string metadata of a safetensors file from its first `safetensorsHeaderBytes` bytes. */
+export function decodeSafetensorsMetadata(buf: Uint8Array, source = "<buffer>"): Record<string, string> {
+  return (decodeHeader(buf, source).header.__metadata__ ?? {}) as Record<string, string>;
+}
+
+/** Parse a safetensors buffer; `source` names the file in error messages. */
+export function decodeSafetensors(buf: Uint8Array, source = "<buffer>"): SafetensorsFile {
+  const { header, dataStart } = decodeHeader(buf, source);
   const tensors = new Map<string, HostTensor>();
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header)) {

@@ -2,13 +2,15 @@
  * Checkpoints as single safetensors files, written atomically: model tensors under their HF names, AdamW
  * moments under `optimizer.{mu,nu}.<name>`, the PRNG key, and the loop counters in the metadata.
  */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { numpy as np } from "@jax-js/jax";
 import { writeFileAtomic } from "../io/atomic.js";
 import {
   decodeSafetensors,
+  decodeSafetensorsMetadata,
   encodeSafetensors,
   type HostTensor,
+  safetensorsHeaderBytes,
   type SafetensorsDtype,
 } from "../io/safetensors.js";
 import { mapWithPath, namedLeaves, type ParamTree } from "../util/treePaths.js";
@@ -111,4 +113,27 @@ export function loadTensors(path: string): {
     throw new Error(`${path}: expected a checkpoint file, but it cannot be read`);
   }
   return decodeSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
+}
+
+/** A safetensors file's metadata, reading its header only (a checkpoint's tensors are hundreds of MB). */
+export function loadTensorMetadata(path: string): Record<string, string> {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    throw new Error(`${path}: expected a checkpoint file, but it cannot be read`);
+  }
+  try {
+    const read = (length: number) => {
+      const buf = new Uint8Array(length);
+      return buf.subarray(0, readSync(fd, buf, 0, length, 0));
+    };
+    const first8 = read(8);
+    return decodeSafetensorsMetadata(
+      first8.byteLength < 8 ? first8 : read(safetensorsHeaderBytes(first8)),
+      path,
+    );
+  } finally {
+    closeSync(fd);
+  }
 }

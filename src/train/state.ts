@@ -1,7 +1,14 @@
 /** Saving and restoring the whole training state (params, AdamW moments, PRNG key, step) and best models. */
 import { tree } from "@jax-js/jax";
 import { adamwInit } from "./optimizer.js";
-import { loadTensors, saveTensors, tensorToArray, tensorsToTree, treeToTensors } from "./checkpoint.js";
+import {
+  loadTensorMetadata,
+  loadTensors,
+  saveTensors,
+  tensorToArray,
+  tensorsToTree,
+  treeToTensors,
+} from "./checkpoint.js";
 import type { Params, TrainState } from "./step.js";
 
 const FORMAT = "cmploss-train-state-v1";
@@ -81,7 +88,15 @@ export function loadTrainState(
   return {
     state: { params, opt: { mu, nu }, key: tensorToArray(keyTensor), step },
     best: JSON.parse(metadata.best ?? "null") as Best,
-    // checkpoints written before wall_s was recorded count from the resume
-    wallSeconds: metadata.wall_s === undefined ? 0 : Number(JSON.parse(metadata.wall_s)),
+    wallSeconds: savedWallSeconds(metadata),
   };
 }
+
+/** The training seconds a `saveTrainState` checkpoint holds, read from its header alone. */
+export function checkpointWallSeconds(path: string): number {
+  return savedWallSeconds(loadTensorMetadata(path));
+}
+
+// checkpoints written before wall_s was recorded count from the resume
+const savedWallSeconds = (metadata: Record<string, string>) =>
+  metadata.wall_s === undefined ? 0 : Number(JSON.parse(metadata.wall_s));
