@@ -17,7 +17,6 @@ export {
   type HfConfigJson,
 } from "./models/hf/index.js";
 export { DataError, getGlueTask, loadGlueSplit, WordVocab } from "./tasks/index.js";
-export { HfTokenizer } from "./tasks/hfTokenizer.js";
 export { TRAIN_DEFAULTS } from "./train/config.js";
 export type { TrainConfig } from "./train/config.js";
 export { train } from "./train/loop.js";

@@ -226,6 +226,32 @@ describe("HfTokenizer", () => {
     );
   });
 
+  it("builds from the files' contents (a browser's fetches) as from the folder holding them", async () => {
+    const fromFiles = HfTokenizer.fromFiles({
+      tokenizerJson: JSON.stringify(bertTokenizerJson(true)),
+      tokenizerConfig: { do_lower_case: true },
+    });
+    const fromFolder = await HfTokenizer.fromFolder(jsonDir);
+    for (const [a, b] of [
+      ["The cats sat.", undefined],
+      ["the cat", "on a mat [MASK] dog"],
+    ] as const) {
+      expect(ids(fromFiles.encode(a, b, { maxLength: 16 }))).toEqual(
+        ids(fromFolder.encode(a, b, { maxLength: 16 })),
+      );
+    }
+    expect(HfTokenizer.fromFiles({ vocabTxt: VOCAB.join("\n") }).source).toBe("vocab.txt");
+    expect(() => HfTokenizer.fromFiles({ tokenizerConfig: {} }, "model")).toThrow(
+      "HfTokenizer.fromFiles: expected tokenizer.json (any BERT-family model) or vocab.txt (BERT WordPiece) for model, got neither",
+    );
+    expect(() => HfTokenizer.fromFiles({ tokenizerJson: "{", vocabTxt: "x" }, "model/")).toThrow(
+      /^model\/tokenizer\.json: expected valid JSON, got /,
+    );
+    expect(() => HfTokenizer.fromFiles({ vocabTxt: VOCAB.join("\n"), specialTokensMap: "[]" }, "m")).toThrow(
+      "m/special_tokens_map.json: expected a JSON object, got an array",
+    );
+  });
+
   it("shares the encode interface with WordVocab", async () => {
     const encoders: Pick<TokenEncoder, "encode" | "size">[] = [
       await HfTokenizer.fromFolder(txtDir),

@@ -2,8 +2,6 @@
  * Hugging Face tokenizers for pretrained BERT-family folders (BERT, RoBERTa, ELECTRA, MiniLM), with the same
  * `encode` interface and unpadded output as `WordVocab`, and ids identical to HF's fast tokenizer.
  */
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { DataError } from "./errors.js";
 import { byteLevelOffsets, wordPieceOffsets, type TextOffsets } from "./qa/offsets.js";
@@ -88,23 +86,84 @@ function tokenName(v: unknown): string | undefined {
   return undefined;
 }
 
-async function readJson(path: string, required: boolean): Promise<Json | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    if (!required && (err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    const code = (err as NodeJS.ErrnoException).code ?? "an error";
-    throw new DataError(path, undefined, "a readable JSON file", code);
+/** A JSON file's content as an object: text is parsed, an object passed through. */
+function jsonObject(content: string | object, file: string): Json {
+  let parsed: unknown = content;
+  if (typeof content === "string") {
+    try {
+      parsed = JSON.parse(content);
+    } catch (err) {
+      throw new DataError(file, undefined, "valid JSON", (err as Error).message);
+    }
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new DataError(path, undefined, "valid JSON", (err as Error).message);
+  if (!isObject(parsed)) {
+    const got = Array.isArray(parsed) ? "an array" : parsed === null ? "null" : typeof parsed;
+    throw new DataError(file, undefined, "a JSON object", got);
   }
-  if (!isObject(parsed)) throw new DataError(path, undefined, "a JSON object", typeof parsed);
   return parsed;
+}
+
+/**
+ * The files of a Hugging Face tokenizer, as text (or JSON already parsed). `tokenizerJson` or `vocabTxt` is
+ * required; the two configs are read when present, as transformers does.
+ */
+export interface TokenizerFiles {
+  tokenizerJson?: string | object;
+  vocabTxt?: string;
+  tokenizerConfig?: string | object;
+  specialTokensMap?: string | object;
+}
+
+const TOKENIZER_FILE_NAMES: Record<keyof TokenizerFiles, string> = {
+  tokenizerJson: "tokenizer.json",
+  vocabTxt: "vocab.txt",
+  tokenizerConfig: "tokenizer_config.json",
+  specialTokensMap: "special_tokens_map.json",
+};
+
+/** `<dir>/<name>` without a doubled separator (node:path is not available in browsers). */
+function inFolder(dir: string, name: string): string {
+  return `${dir.replace(/[\\/]+$/, "")}/${name}`;
+}
+
+/** Read a folder's tokenizer files with Node's file system (only when `fromFolder` is called). */
+async function readTokenizerFolder(dir: string): Promise<TokenizerFiles> {
+  const fs = (
+    globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+  ).process?.getBuiltinModule?.("node:fs/promises") as typeof import("node:fs/promises") | undefined;
+  if (!fs) {
+    throw new Error(
+      "HfTokenizer.fromFolder: reading a folder needs Node; in a browser, fetch the files and use HfTokenizer.fromFiles",
+    );
+  }
+  let entries: string[];
+  try {
+    entries = await fs.readdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(
+      `HfTokenizer.fromFolder: expected a folder with tokenizer.json or vocab.txt, got ${dir} (${code === "ENOENT" ? "no such folder" : (code ?? "unreadable")})`,
+    );
+  }
+  const files: TokenizerFiles = {};
+  for (const [field, name] of Object.entries(TOKENIZER_FILE_NAMES) as [keyof TokenizerFiles, string][]) {
+    if (!entries.includes(name)) continue;
+    const path = inFolder(dir, name);
+    try {
+      files[field] = await fs.readFile(path, "utf8");
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? "an error";
+      throw new DataError(path, undefined, "a readable file", code);
+    }
+  }
+  if (files.tokenizerJson === undefined && files.vocabTxt === undefined) {
+    const shown =
+      entries.slice(0, 10).join(", ") + (entries.length > 10 ? `, … (${entries.length} in all)` : "");
+    throw new Error(
+      `HfTokenizer.fromFolder: expected tokenizer.json (any BERT-family model) or vocab.txt (BERT WordPiece) in ${dir}, found ${entries.length ? shown : "an empty folder"}`,
+    );
+  }
+  return files;
 }
 
 /** The special-token template of a `tokenizer.json` `post_processor`. */
@@ -328,40 +387,42 @@ export class HfTokenizer implements TokenEncoder {
 
   /**
    * Read `tokenizer.json`, else `vocab.txt`, with `tokenizer_config.json` and `special_tokens_map.json` when
-   * present (`do_lower_case`, `strip_accents`, `tokenize_chinese_chars`, the special token names).
+   * present (`do_lower_case`, `strip_accents`, `tokenize_chinese_chars`, the special token names). Node only;
+   * see `fromFiles` for the browser.
    * @throws Error naming the folder when it has neither file; DataError for a file that cannot be used.
    */
   static async fromFolder(dir: string): Promise<HfTokenizer> {
-    let entries: string[];
-    try {
-      entries = await readdir(dir);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new Error(
-        `HfTokenizer.fromFolder: expected a folder with tokenizer.json or vocab.txt, got ${dir} (${code === "ENOENT" ? "no such folder" : (code ?? "unreadable")})`,
-      );
-    }
-    const specialMap = (await readJson(join(dir, "special_tokens_map.json"), false)) ?? {};
+    return HfTokenizer.fromFiles(await readTokenizerFolder(dir), dir);
+  }
+
+  /**
+   * The tokenizer from its files' contents (e.g. fetched in a browser); the same result as `fromFolder` on a
+   * folder holding them. `where` names the files' folder in errors.
+   * @throws Error when neither `tokenizerJson` nor `vocabTxt` is given; DataError for a file that cannot be used.
+   */
+  static fromFiles(files: TokenizerFiles, where = "."): HfTokenizer {
+    const fileName = (field: keyof TokenizerFiles) => inFolder(where, TOKENIZER_FILE_NAMES[field]);
+    const optional = (field: "tokenizerConfig" | "specialTokensMap"): Json => {
+      const content = files[field];
+      return content === undefined ? {} : jsonObject(content, fileName(field));
+    };
     // tokenizer_config.json wins over special_tokens_map.json, as in transformers.
-    const config = { ...specialMap, ...((await readJson(join(dir, "tokenizer_config.json"), false)) ?? {}) };
+    const config = { ...optional("specialTokensMap"), ...optional("tokenizerConfig") };
     let backend: Backend;
     let source: "tokenizer.json" | "vocab.txt";
     let padFallback: string | undefined;
-    if (entries.includes("tokenizer.json")) {
-      const file = join(dir, "tokenizer.json");
-      const json = (await readJson(file, true))!;
+    if (files.tokenizerJson !== undefined) {
+      const file = fileName("tokenizerJson");
+      const json = jsonObject(files.tokenizerJson, file);
       backend = fromTokenizerJson(json, config, file);
       source = "tokenizer.json";
       padFallback = isObject(json.padding) ? tokenName(json.padding.pad_token) : undefined;
-    } else if (entries.includes("vocab.txt")) {
-      const file = join(dir, "vocab.txt");
-      backend = fromVocabTxt(await readFile(file, "utf8"), config, file);
+    } else if (files.vocabTxt !== undefined) {
+      backend = fromVocabTxt(files.vocabTxt, config, fileName("vocabTxt"));
       source = "vocab.txt";
     } else {
-      const shown =
-        entries.slice(0, 10).join(", ") + (entries.length > 10 ? `, … (${entries.length} in all)` : "");
       throw new Error(
-        `HfTokenizer.fromFolder: expected tokenizer.json (any BERT-family model) or vocab.txt (BERT WordPiece) in ${dir}, found ${entries.length ? shown : "an empty folder"}`,
+        `HfTokenizer.fromFiles: expected tokenizer.json (any BERT-family model) or vocab.txt (BERT WordPiece) for ${where}, got neither`,
       );
     }
     const padToken =
@@ -371,7 +432,7 @@ export class HfTokenizer implements TokenEncoder {
     const padId = padToken === undefined ? undefined : backend.tokenToId(padToken);
     if (padId === undefined) {
       throw new Error(
-        `HfTokenizer.fromFolder: expected a pad token (pad_token in tokenizer_config.json, or [PAD]/<pad> in the vocabulary) in ${dir}, got ${padToken === undefined ? "none" : `${JSON.stringify(padToken)}, not in the vocabulary`}`,
+        `HfTokenizer: expected a pad token (pad_token in tokenizer_config.json, or [PAD]/<pad> in the vocabulary) in ${where}, got ${padToken === undefined ? "none" : `${JSON.stringify(padToken)}, not in the vocabulary`}`,
       );
     }
     return new HfTokenizer(backend, source, padId);

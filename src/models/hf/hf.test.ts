@@ -3,11 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { numpy as np, random, tree } from "@jax-js/jax";
-import { encodeSafetensors } from "../../io/safetensors.js";
+import { decodeSafetensors, encodeSafetensors } from "../../io/safetensors.js";
 import { namedLeaves, type ParamTree } from "../../util/treePaths.js";
 import { presetConfig, type BertConfig } from "../bert/config.js";
 import { applySequenceClassifier, initSequenceClassifier } from "../classifier.js";
 import { halfToFloat, loadHfClassifier } from "./load.js";
+import { hfClassifierFromFiles } from "./parse.js";
 import { saveHfClassifier } from "./save.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-hf-"));
@@ -109,5 +110,56 @@ describe("Hugging Face folders", () => {
   it("decodes float16 exactly", () => {
     const bits = new Uint16Array([0x3c00, 0xc000, 0x7bff, 0x0001, 0x0000, 0x7c00, 0x3555]);
     expect(Array.from(halfToFloat(bits))).toEqual([1, -2, 65504, 2 ** -24, 0, Infinity, 0.333251953125]);
+  });
+});
+
+describe("hfClassifierFromFiles (a checkpoint from its files' contents, as a browser has them)", () => {
+  const leaves = async (params: unknown) =>
+    Promise.all(
+      namedLeaves(params as ParamTree).map(async ([name, a]) => [name, Array.from(await a.data())] as const),
+    );
+
+  for (const name of ["bert-tiny", "bert-tiny-fp16", "roberta-tiny", "electra-tiny"]) {
+    it(`gives loadHfClassifier's model for ${name}`, async () => {
+      const dir = join("test/fixtures/hf", name);
+      const config = readFileSync(join(dir, "config.json"), "utf8");
+      const weights = new Uint8Array(readFileSync(join(dir, "model.safetensors")));
+      const fromFiles = hfClassifierFromFiles({ config, weights }, 2, random.key(0));
+      const fromFolder = loadHfClassifier(dir, 2, random.key(0));
+      expect(fromFiles.config).toEqual(fromFolder.config);
+      expect(fromFiles.unused).toEqual(fromFolder.unused);
+      expect(await leaves(fromFiles.params)).toEqual(await leaves(fromFolder.params));
+    });
+  }
+
+  it("reads a checkpoint split into shards, and a parsed config", async () => {
+    const dir = "test/fixtures/hf/bert-tiny";
+    const whole = decodeSafetensors(new Uint8Array(readFileSync(join(dir, "model.safetensors"))));
+    const entries = [...whole.tensors];
+    const half = Math.ceil(entries.length / 2);
+    const shards = [new Map(entries.slice(0, half)), new Map(entries.slice(half))].map((m) =>
+      encodeSafetensors(m),
+    );
+    const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as object;
+    const sharded = hfClassifierFromFiles({ config, weights: shards }, 2, random.key(0));
+    const fromFolder = loadHfClassifier(dir, 2, random.key(0));
+    expect(await leaves(sharded.params)).toEqual(await leaves(fromFolder.params));
+  });
+
+  it("says which file is wrong in one line", () => {
+    const weights = new Uint8Array(readFileSync("test/fixtures/hf/bert-tiny/model.safetensors"));
+    expect(() => hfClassifierFromFiles({ config: "{oops", weights }, 2, random.key(0))).toThrow(
+      /^config\.json: expected valid JSON, got /,
+    );
+    expect(() => hfClassifierFromFiles({ config: [1], weights }, 2, random.key(0))).toThrow(
+      "config.json: expected a Hugging Face config.json object, got [1]",
+    );
+    const config = readFileSync("test/fixtures/hf/bert-tiny/config.json", "utf8");
+    expect(() => hfClassifierFromFiles({ config, weights: weights.slice(0, 4) }, 2, random.key(0))).toThrow(
+      /^model\.safetensors: /,
+    );
+    expect(() =>
+      hfClassifierFromFiles({ config, weights: encodeSafetensors(new Map()) }, 2, random.key(0)),
+    ).toThrow(/^model\.safetensors: missing tensor bert\.embeddings\.word_embeddings\.weight/);
   });
 });
