@@ -14,7 +14,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/cli/**", "src/train/log.ts", "bench/**", "scripts/**", "test/*Child.ts"],
+    files: [
+      "src/cli/**",
+      "src/train/log.ts",
+      "bench/**",
+      "scripts/**",
+      "test/*Child.ts",
+      "examples/**/serve.ts",
+    ],
     rules: { "no-console": "off" },
   },
 );

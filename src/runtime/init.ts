@@ -54,9 +54,13 @@ export function runtimeInfo(): RuntimeInfo | null {
 
 type WebGPUModule = { create: (flags: string[]) => unknown; globals: Record<string, unknown> };
 
+// A variable, not a literal: bundlers (esbuild, Vite, webpack) resolve literal specifiers, and this Node-only
+// package would break every browser bundle of cmploss/core.
+const WEBGPU_PACKAGE = "webgpu";
+
 async function importWebGPU(): Promise<WebGPUModule | null> {
   try {
-    return (await import(/* @vite-ignore */ "webgpu" as string)) as WebGPUModule;
+    return (await import(/* @vite-ignore */ /* webpackIgnore: true */ WEBGPU_PACKAGE)) as WebGPUModule;
   } catch {
     return null;
   }

@@ -1,0 +1,98 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
+import { afterAll, describe, expect, it } from "vitest";
+
+// What a user's bundler does with `cmploss/core`: esbuild for the browser platform fails on any Node built-in
+// or Node-only package it can reach (the optional `webgpu` package once broke every browser bundle).
+const out = mkdtempSync(join(tmpdir(), "cmploss-bundle-"));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+async function browserBundle(entry: string, outfile: string) {
+  return build({
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    outfile,
+    alias: { "cmploss/core": resolve("src/core.ts") },
+    logLevel: "silent",
+  });
+}
+
+type CoreBundle = typeof import("../src/core.js");
+
+describe("browser bundles", () => {
+  it("bundle cmploss/core and the browser example for the browser platform", async () => {
+    const core = await browserBundle("src/core.ts", join(out, "core.js"));
+    expect(core.errors).toEqual([]);
+    const example = await browserBundle("examples/browser/main.ts", join(out, "example.js"));
+    expect(example.errors).toEqual([]);
+    const text = readFileSync(join(out, "core.js"), "utf8");
+    expect(text).not.toMatch(/from\s*["']node:/);
+  });
+
+  it("the browser bundle loads a Hugging Face model from its files' bytes and matches transformers", async () => {
+    // Run the bundled code itself (with its own jax-js copy, on wasm), fed as a page is: file contents only.
+    // The entry adds jax-js's `random` so that the key is made by the same copy that consumes it.
+    const built = await build({
+      stdin: {
+        contents: 'export * from "./src/core.ts"; export { random } from "@jax-js/jax";',
+        resolveDir: resolve("."),
+        loader: "ts",
+      },
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      target: "es2022",
+      outfile: join(out, "core-and-random.js"),
+      logLevel: "silent",
+    });
+    expect(built.errors).toEqual([]);
+    const core = (await import(pathToFileURL(join(out, "core-and-random.js")).href)) as CoreBundle &
+      Pick<typeof import("@jax-js/jax"), "random">;
+    await core.initRuntime({ device: "wasm" });
+
+    const dir = "test/fixtures/hf/bert-tiny";
+    const read = (name: string) => readFileSync(join(dir, name), "utf8");
+    const expected = JSON.parse(read("expected.json")) as {
+      inputs: { text: string; text_pair?: string | null }[];
+      input_ids: number[][];
+      attention_mask: number[][];
+      logits: number[][];
+    };
+    const tok = core.HfTokenizer.fromFiles(
+      {
+        tokenizerJson: read("tokenizer.json"),
+        tokenizerConfig: read("tokenizer_config.json"),
+        specialTokensMap: read("special_tokens_map.json"),
+      },
+      dir,
+    );
+    const T = expected.input_ids[0].length;
+    const encoded = expected.inputs.map((x) =>
+      tok.encode(x.text, x.text_pair ?? undefined, { maxLength: T }),
+    );
+    const real = (i: number) => expected.attention_mask[i].reduce((a, b) => a + b, 0);
+    expect(encoded.map((e) => Array.from(e.input_ids))).toEqual(
+      expected.input_ids.map((row, i) => row.slice(0, real(i))),
+    );
+
+    const weights = new Uint8Array(readFileSync(join(dir, "model.safetensors")));
+    const numLabels = expected.logits[0].length;
+    const loaded = core.hfClassifierFromFiles(
+      { config: read("config.json"), weights },
+      numLabels,
+      core.random.key(0),
+    );
+    expect(loaded.newlyInitialized).toEqual([]);
+    const host = core.collate(encoded, new Int32Array(encoded.length), { padTo: T, padId: tok.padId });
+    const { labels, ...inputs } = core.toDeviceBatch(host);
+    labels.dispose();
+    const logits = core.applySequenceClassifier(loaded.params, inputs, loaded.config, core.NO_DROPOUT);
+    expect(Array.from(await logits.data())).toBeAllclose(expected.logits.flat(), { atol: 1e-4, rtol: 0 });
+  });
+});
