@@ -148,6 +148,7 @@ async function readTokenizerFolder(dir: string): Promise<TokenizerFiles> {
   const files: TokenizerFiles = {};
   for (const [field, name] of Object.entries(TOKENIZER_FILE_NAMES) as [keyof TokenizerFiles, string][]) {
     if (!entries.includes(name)) continue;
+    if (field === "vocabTxt" && entries.includes("tokenizer.json")) continue; // unused: tokenizer.json wins
     const path = inFolder(dir, name);
     try {
       files[field] = await fs.readFile(path, "utf8");
