@@ -4,7 +4,8 @@
  * the browser has a GPU adapter, else on jax-js's wasm backend. `serve.ts` bundles this file and serves it with
  * the model's files under `model/` and the bundled SST-2 under `data/`.
  *
- * Query parameters override the settings below, e.g. `?train=512&n-drop=4&batch=32`.
+ * Query parameters override the settings below, e.g. `?train=512&n-drop=4&batch=32`; `?device=webgpu` insists on
+ * WebGPU even on a software adapter, which `auto` passes over for wasm.
  */
 // cmploss first: it prepares the platform before jax-js loads (see the README's Library section).
 import {
@@ -35,6 +36,10 @@ const setting = (name: string, fallback: number) => {
   if (!Number.isFinite(n) || n < 0) throw new Error(`?${name}=${v}: expected a non-negative number`);
   return n;
 };
+const device = query.get("device") ?? "auto";
+if (!["auto", "wasm", "webgpu"].includes(device)) {
+  throw new Error(`?device=${device}: expected auto, wasm or webgpu`);
+}
 const settings = {
   trainExamples: setting("train", 512),
   devExamples: setting("dev", 200),
@@ -160,7 +165,7 @@ function lossChart(history: number[][]): string {
 }
 
 async function run(): Promise<Record<string, unknown>> {
-  const runtime = await initRuntime({ device: "auto" });
+  const runtime = await initRuntime({ device: device as "auto" | "wasm" | "webgpu" });
   show("backend", backendLine(runtime));
 
   show("status", "fetching the model and the data…");

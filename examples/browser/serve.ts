@@ -44,6 +44,7 @@ const { values: args } = parseArgs({
     browser: { type: "string" },
     timeout: { type: "string", default: "1800" },
     chart: { type: "string" },
+    "browser-arg": { type: "string", multiple: true, default: [] },
   },
 });
 const modelDir = resolve(args.model!);
@@ -118,7 +119,14 @@ if (args.check) {
   const reportUrl = `${url}${args.query ? "&" : "?"}report`;
   const child = spawn(
     browser,
-    ["--headless=new", "--no-sandbox", "--no-first-run", `--user-data-dir=${profile}`, reportUrl],
+    [
+      "--headless=new",
+      "--no-sandbox",
+      "--no-first-run",
+      `--user-data-dir=${profile}`,
+      ...args["browser-arg"]!,
+      reportUrl,
+    ],
     { stdio: "ignore" },
   );
   const timer = setTimeout(
