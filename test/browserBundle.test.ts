@@ -96,3 +96,70 @@ describe("browser bundles", () => {
     expect(Array.from(await logits.data())).toBeAllclose(expected.logits.flat(), { atol: 1e-4, rtol: 0 });
   });
 });
+
+describe("examples/browser/serve.ts", () => {
+  it("serves the page, the bundle, the model's files and the data, cross-origin isolated, and nothing else", async () => {
+    const { spawn } = await import("node:child_process");
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "examples/browser/serve.ts",
+        "--model",
+        "test/fixtures/hf/bert-tiny",
+        "--port",
+        "0",
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    try {
+      const base = await new Promise<string>((ok, fail) => {
+        let seen = "";
+        child.stdout.on("data", (chunk: Buffer) => {
+          seen += chunk.toString();
+          const m = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(seen);
+          if (m) ok(m[1]);
+        });
+        child.once("exit", (code) => fail(new Error(`serve.ts exited with ${code}: ${seen}`)));
+      });
+      const get = (path: string) => fetch(new URL(path, base));
+      const page = await get("/");
+      expect(page.status).toBe(200);
+      expect(page.headers.get("cross-origin-opener-policy")).toBe("same-origin");
+      expect(page.headers.get("cross-origin-embedder-policy")).toBe("require-corp");
+      expect(await page.text()).toContain('src="main.js"');
+      expect(await (await get("/main.js")).text()).toContain("hfClassifierFromFiles");
+      const config = await get("/model/config.json");
+      expect(await config.json()).toEqual(
+        JSON.parse(readFileSync("test/fixtures/hf/bert-tiny/config.json", "utf8")),
+      );
+      expect((await get("/data/dev.tsv")).status).toBe(200);
+      for (const path of [
+        "/model/expected.json",
+        "/model/..%2F..%2Fpackage.json",
+        "/data/../package.json",
+        "/x",
+      ]) {
+        expect((await get(path)).status, path).toBe(404);
+      }
+    } finally {
+      child.kill();
+    }
+  });
+
+  it("refuses a folder without a model in one line", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const run = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "examples/browser/serve.ts", "--model", out],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      `serve: ${join(out, "config.json")}: expected a Hugging Face model folder with config.json (bash scripts/fetch-minilm.sh)`,
+    );
+  });
+});
