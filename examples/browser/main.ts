@@ -29,17 +29,18 @@ import {
 import { numpy as np, random } from "@jax-js/jax";
 
 const query = new URLSearchParams(location.search);
+/** Bad query parameters, reported by `run` (on the page, and to serve.ts) instead of failing silently here. */
+const problems: string[] = [];
 const setting = (name: string, fallback: number) => {
   const v = query.get(name);
   if (v === null) return fallback;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`?${name}=${v}: expected a non-negative number`);
+  if (!Number.isFinite(n) || n < 0) problems.push(`?${name}=${v}: expected a non-negative number`);
   return n;
 };
 const device = query.get("device") ?? "auto";
-if (!["auto", "wasm", "webgpu"].includes(device)) {
-  throw new Error(`?device=${device}: expected auto, wasm or webgpu`);
-}
+if (!["auto", "wasm", "webgpu"].includes(device))
+  problems.push(`?device=${device}: expected auto, wasm or webgpu`);
 const settings = {
   trainExamples: setting("train", 512),
   devExamples: setting("dev", 200),
@@ -165,6 +166,7 @@ function lossChart(history: number[][]): string {
 }
 
 async function run(): Promise<Record<string, unknown>> {
+  if (problems.length > 0) throw new Error(problems.join("; "));
   const runtime = await initRuntime({ device: device as "auto" | "wasm" | "webgpu" });
   show("backend", backendLine(runtime));
 
