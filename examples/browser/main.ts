@@ -49,6 +49,8 @@ const settings = {
   // gradient), which MiniLM with c = 2 needs.
   microBatchSize: setting("micro-batch", 4),
   maxLength: setting("max-length", 64),
+  // 0: pad each batch to a multiple of 16 tokens; T: pad every batch to T (one shape, e.g. to time steps).
+  padTo: setting("pad-to", 0),
   nDrop: setting("n-drop", 2),
   lr: setting("lr", 1e-4),
   seed: setting("seed", 1),
@@ -103,12 +105,15 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
-/** Encode and pad a batch to a multiple of 16 tokens, so a few shapes cover every batch (one jit trace each). */
+/**
+ * Encode and pad a batch to a multiple of 16 tokens (or to `?pad-to`), so a few shapes cover every batch (one
+ * jit trace each).
+ */
 function deviceBatch(tok: HfTokenizer, rows: readonly Example[]): TrainBatch {
   const encoded = rows.map((r) => tok.encode(r.sentence, undefined, { maxLength: settings.maxLength }));
   const longest = Math.max(...encoded.map((e) => e.input_ids.length));
   const host = collate(encoded, Int32Array.from(rows.map((r) => r.label)), {
-    padTo: Math.ceil(longest / 16) * 16,
+    padTo: Math.max(settings.padTo, Math.ceil(longest / 16) * 16),
     padId: tok.padId,
   });
   return toDeviceBatch(host);
@@ -213,11 +218,14 @@ async function run(): Promise<Record<string, unknown>> {
     step: 0,
   };
   const history: number[][] = [];
+  const stepSeconds: number[] = [];
   const started = performance.now();
   for (let s = 0; s < steps; s++) {
     const batch = deviceBatch(tok, train.slice(s * settings.batchSize, (s + 1) * settings.batchSize));
     const lr = linearWarmupDecay(s, settings.lr, Math.round(0.1 * steps), steps);
+    const t0 = performance.now();
     const result = await stepper.step(state, batch, lr);
+    stepSeconds.push((performance.now() - t0) / 1000);
     state = result.state;
     history.push(result.variantLosses);
     const elapsed = (performance.now() - started) / 1000;
@@ -247,6 +255,7 @@ async function run(): Promise<Record<string, unknown>> {
     devBefore: before,
     devAfter: after,
     history,
+    stepSeconds,
     chart: $("chart").innerHTML,
   };
 }
