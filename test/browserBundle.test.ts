@@ -148,18 +148,24 @@ describe("examples/browser/serve.ts", () => {
     }
   });
 
-  it("refuses a folder without a model in one line", async () => {
+  it("refuses a folder without a model, an unknown flag and a bad port, each in one line", async () => {
     const { spawnSync } = await import("node:child_process");
-    const run = spawnSync(
-      process.execPath,
-      ["--import", "tsx", "examples/browser/serve.ts", "--model", out],
-      {
+    const serve = (...flags: string[]) =>
+      spawnSync(process.execPath, ["--import", "tsx", "examples/browser/serve.ts", ...flags], {
         encoding: "utf8",
-      },
-    );
-    expect(run.status).toBe(1);
-    expect(run.stderr.trim()).toBe(
-      `serve: ${join(out, "config.json")}: expected a Hugging Face model folder with config.json (bash scripts/fetch-minilm.sh)`,
-    );
+      });
+    const cases: [string[], string][] = [
+      [
+        ["--model", out],
+        `serve: ${join(out, "config.json")}: expected a Hugging Face model folder with config.json (bash scripts/fetch-minilm.sh)`,
+      ],
+      [["--bogus"], "serve: Unknown option '--bogus'"],
+      [["--port", "http"], "serve: --port http: expected 0..65535"],
+    ];
+    for (const [flags, message] of cases) {
+      const run = serve(...flags);
+      expect(run.status, flags.join(" ")).toBe(1);
+      expect(run.stderr.trim()).toBe(message);
+    }
   });
 });

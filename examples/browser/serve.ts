@@ -35,18 +35,30 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-const { values: args } = parseArgs({
-  options: {
-    model: { type: "string", default: join(homedir(), ".cache/cmploss/models/all-MiniLM-L6-v2") },
-    port: { type: "string", default: "8080" },
-    check: { type: "boolean", default: false },
-    query: { type: "string", default: "" },
-    browser: { type: "string" },
-    timeout: { type: "string", default: "1800" },
-    chart: { type: "string" },
-    "browser-arg": { type: "string", multiple: true, default: [] },
-  },
-});
+/** The flags, or a one-line error for an unknown one. */
+function readArgs() {
+  try {
+    return parseArgs({
+      options: {
+        model: { type: "string", default: join(homedir(), ".cache/cmploss/models/all-MiniLM-L6-v2") },
+        port: { type: "string", default: "8080" },
+        check: { type: "boolean", default: false },
+        query: { type: "string", default: "" },
+        browser: { type: "string" },
+        timeout: { type: "string", default: "1800" },
+        chart: { type: "string" },
+        "browser-arg": { type: "string", multiple: true, default: [] },
+      },
+    }).values;
+  } catch (err) {
+    fail((err as Error).message);
+  }
+}
+const args = readArgs();
+const port = Number(args.port);
+const timeoutS = Number(args.timeout);
+if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port ${args.port}: expected 0..65535`);
+if (!(timeoutS > 0)) fail(`--timeout ${args.timeout}: expected a positive number of seconds`);
 const modelDir = resolve(args.model!);
 for (const file of ["config.json", "model.safetensors", "tokenizer.json"]) {
   if (!existsSync(join(modelDir, file))) {
@@ -105,10 +117,12 @@ const server = createServer((req, res) => {
   send(res, 404, "text/plain", "not found");
 });
 
-await new Promise<void>((ok) => server.listen(Number(args.port), "127.0.0.1", ok));
+await new Promise<void>((ok, reject) => {
+  server.once("error", (err) => reject(err));
+  server.listen(port, "127.0.0.1", ok);
+}).catch((err: Error) => fail(`--port ${port}: ${err.message}`));
 const address = server.address();
-const port = typeof address === "object" && address ? address.port : Number(args.port);
-const url = `http://127.0.0.1:${port}/${args.query ? `?${args.query}` : ""}`;
+const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : port}/${args.query ? `?${args.query}` : ""}`;
 console.log(`serving ${modelDir} at ${url}`);
 
 if (args.check) {
@@ -129,13 +143,10 @@ if (args.check) {
     ],
     { stdio: "ignore" },
   );
-  const timer = setTimeout(
-    () => {
-      child.kill();
-      fail(`--check: no report from the page within ${args.timeout} s`);
-    },
-    Number(args.timeout) * 1000,
-  );
+  const timer = setTimeout(() => {
+    child.kill();
+    fail(`--check: no report from the page within ${args.timeout} s`);
+  }, timeoutS * 1000);
   finish = (report) => {
     clearTimeout(timer);
     server.close();
