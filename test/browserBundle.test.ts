@@ -10,9 +10,12 @@ import { afterAll, describe, expect, it } from "vitest";
 const out = mkdtempSync(join(tmpdir(), "cmploss-bundle-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-async function browserBundle(entry: string, outfile: string) {
+/** esbuild for the browser platform, as a user's bundler sees cmploss; `entry` a file or a stdin module. */
+async function browserBundle(entry: string | { stdin: string }, outfile: string) {
   return build({
-    entryPoints: [entry],
+    ...(typeof entry === "string"
+      ? { entryPoints: [entry] }
+      : { stdin: { contents: entry.stdin, resolveDir: resolve("."), loader: "ts" as const } }),
     bundle: true,
     format: "esm",
     platform: "browser",
@@ -38,19 +41,10 @@ describe("browser bundles", () => {
   it("the browser bundle loads a Hugging Face model from its files' bytes and matches transformers", async () => {
     // Run the bundled code itself (with its own jax-js copy, on wasm), fed as a page is: file contents only.
     // The entry adds jax-js's `random` so that the key is made by the same copy that consumes it.
-    const built = await build({
-      stdin: {
-        contents: 'export * from "./src/core.ts"; export { random } from "@jax-js/jax";',
-        resolveDir: resolve("."),
-        loader: "ts",
-      },
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      target: "es2022",
-      outfile: join(out, "core-and-random.js"),
-      logLevel: "silent",
-    });
+    const built = await browserBundle(
+      { stdin: 'export * from "./src/core.ts"; export { random } from "@jax-js/jax";' },
+      join(out, "core-and-random.js"),
+    );
     expect(built.errors).toEqual([]);
     const core = (await import(pathToFileURL(join(out, "core-and-random.js")).href)) as CoreBundle &
       Pick<typeof import("@jax-js/jax"), "random">;
