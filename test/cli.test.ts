@@ -1,8 +1,9 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { loadTensorMetadata } from "../src/train/checkpoint.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-cli-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -149,4 +150,48 @@ describe("cmploss CLI", () => {
     expect(glue.code).not.toBe(0);
     expect(glue.stderr).toMatch(/--max-paragraphs only applies to QA runs/);
   });
+
+  it("stops at SIGTERM after the step in flight, with a checkpoint that --resume goes on from", async () => {
+    const out = join(root, "stopped");
+    const args = [
+      "train",
+      "--data-dir",
+      "test/fixtures/sst2-tiny",
+      "--output-dir",
+      out,
+      "--max-steps",
+      "120",
+    ];
+    args.push("--batch-size", "8", "--eval-steps", "50", "--max-seq-length", "32");
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+      env: { ...process.env, CMPLOSS_THREADS: "1", CMPLOSS_DEBUG: "" },
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    const log = join(out, "train_log.jsonl");
+    const steps = () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").length : 0);
+    while (steps() < 3) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill("SIGTERM");
+    expect(await exited, stderr).toBe(143);
+    const m =
+      /train: stopped at step (\d+) of 60; checkpoint in (.*checkpoint-last\.safetensors); rerun/.exec(
+        stderr,
+      );
+    expect(m, stderr).not.toBeNull();
+    const step = Number(m![1]);
+    expect(step).toBeGreaterThanOrEqual(3);
+    expect(step).toBeLessThan(60);
+    expect(steps()).toBe(step);
+    expect(existsSync(join(out, "metrics.json"))).toBe(false); // unfinished: a grid resumes it
+    expect(loadTensorMetadata(m![2]).step).toBe(String(step));
+    const resumed = cli(...args, "--resume");
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(new RegExp(`resuming at step ${step}`));
+    const logged = readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).step as number);
+    expect(logged).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+  }, 120_000);
 });

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { TRAIN_DEFAULTS, type TrainConfig } from "../src/train/config.js";
 import { RUN_FILES } from "../src/train/loop.js";
 import { evaluateQaRun, QA_DEFAULTS, trainQa } from "../src/train/qaLoop.js";
+import { TrainingStopped } from "../src/train/stop.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-qa-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -24,6 +25,11 @@ const config = (name: string, over: Partial<TrainConfig> = {}): TrainConfig => (
   nDrop: 1,
   ...over,
 });
+/** A run's step log without its timings. */
+const stepRecords = (name: string) =>
+  readFileSync(join(root, name, RUN_FILES.steps), "utf8")
+    .split("\n")
+    .map((l) => l.replace(/"examples_per_s":[^,}]+/, ""));
 const settings = { ...QA_DEFAULTS, docStride: 16, maxQueryLength: 16, nCrop: 1, distractors: 2 };
 
 describe("extractive QA training (CmpCrop + CmpDrop) end to end", () => {
@@ -73,11 +79,18 @@ describe("extractive QA training (CmpCrop + CmpDrop) end to end", () => {
 
   it("is reproducible for a seed", async () => {
     await trainQa(config("again"), settings, { quiet: true });
-    const read = (d: string) =>
-      readFileSync(join(root, d, RUN_FILES.steps), "utf8")
-        .split("\n")
-        .map((l) => l.replace(/"examples_per_s":[^,}]+/, ""));
-    expect(read("again")).toEqual(read("run"));
+    expect(stepRecords("again")).toEqual(stepRecords("run"));
+  });
+
+  it("stops at its signal with a checkpoint at that step, and resumes on the same curve", async () => {
+    const stop = new AbortController();
+    stop.abort();
+    const stopped = trainQa(config("stopped"), settings, { quiet: true, signal: stop.signal });
+    await expect(stopped).rejects.toThrow(TrainingStopped);
+    await expect(stopped).rejects.toThrow(/^stopped at step 1 of 4/);
+    expect(existsSync(join(root, "stopped", RUN_FILES.metrics))).toBe(false);
+    await trainQa({ ...config("stopped"), resume: true }, settings, { quiet: true });
+    expect(stepRecords("stopped")).toEqual(stepRecords("run"));
   });
 
   it("trains plain fine-tuning (ce, or c_drop = c_crop = 0) as one pass with dropout, and refuses R-Drop", async () => {

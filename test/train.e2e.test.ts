@@ -7,6 +7,7 @@ import { RUN_FILES, train } from "../src/train/loop.js";
 import { evaluateRun } from "../src/train/evaluateRun.js";
 import { loadTensorMetadata, loadTensors, saveTensors } from "../src/train/checkpoint.js";
 import { checkpointWallSeconds } from "../src/train/state.js";
+import { TrainingStopped } from "../src/train/stop.js";
 import {
   DeviceError,
   resetDeviceErrorsForTests,
@@ -101,6 +102,20 @@ describe("train (end to end on 96 SST-2 rows)", () => {
     // the whole run's wall time: the first part's plus this call's
     expect(summary.wall_s).toBeGreaterThan(1000);
     expect(summary.wall_s).toBeLessThanOrEqual(1000 + (performance.now() - started) / 1000);
+  });
+
+  it("stops at its signal after the step in flight, saved there, and resumes on the same curve", async () => {
+    const cfg = config("signalled");
+    const stop = new AbortController();
+    stop.abort();
+    const stopped = train(cfg, { quiet: true, signal: stop.signal });
+    await expect(stopped).rejects.toThrow(TrainingStopped);
+    await expect(stopped).rejects.toThrow(/^stopped at step 1 of 8; checkpoint in .*checkpoint-last/);
+    expect(stepLosses(cfg.outputDir)).toHaveLength(1);
+    expect(existsSync(join(cfg.outputDir, RUN_FILES.metrics))).toBe(false);
+    expect(loadTensorMetadata(join(cfg.outputDir, RUN_FILES.last)).step).toBe("1");
+    await train({ ...cfg, resume: true }, { quiet: true, signal: new AbortController().signal });
+    expect(stepLosses(cfg.outputDir)).toEqual(stepLosses(join(root, "full")));
   });
 
   it("refuses to resume with different settings", async () => {

@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
       if (command === "train") {
         const { runTrain, trainHelp } = await import("./trainCommand.js");
         if (wantsHelp) console.log(trainHelp());
-        else await runTrain(rest);
+        else return await runTrain(rest);
       } else if (command === "experiment") {
         const { runExperiment, experimentHelp } = await import("./experimentCommand.js");
         if (wantsHelp) console.log(experimentHelp());

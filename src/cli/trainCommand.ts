@@ -6,7 +6,9 @@ import { lossFlagConflict, TRAIN_DEFAULTS, type TrainConfig } from "../train/con
 import { train } from "../train/loop.js";
 import { isQaTask, QA_TASKS } from "../train/qaData.js";
 import { QA_DEFAULTS, trainQa, type QaSettings } from "../train/qaLoop.js";
+import { TrainingStopped } from "../train/stop.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
+import { handleStopSignals } from "./stopSignals.js";
 
 const PRETRAINED_LR = 5e-5;
 
@@ -176,7 +178,8 @@ export function qaSettingsFromArgs(argv: string[], task: string): QaSettings | n
 const USAGE = `Usage: cmploss train [flags]
 
 Trains a BERT-style encoder with the cross-model comparative loss (CmpDrop). With no flags: bundled SST-2,
-the ${TRAIN_DEFAULTS.model} preset, c = ${TRAIN_DEFAULTS.nDrop}, one epoch; prints dev accuracy at the end.`;
+the ${TRAIN_DEFAULTS.model} preset, c = ${TRAIN_DEFAULTS.nDrop}, one epoch; prints dev accuracy at the end.
+Ctrl-C (or SIGTERM) stops after the step in flight with a checkpoint; --resume goes on from it.`;
 
 /** Flags of one method given with another are an error rather than silently ignored. */
 function methodFlagConflict(config: TrainConfig, given: Record<string, unknown>): string | null {
@@ -257,16 +260,29 @@ export function trainConfigFromArgs(argv: string[]): TrainConfig {
   return config;
 }
 
-export async function runTrain(argv: string[]): Promise<void> {
+/** @returns the exit code: 0, or 128 + the signal's number when a signal stopped the run early. */
+export async function runTrain(argv: string[]): Promise<number> {
   const config = trainConfigFromArgs(argv);
   const qa = qaSettingsFromArgs(argv, config.task);
   const rt = await initRuntime({ device: config.device, threads: config.threads ?? undefined });
   process.stderr.write(`${backendLine(rt)}\n`);
-  const summary = qa ? await trainQa(config, qa) : await train(config);
+  const stop = handleStopSignals("stopping after this step, with a checkpoint");
+  let summary;
+  try {
+    const hooks = { signal: stop.signal };
+    summary = qa ? await trainQa(config, qa, hooks) : await train(config, hooks);
+  } catch (err) {
+    if (!(err instanceof TrainingStopped)) throw err;
+    process.stderr.write(`train: ${err.message}; rerun the same command with --resume to go on from there\n`);
+    return stop.exitCode() ?? 1;
+  } finally {
+    stop.dispose();
+  }
   const best = summary.best ? `${summary.best.value.toFixed(4)} at step ${summary.best.step}` : "n/a";
   console.log(
     `dev ${summary.metric}: ${summary.final.value.toFixed(4)} (final, step ${summary.final.step}); best ${best}; ` +
       `${summary.examples_per_s.toFixed(1)} train examples/s; ${summary.wall_s.toFixed(0)} s`,
   );
   console.log(`outputs in ${summary.output_dir} (metrics.json, curves.svg, model-best.safetensors)`);
+  return 0;
 }

@@ -23,6 +23,7 @@ import { trainingCurvesSvg } from "./plot.js";
 import { linearWarmupDecay } from "./schedule.js";
 import { makeTrainStep, type Params, type TrainState } from "./step.js";
 import { loadTrainState, RunClock, saveModel, saveTrainState } from "./state.js";
+import { stopRequested, TrainingStopped } from "./stop.js";
 
 export interface TrainSummary {
   task: string;
@@ -80,6 +81,11 @@ export interface TrainHooks {
   quiet?: boolean;
   /** Stop (as if interrupted) after this many steps of this invocation; for resume tests. */
   stopAfter?: number;
+  /**
+   * Stop early when this aborts: after the step in flight, with a checkpoint at that step, by throwing
+   * `TrainingStopped` (no metrics.json: the run is unfinished and `--resume` goes on).
+   */
+  signal?: AbortSignal;
 }
 
 function describeMethod(config: TrainConfig): string {
@@ -195,6 +201,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   let order: Int32Array | null = null;
   let orderEpoch = -1;
   let ranThisCall = 0;
+  let stopped = false;
   try {
     while (state.step < totalSteps) {
       const s = state.step;
@@ -257,6 +264,10 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       }
       ranThisCall++;
       if (hooks.stopAfter !== undefined && ranThisCall >= hooks.stopAfter) break;
+      if (state.step < totalSteps && (await stopRequested(hooks.signal))) {
+        stopped = true;
+        break;
+      }
     }
   } finally {
     stepper.dispose();
@@ -264,10 +275,12 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     progress.finish();
   }
   if (state.step < totalSteps) {
-    // Interrupted on purpose (hooks.stopAfter): leave a resumable checkpoint at this exact step.
+    // Interrupted on purpose (hooks): leave a resumable checkpoint at this exact step.
     await saveTrainState(lastPath, state, { best, model, wallSeconds: clock.seconds() });
   }
+  const stoppedAt = state.step;
   tree.dispose(state as never);
+  if (stopped) throw new TrainingStopped(stoppedAt, totalSteps, lastPath);
 
   const summary: TrainSummary = {
     task: task.name,

@@ -23,7 +23,7 @@ import { squadEvaluate } from "../tasks/qa/metric.js";
 import { consuming } from "../util/own.js";
 import { lossOptions, microBatchNote, type TrainConfig } from "./config.js";
 import { JsonlLog, Progress, type EvalRecord, type StepRecord } from "./log.js";
-import { RUN_FILES, type TrainSummary } from "./loop.js";
+import { RUN_FILES, type TrainHooks, type TrainSummary } from "./loop.js";
 import { resolveModelSpec } from "./modelSource.js";
 import { adamwInit, ADAMW_DEFAULTS } from "./optimizer.js";
 import { trainingCurvesSvg } from "./plot.js";
@@ -32,6 +32,7 @@ import { qaObjective, type QaLevelBatch } from "./qaObjective.js";
 import { linearWarmupDecay } from "./schedule.js";
 import { loadModel, loadTrainState, RunClock, saveModel, saveTrainState } from "./state.js";
 import { makeOptimizerStep, type ModelState } from "./step.js";
+import { stopRequested, TrainingStopped } from "./stop.js";
 
 export interface QaSettings {
   nCrop: number;
@@ -192,7 +193,7 @@ export function createQaEvaluator(
 export async function trainQa(
   config: TrainConfig,
   settings: QaSettings,
-  hooks: { quiet?: boolean } = {},
+  hooks: Pick<TrainHooks, "quiet" | "signal"> = {},
 ): Promise<TrainSummary> {
   const clock = new RunClock();
   const task = config.task as QaTaskName;
@@ -296,6 +297,7 @@ export async function trainQa(
     batchSize: config.evalBatchSize,
   });
   const dev = evaluator.prepare(devItems);
+  let stopped = false;
   try {
     while (state.step < totalSteps) {
       const s = state.step;
@@ -367,13 +369,20 @@ export async function trainQa(
         );
         await saveTrainState(lastPath, state as never, { best, model, wallSeconds: clock.seconds() });
       }
+      if (state.step < totalSteps && (await stopRequested(hooks.signal))) {
+        stopped = true;
+        break;
+      }
     }
   } finally {
     stepper.dispose();
     evaluator.dispose();
     progress.finish();
   }
+  const stoppedAt = state.step;
+  if (stopped) await saveTrainState(lastPath, state as never, { best, model, wallSeconds: clock.seconds() });
   tree.dispose(state as never);
+  if (stopped) throw new TrainingStopped(stoppedAt, totalSteps, lastPath);
   const summary: TrainSummary = {
     task,
     metric: "f1",
