@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +12,7 @@ import {
   type RunResult,
 } from "../src/experiment/report.js";
 import { fitsBefore, gridCells, gridEta, inPool, slotEstimate } from "../src/experiment/grid.js";
-import { loadTensors, saveTensors } from "../src/train/checkpoint.js";
+import { loadTensorMetadata, loadTensors, saveTensors } from "../src/train/checkpoint.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-exp-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -134,7 +134,7 @@ describe("cmploss experiment", () => {
     expect(r.stderr).toMatch(/\[1\/3\] sst2 ce seed 1: stopped/);
     expect(r.stderr).toMatch(/\[2\/3\] sst2 ce seed 2: deferred: 00:00 left/);
     expect(r.stderr).toMatch(
-      /--time-limit 1 s: 1 run\(s\) stopped at the limit, 2 not started .*; rerun to go on/,
+      /--time-limit 1 s: 1 run\(s\) stopped with a checkpoint, 2 not started .*; rerun to go on/,
     );
     expect(existsSync(join(limited, "sst2", "ce", "seed1", "metrics.json"))).toBe(false);
   });
@@ -151,7 +151,7 @@ describe("cmploss experiment", () => {
     const r = cli(...grid, "--time-limit", "600");
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/sst2 ce seed 2: deferred: about 1:00:00 needed, \d\d:\d\d left/);
-    expect(r.stderr).toMatch(/0 run\(s\) stopped at the limit, 1 not started/);
+    expect(r.stderr).toMatch(/0 run\(s\) stopped with a checkpoint, 1 not started/);
     expect(JSON.parse(readFileSync(join(known, "results.json"), "utf8"))).toHaveLength(1);
     // an hour on another device says nothing about this one: the run starts
     writeFileSync(
@@ -184,6 +184,54 @@ describe("cmploss experiment", () => {
       3590,
     );
   });
+
+  it("with --partial-runs, starts the runs that fit first and then the others anyway", () => {
+    const filled = join(root, "filled");
+    // cmp seed 1 took an hour earlier: the other cmp run does not fit, the CE runs (unknown) do
+    const [from, to] = [join(root, "sst2", "cmp", "seed1"), join(filled, "sst2", "cmp", "seed1")];
+    mkdirSync(to, { recursive: true });
+    const metrics = JSON.parse(readFileSync(join(from, "metrics.json"), "utf8"));
+    writeFileSync(join(to, "metrics.json"), JSON.stringify({ ...metrics, wall_s: 3600 }));
+    cpSync(join(from, "run.json"), join(to, "run.json"));
+    const grid = args.map((a) => (a === root ? filled : a === "ce,rdrop,cmp" ? "ce,cmp" : a));
+    const r = cli(...grid, "--time-limit", "600", "--partial-runs");
+    expect(r.status, r.stderr).toBe(0);
+    const order = [...r.stderr.matchAll(/\] sst2 (\w+ seed \d): (\w+)/g)].map((m) => `${m[1]} ${m[2]}`);
+    expect(order).toEqual([
+      "cmp seed 1 done",
+      "ce seed 1 trained",
+      "ce seed 2 trained",
+      "cmp seed 2 trained",
+    ]);
+    const bad = cli(...grid, "--partial-runs");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--partial-runs only applies with --time-limit/);
+  });
+
+  it("stops at Ctrl-C: the run in flight after its step, with a checkpoint, and none after it", async () => {
+    const interrupted = join(root, "interrupted");
+    const grid = args.map((a) =>
+      a === root ? interrupted : a === "3" ? "200" : a === "ce,rdrop,cmp" ? "ce" : a,
+    );
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...grid], {
+      env: { ...process.env, CMPLOSS_THREADS: "1" },
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    const run = join(interrupted, "sst2", "ce", "seed1");
+    const log = join(run, "train_log.jsonl");
+    while (!existsSync(log) || readFileSync(log, "utf8").split("\n").length < 3)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill("SIGINT"); // the experiment only, as a test can: it passes the stop on to its run
+    expect(await exited, stderr).toBe(130);
+    expect(stderr).toMatch(/\[1\/2\] sst2 ce seed 1: stopped/);
+    expect(stderr).toMatch(/\[2\/2\] sst2 ce seed 2: deferred\n/);
+    expect(stderr).toMatch(/stopped on request: 1 run\(s\) stopped with a checkpoint, 1 not started; rerun/);
+    const steps = readFileSync(log, "utf8").trim().split("\n").length;
+    expect(loadTensorMetadata(join(run, "checkpoint-last.safetensors")).step).toBe(String(steps));
+    expect(existsSync(join(run, "metrics.json"))).toBe(false);
+  }, 120_000);
 
   it("refuses per-run flags", () => {
     const r = cli("experiment", "--seed", "3");

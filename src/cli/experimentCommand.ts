@@ -25,6 +25,7 @@ import { isQaTask } from "../train/qaData.js";
 import type { QaSettings } from "../train/qaLoop.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
 import { errorLine } from "./errorLine.js";
+import { handleStopSignals } from "./stopSignals.js";
 import {
   kebab,
   QA_FLAG_NAMES,
@@ -74,6 +75,10 @@ const OWN_FLAGS: FlagTable = {
     min: 1,
     nullable: true,
   },
+  "partial-runs": {
+    kind: "boolean",
+    help: "with --time-limit: once no run left would finish in time, start the others anyway; the limit stops them with a checkpoint at their last step and the next call resumes them (for a machine that keeps its files between calls)",
+  },
   "context-sizes": {
     kind: "string",
     help: "QA: distractor paragraphs kept for the context-size curve (default: k, k/2, 0 for squad-distractor's k; 6,4,2,0 for hotpot)",
@@ -93,13 +98,15 @@ const DEFAULTS = {
   jobs: 1,
   utilityPowers: "0,1,2,4,8",
   timeLimit: null as number | null,
+  partialRuns: false,
 };
 
 export function experimentHelp(): string {
   return formatHelp(
     "Usage: cmploss experiment [flags] [training flags]\n\n" +
       "Runs every task × method × seed (finished runs are skipped, interrupted ones resume), then writes\n" +
-      "results.json, results.md and report.html. Training flags (model, steps, lr, …) apply to every run.",
+      "results.json, results.md and report.html. Training flags (model, steps, lr, …) apply to every run.\n" +
+      "Ctrl-C stops the runs in flight after their step (with checkpoints) and writes the reports.",
     { ...OWN_FLAGS, ...SHARED_FLAGS },
     DEFAULTS,
   );
@@ -122,7 +129,8 @@ function ints(flag: string, text: string): number[] {
   });
 }
 
-export async function runExperiment(argv: string[]): Promise<void> {
+/** @returns the exit code: 0, or 128 + the signal's number when Ctrl-C or SIGTERM stopped the grid. */
+export async function runExperiment(argv: string[]): Promise<number> {
   const own: string[] = [];
   const shared: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -191,99 +199,125 @@ export async function runExperiment(argv: string[]): Promise<void> {
   const deferred: string[] = [];
   const stopped: string[] = [];
   const device = (task: string) => bases.get(task)!.config.device;
+  if (flags.partialRuns && flags.timeLimit === null)
+    throw new UsageError("--partial-runs only applies with --time-limit");
   const deadline = flags.timeLimit === null ? undefined : timeLimit(cells, device, timed, flags.timeLimit);
-  // Each run's best checkpoint scored again (cached in its folder): right after its training, in its slot, so
-  // that a grid cut short (a time-limited GPU call) has the curves of every run it finished.
-  const curves = async (cell: GridCell, signal?: AbortSignal) => {
-    const { config, qa } = bases.get(cell.task)!;
-    const sizes = qa ? contextSizes(cell.task, qa, flags.contextSizes) : [];
-    const weights = existsSync(join(cell.outputDir, RUN_FILES.best));
-    if (!weights || deadline?.signal.aborted) {
-      // Brought back without its weights (scripts/gpu-experiment.sh), or no time left to score it: only the
-      // curves computed earlier are known.
-      const utility = cachedUtility(cell.outputDir, powers);
-      const context = cachedContext(cell.outputDir, sizes);
-      const why = weights ? "--time-limit reached" : `no ${RUN_FILES.best}`;
-      if (!utility || !context)
-        process.stderr.write(`${cell.outputDir}: ${why}: reported without its curves\n`);
-      return { utility: utility ?? [], context: context ?? [] };
-    }
-    const scoring = { threads: threadsPerJob(config.threads, jobs), device: config.device, signal };
-    const utility = await utilityCurve(cell.outputDir, powers, scoring);
-    const context = await contextCurve(cell.outputDir, sizes, scoring);
-    return { utility, context };
-  };
-  const grid = await runGrid(
-    options,
-    (i, total, cell, status) => {
-      const name = `[${i + 1}/${total}] ${cell.task} ${cell.method} seed ${cell.seed}`;
-      if (status === "start") {
-        started.set(i, { at: performance.now(), done: trainedSeconds(cell) });
-        if (jobs > 1) process.stderr.write(`${name}: started (log: ${join(cell.outputDir, "train.log")})\n`);
-        return;
-      }
-      let note = "";
-      if (status === "trained" || status === "resumed") {
-        const { at, done } = started.get(i)!;
-        const seconds = (performance.now() - at) / 1000;
-        // a whole run's time, as if this slot had trained it from the start
-        timed.push({ task: cell.task, method: cell.method, seconds: seconds + done });
-        const left = cells.filter((c) => !existsSync(join(c.outputDir, RUN_FILES.metrics)));
-        const eta = gridEta(timed, left) / jobs;
-        // the slot's time: training and then the run's curves (afterTrain)
-        note = ` and scored in ${formatDuration(seconds)}; ${left.length} to go, about ${formatDuration(eta)}`;
-      }
-      const label = `${cell.task} ${cell.method} seed ${cell.seed}`;
-      if (status === "failed") failed.push(label);
-      if (status === "deferred") {
-        deferred.push(label);
-        const need = deadline!.estimate(cell);
-        const left = Math.max(0, (deadline!.at - Date.now()) / 1000);
-        note = `: ${need === null ? "" : `about ${formatDuration(need)} needed, `}${formatDuration(left)} left`;
-      }
-      if (status === "stopped") stopped.push(label);
-      process.stderr.write(`${name}: ${status}${note}\n`);
-    },
-    {
-      train: !flags.reportOnly,
-      jobs,
-      keepGoing: flags.keepGoing,
-      afterTrain: async (cell, _i, signal) => void (await curves(cell, signal)),
-      onError: (_cell, err) => process.stderr.write(`${errorLine(err)}\n`),
-      deadline,
-    },
+  const userStop = handleStopSignals(
+    "stopping the runs in flight after their step, then writing the reports",
   );
-  if (deferred.length + stopped.length > 0)
-    process.stderr.write(
-      `experiment: --time-limit ${flags.timeLimit} s: ${stopped.length} run(s) stopped at the limit, ` +
-        `${deferred.length} not started (they would not have finished); rerun to go on\n`,
+  try {
+    // what ends the grid early: --time-limit or a signal
+    const stop = AbortSignal.any([userStop.signal, ...(deadline ? [deadline.signal] : [])]);
+    // Each run's best checkpoint scored again (cached in its folder): right after its training, in its slot, so
+    // that a grid cut short (a time-limited GPU call) has the curves of every run it finished.
+    const curves = async (cell: GridCell, signal?: AbortSignal) => {
+      const { config, qa } = bases.get(cell.task)!;
+      const sizes = qa ? contextSizes(cell.task, qa, flags.contextSizes) : [];
+      const weights = existsSync(join(cell.outputDir, RUN_FILES.best));
+      if (!weights || stop.aborted) {
+        // Brought back without its weights (scripts/gpu-experiment.sh), or no time left to score it: only the
+        // curves computed earlier are known.
+        const utility = cachedUtility(cell.outputDir, powers);
+        const context = cachedContext(cell.outputDir, sizes);
+        const why = !weights
+          ? `no ${RUN_FILES.best}`
+          : deadline?.signal.aborted
+            ? "--time-limit reached"
+            : "stopped";
+        if (!utility || !context)
+          process.stderr.write(`${cell.outputDir}: ${why}: reported without its curves\n`);
+        return { utility: utility ?? [], context: context ?? [] };
+      }
+      const scoring = { threads: threadsPerJob(config.threads, jobs), device: config.device, signal };
+      const utility = await utilityCurve(cell.outputDir, powers, scoring);
+      const context = await contextCurve(cell.outputDir, sizes, scoring);
+      return { utility, context };
+    };
+    const grid = await runGrid(
+      options,
+      (i, total, cell, status) => {
+        const name = `[${i + 1}/${total}] ${cell.task} ${cell.method} seed ${cell.seed}`;
+        if (status === "start") {
+          started.set(i, { at: performance.now(), done: trainedSeconds(cell) });
+          if (jobs > 1)
+            process.stderr.write(`${name}: started (log: ${join(cell.outputDir, "train.log")})\n`);
+          return;
+        }
+        let note = "";
+        if (status === "trained" || status === "resumed") {
+          const { at, done } = started.get(i)!;
+          const seconds = (performance.now() - at) / 1000;
+          // a whole run's time, as if this slot had trained it from the start
+          timed.push({ task: cell.task, method: cell.method, seconds: seconds + done });
+          const left = cells.filter((c) => !existsSync(join(c.outputDir, RUN_FILES.metrics)));
+          const eta = gridEta(timed, left) / jobs;
+          // the slot's time: training and then the run's curves (afterTrain)
+          note = ` and scored in ${formatDuration(seconds)}; ${left.length} to go, about ${formatDuration(eta)}`;
+        }
+        const label = `${cell.task} ${cell.method} seed ${cell.seed}`;
+        if (status === "failed") failed.push(label);
+        if (status === "deferred") {
+          deferred.push(label);
+          if (deadline && !userStop.signal.aborted) {
+            const need = deadline.estimate(cell);
+            const left = Math.max(0, (deadline.at - Date.now()) / 1000);
+            note = `: ${need === null ? "" : `about ${formatDuration(need)} needed, `}${formatDuration(left)} left`;
+          }
+        }
+        if (status === "stopped") stopped.push(label);
+        process.stderr.write(`${name}: ${status}${note}\n`);
+      },
+      {
+        train: !flags.reportOnly,
+        jobs,
+        keepGoing: flags.keepGoing,
+        afterTrain: async (cell, _i, signal) => void (await curves(cell, signal)),
+        onError: (_cell, err) => process.stderr.write(`${errorLine(err)}\n`),
+        deadline,
+        partialRuns: flags.partialRuns,
+        signal: userStop.signal,
+      },
     );
-  const failures = () =>
-    new Error(`experiment: ${failed.length} run(s) failed: ${failed.join("; ")} (rerun to resume them)`);
-  if (grid.length === 0) {
-    console.log(`no finished runs in ${flags.outputDir} yet: nothing to report`);
-    if (failed.length > 0) throw failures();
-    return;
-  }
-  // Grid order is seed-major; reports read best task by task, method by method.
-  const rank = ({ cell }: { cell: GridCell }) =>
-    [tasks.indexOf(cell.task), methods.indexOf(cell.method), cell.seed] as const;
-  grid.sort((a, b) => {
-    const [x, y] = [rank(a), rank(b)];
-    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
-  });
-  const results = new Array<RunResult>(grid.length);
-  // Curves still missing (runs of earlier sittings) are scored now, within what is left of --time-limit.
-  await inPool(grid, jobs, async ({ cell, summary }, i) => {
-    const { utility, context } = await curves(cell, deadline?.signal).catch((err: unknown) => {
-      if (!deadline?.signal.aborted) throw err;
-      return curves(cell); // past the limit now: the cached curves only
+    if (deferred.length + stopped.length > 0) {
+      const cause = userStop.signal.aborted ? "stopped on request" : `--time-limit ${flags.timeLimit} s`;
+      const unstarted = userStop.signal.aborted
+        ? "not started"
+        : "not started (they would not have finished)";
+      process.stderr.write(
+        `experiment: ${cause}: ${stopped.length} run(s) stopped with a checkpoint, ` +
+          `${deferred.length} ${unstarted}; rerun to go on\n`,
+      );
+    }
+    const failures = () =>
+      new Error(`experiment: ${failed.length} run(s) failed: ${failed.join("; ")} (rerun to resume them)`);
+    if (grid.length === 0) {
+      console.log(`no finished runs in ${flags.outputDir} yet: nothing to report`);
+      if (failed.length > 0) throw failures();
+      return userStop.exitCode() ?? 0;
+    }
+    // Grid order is seed-major; reports read best task by task, method by method.
+    const rank = ({ cell }: { cell: GridCell }) =>
+      [tasks.indexOf(cell.task), methods.indexOf(cell.method), cell.seed] as const;
+    grid.sort((a, b) => {
+      const [x, y] = [rank(a), rank(b)];
+      return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
     });
-    results[i] = toResult(cell, summary, utility, context);
-  });
-  writeReports(flags.outputDir, results, `cmploss experiment: ${flags.tasks} × ${flags.methods}`);
-  console.log(`wrote ${flags.outputDir}/results.json, results.md and report.html (${results.length} runs)`);
-  if (failed.length > 0) throw failures();
+    const results = new Array<RunResult>(grid.length);
+    // Curves still missing (runs of earlier sittings) are scored now, within what is left of --time-limit.
+    await inPool(grid, jobs, async ({ cell, summary }, i) => {
+      const { utility, context } = await curves(cell, stop).catch((err: unknown) => {
+        if (!stop.aborted) throw err;
+        return curves(cell); // stopped meanwhile: the cached curves only
+      });
+      results[i] = toResult(cell, summary, utility, context);
+    });
+    writeReports(flags.outputDir, results, `cmploss experiment: ${flags.tasks} × ${flags.methods}`);
+    console.log(`wrote ${flags.outputDir}/results.json, results.md and report.html (${results.length} runs)`);
+    if (failed.length > 0) throw failures();
+    return userStop.exitCode() ?? 0;
+  } finally {
+    userStop.dispose();
+  }
 }
 
 /**

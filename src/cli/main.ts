@@ -53,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
       } else if (command === "experiment") {
         const { runExperiment, experimentHelp } = await import("./experimentCommand.js");
         if (wantsHelp) console.log(experimentHelp());
-        else await runExperiment(rest);
+        else return await runExperiment(rest);
       } else {
         const { runEval, evalHelp } = await import("./evalCommand.js");
         if (wantsHelp) console.log(evalHelp());

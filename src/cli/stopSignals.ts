@@ -1,6 +1,7 @@
 /**
  * Ctrl-C and SIGTERM, handled gently: the first one asks the work to stop where it can keep what it did (a
- * training step's end, with a checkpoint); a second one quits at once.
+ * training step's end, with a checkpoint); the same signal again quits at once. Only the same one: Ctrl-C in a
+ * terminal reaches an experiment's training children directly and again as the SIGTERM their parent sends on.
  */
 
 const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -20,7 +21,8 @@ export function handleStopSignals(stopping: string): StopSignals {
   const controller = new AbortController();
   let received: StopSignal | null = null;
   const onSignal = (name: StopSignal) => {
-    if (received !== null) process.exit(EXIT_CODES[name]);
+    if (received === name) process.exit(EXIT_CODES[name]);
+    if (received !== null) return;
     received = name;
     process.stderr.write(
       `\n${name}: ${stopping} (${name === "SIGINT" ? "Ctrl-C" : name} again to quit now)\n`,

@@ -196,10 +196,14 @@ export function gridDeadline(seconds: number, estimate: GridDeadline["estimate"]
   return { at: Date.now() + seconds * 1000, signal: AbortSignal.timeout(seconds * 1000), estimate };
 }
 
+function isPast(deadline: GridDeadline): boolean {
+  return (deadline.now ?? Date.now)() >= deadline.at;
+}
+
 /** Whether a cell may start: its expected slot ends by the deadline, or nothing is known about it yet. */
 export function fitsBefore(deadline: GridDeadline, cell: GridCell): boolean {
+  if (isPast(deadline)) return false;
   const now = (deadline.now ?? Date.now)();
-  if (now >= deadline.at) return false;
   const seconds = deadline.estimate(cell);
   return seconds === null || now + seconds * 1000 <= deadline.at;
 }
@@ -262,8 +266,8 @@ export async function runCli(
 }
 
 /**
- * Call `fn` on every item with at most `jobs` calls in flight. After a failure no new item starts; those in
- * flight finish, then the first error is thrown.
+ * Call `fn` on every item with at most `jobs` calls in flight, items appended to `items` meanwhile included.
+ * After a failure no new item starts; those in flight finish, then the first error is thrown.
  */
 export async function inPool<T>(
   items: readonly T[],
@@ -320,6 +324,14 @@ export interface RunGridOptions {
    * none.
    */
   deadline?: GridDeadline;
+  /**
+   * With `deadline`: once no unfinished cell would finish in time, start the others anyway, in grid order; the
+   * deadline stops them with a checkpoint at their last step and they resume on the next call. For a machine
+   * that keeps its files between calls (on one that loses them the time would be spent for nothing).
+   */
+  partialRuns?: boolean;
+  /** Stop now: the runs in flight stop (with their checkpoints) and no other starts. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -330,21 +342,36 @@ export interface RunGridOptions {
 export async function runGrid(
   o: GridOptions,
   onCell: (i: number, total: number, cell: GridCell, status: CellStatus | "start") => void = () => {},
-  { train = true, jobs = 1, keepGoing = false, afterTrain, onError, deadline }: RunGridOptions = {},
+  {
+    train = true,
+    jobs = 1,
+    keepGoing = false,
+    afterTrain,
+    onError,
+    deadline,
+    partialRuns,
+    signal,
+  }: RunGridOptions = {},
 ): Promise<{ cell: GridCell; summary: TrainSummary }[]> {
   const { cells, settings } = planGrid(o);
   const metricsPath = (cell: GridCell) => join(cell.outputDir, RUN_FILES.metrics);
-  const todo: number[] = [];
+  // `partial`: a second turn, for a cell that would not finish in time (partialRuns)
+  const todo: { i: number; partial: boolean }[] = [];
   cells.forEach((cell, i) => {
     if (existsSync(metricsPath(cell))) onCell(i, cells.length, cell, "done");
     else if (!train) onCell(i, cells.length, cell, "skipped");
-    else todo.push(i);
+    else todo.push({ i, partial: false });
   });
-  const stop = deadline?.signal ?? new AbortController().signal;
-  await inPool(todo, jobs, async (i) => {
+  const stop = AbortSignal.any([deadline?.signal, signal].filter((s) => s !== undefined));
+  await inPool(todo, jobs, async ({ i, partial }) => {
     const cell = cells[i];
     const { config, qa } = settings[i];
-    if (deadline && !fitsBefore(deadline, cell)) return onCell(i, cells.length, cell, "deferred");
+    const late = stop.aborted || (deadline !== undefined && isPast(deadline));
+    if (late || (deadline && !partial && !fitsBefore(deadline, cell))) {
+      // after the cells that fit (inPool takes items appended while it runs)
+      if (partialRuns && !late) return void todo.push({ i, partial: true });
+      return onCell(i, cells.length, cell, "deferred");
+    }
     onCell(i, cells.length, cell, "start");
     const threads = threadsPerJob(config.threads, jobs);
     const finished = config.resume ? "resumed" : "trained";
