@@ -20,7 +20,8 @@ export { DataError, getGlueTask, loadGlueSplit, WordVocab } from "./tasks/index.
 export { TRAIN_DEFAULTS } from "./train/config.js";
 export type { TrainConfig } from "./train/config.js";
 export { train } from "./train/loop.js";
-export type { TrainSummary } from "./train/loop.js";
+export type { TrainHooks, TrainSummary } from "./train/loop.js";
+export { TrainingStopped } from "./train/stop.js";
 export { evaluateRun } from "./train/evaluateRun.js";
 export { qaLossTables, qaObjective, type QaLevelBatch, type QaVariant } from "./train/qaObjective.js";
 export { evaluateQaRun, trainQa, QA_DEFAULTS, type QaSettings } from "./train/qaLoop.js";
