@@ -1,9 +1,10 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadTensorMetadata } from "../src/train/checkpoint.js";
+import { jsonlLines, startCli, untilJsonlLines } from "./cliProcess.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-cli-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -153,36 +154,22 @@ describe("cmploss CLI", () => {
 
   it("stops at SIGTERM after the step in flight, with a checkpoint that --resume goes on from", async () => {
     const out = join(root, "stopped");
-    const args = [
-      "train",
-      "--data-dir",
-      "test/fixtures/sst2-tiny",
-      "--output-dir",
-      out,
-      "--max-steps",
-      "120",
-    ];
+    const args = ["train", "--data-dir", "test/fixtures/sst2-tiny", "--output-dir", out, "--max-steps", "60"];
     args.push("--batch-size", "8", "--eval-steps", "50", "--max-seq-length", "32");
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-      env: { ...process.env, CMPLOSS_THREADS: "1", CMPLOSS_DEBUG: "" },
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    const run = startCli(args);
     const log = join(out, "train_log.jsonl");
-    const steps = () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").length : 0);
-    while (steps() < 3) await new Promise((resolve) => setTimeout(resolve, 50));
-    child.kill("SIGTERM");
-    expect(await exited, stderr).toBe(143);
+    await untilJsonlLines(log, 3);
+    run.kill("SIGTERM");
+    expect(await run.exited, run.stderr()).toBe(143);
     const m =
       /train: stopped at step (\d+) of 60; checkpoint in (.*checkpoint-last\.safetensors); rerun/.exec(
-        stderr,
+        run.stderr(),
       );
-    expect(m, stderr).not.toBeNull();
+    expect(m, run.stderr()).not.toBeNull();
     const step = Number(m![1]);
     expect(step).toBeGreaterThanOrEqual(3);
     expect(step).toBeLessThan(60);
-    expect(steps()).toBe(step);
+    expect(jsonlLines(log)).toBe(step);
     expect(existsSync(join(out, "metrics.json"))).toBe(false); // unfinished: a grid resumes it
     expect(loadTensorMetadata(m![2]).step).toBe(String(step));
     const resumed = cli(...args, "--resume");

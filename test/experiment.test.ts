@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import {
 } from "../src/experiment/report.js";
 import { fitsBefore, gridCells, gridEta, inPool, slotEstimate } from "../src/experiment/grid.js";
 import { loadTensorMetadata, loadTensors, saveTensors } from "../src/train/checkpoint.js";
+import { jsonlLines, startCli, untilJsonlLines } from "./cliProcess.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-exp-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -213,23 +214,19 @@ describe("cmploss experiment", () => {
     const grid = args.map((a) =>
       a === root ? interrupted : a === "3" ? "200" : a === "ce,rdrop,cmp" ? "ce" : a,
     );
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...grid], {
-      env: { ...process.env, CMPLOSS_THREADS: "1" },
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    const experiment = startCli(grid);
     const run = join(interrupted, "sst2", "ce", "seed1");
     const log = join(run, "train_log.jsonl");
-    while (!existsSync(log) || readFileSync(log, "utf8").split("\n").length < 3)
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    child.kill("SIGINT"); // the experiment only, as a test can: it passes the stop on to its run
-    expect(await exited, stderr).toBe(130);
-    expect(stderr).toMatch(/\[1\/2\] sst2 ce seed 1: stopped/);
-    expect(stderr).toMatch(/\[2\/2\] sst2 ce seed 2: deferred\n/);
-    expect(stderr).toMatch(/stopped on request: 1 run\(s\) stopped with a checkpoint, 1 not started; rerun/);
-    const steps = readFileSync(log, "utf8").trim().split("\n").length;
-    expect(loadTensorMetadata(join(run, "checkpoint-last.safetensors")).step).toBe(String(steps));
+    await untilJsonlLines(log, 3);
+    experiment.kill("SIGINT"); // the experiment only, as a test can: it passes the stop on to its run
+    const { stderr } = experiment;
+    expect(await experiment.exited, stderr()).toBe(130);
+    expect(stderr()).toMatch(/\[1\/2\] sst2 ce seed 1: stopped/);
+    expect(stderr()).toMatch(/\[2\/2\] sst2 ce seed 2: deferred\n/);
+    expect(stderr()).toMatch(
+      /stopped on request: 1 run\(s\) stopped with a checkpoint, 1 not started; rerun/,
+    );
+    expect(loadTensorMetadata(join(run, "checkpoint-last.safetensors")).step).toBe(String(jsonlLines(log)));
     expect(existsSync(join(run, "metrics.json"))).toBe(false);
   }, 120_000);
 

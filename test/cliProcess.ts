@@ -1,0 +1,34 @@
+/** The cmploss CLI as a child process that a test can signal while it runs. */
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+
+export interface RunningCli {
+  /** Resolves to the exit code (null: killed by a signal it did not handle). */
+  exited: Promise<number | null>;
+  /** Its standard error so far. */
+  stderr: () => string;
+  kill: (signal: NodeJS.Signals) => void;
+}
+
+export function startCli(args: string[], env: Record<string, string> = {}): RunningCli {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+    env: { ...process.env, CMPLOSS_THREADS: "1", CMPLOSS_DEBUG: "", ...env },
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  return {
+    exited: new Promise((resolve) => child.on("close", resolve)),
+    stderr: () => stderr,
+    kill: (signal) => child.kill(signal),
+  };
+}
+
+/** Records in a JSONL file (0 while it does not exist). */
+export function jsonlLines(path: string): number {
+  return existsSync(path) ? readFileSync(path, "utf8").trim().split("\n").filter(Boolean).length : 0;
+}
+
+/** Wait until a JSONL file has at least `n` records. */
+export async function untilJsonlLines(path: string, n: number): Promise<void> {
+  while (jsonlLines(path) < n) await new Promise((resolve) => setTimeout(resolve, 50));
+}
