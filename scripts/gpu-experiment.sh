@@ -7,7 +7,7 @@
 # Vulkan loader. The grid writes into /tmp/cmploss-gpu-experiment and ends within GPU_EXPERIMENT_LIMIT_S
 # (default 500 s): `--time-limit` (15 s less) starts no run that its task and method's earlier runs say would
 # not finish in time, so the GPU goes to the runs that will, and stops the others at the limit; `timeout` is
-# the backstop. Every run finished by then comes back: <out>/experiment.tgz holds each run's logs,
+# the backstop (SIGTERM, which the experiment takes as a request to stop and report, then SIGKILL 10 s later). Every run finished by then comes back: <out>/experiment.tgz holds each run's logs,
 # metrics.json, curves and utility/context caches and the reports (no weights), <out>/experiment.log the
 # progress. Back here:
 #   mkdir -p runs/X && tar -xzf <files_at>/experiment.tgz -C runs/X
@@ -43,7 +43,7 @@ mkdir -p "$work"
 if [[ -d .gpustage/runs ]]; then cp -rn .gpustage/runs/. "$work"/; fi
 export CMPLOSS_THREADS=1
 limit="${GPU_EXPERIMENT_LIMIT_S:-500}"
-timeout "$limit" node .gpu/out/src/cli/main.js experiment --device "$device" \
+timeout -k 10 "$limit" node .gpu/out/src/cli/main.js experiment --device "$device" \
   --output-dir "$work" --keep-going --time-limit "$((limit > 30 ? limit - 15 : limit))" "$@" 2>&1 | tr '\r' '\n' | awk '!/eta/ || NR % 50 == 0' | tee "$out/experiment.log"
 status=${PIPESTATUS[0]}
 ((status == 124)) && echo "gpu-experiment: stopped at the time limit; finished runs come back" | tee -a "$out/experiment.log"
