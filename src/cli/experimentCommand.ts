@@ -1,30 +1,27 @@
 /** `cmploss experiment`: a resumable grid of training runs (tasks × methods × seeds) and its reports. */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
-  gridEta,
+  gridTimeLimit,
   inPool,
   METHODS,
   planGrid,
   runGrid,
-  gridDeadline,
-  slotEstimate,
+  threadsPerJob,
   type CellSettings,
   type GridCell,
-  type GridDeadline,
   type GridOptions,
   type MethodName,
-  threadsPerJob,
+  type TimedRun,
 } from "../experiment/grid.js";
 import { toResult, writeReports, type RunResult } from "../experiment/report.js";
 import { cachedContext, cachedUtility, contextCurve, utilityCurve } from "../experiment/utility.js";
-import { formatDuration } from "../train/log.js";
 import { RUN_FILES } from "../train/loop.js";
-import { checkpointWallSeconds } from "../train/state.js";
 import { isQaTask } from "../train/qaData.js";
 import type { QaSettings } from "../train/qaLoop.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
 import { errorLine } from "./errorLine.js";
+import { GridProgress } from "./gridProgress.js";
 import { handleStopSignals } from "./stopSignals.js";
 import {
   kebab,
@@ -192,19 +189,16 @@ export async function runExperiment(argv: string[]): Promise<number> {
     throw err;
   }
   const jobs = flags.jobs;
-  const timed: { task: string; method: string; seconds: number }[] = [];
-  // when each run's slot started, and the training seconds its checkpoint already held then (a resumed run)
-  const started = new Map<number, { at: number; done: number }>();
-  const failed: string[] = [];
-  const deferred: string[] = [];
-  const stopped: string[] = [];
-  const device = (task: string) => bases.get(task)!.config.device;
   if (flags.partialRuns && flags.timeLimit === null)
     throw new UsageError("--partial-runs only applies with --time-limit");
-  const deadline = flags.timeLimit === null ? undefined : timeLimit(cells, device, timed, flags.timeLimit);
+  const timed: TimedRun[] = [];
+  const device = (task: string) => bases.get(task)!.config.device;
+  const deadline =
+    flags.timeLimit === null ? undefined : gridTimeLimit(cells, device, timed, flags.timeLimit);
   const userStop = handleStopSignals(
     "stopping the runs in flight after their step, then writing the reports",
   );
+  const progress = new GridProgress(cells, jobs, timed, deadline, () => userStop.signal.aborted);
   try {
     // what ends the grid early: --time-limit or a signal
     const stop = AbortSignal.any([userStop.signal, ...(deadline ? [deadline.signal] : [])]);
@@ -233,61 +227,19 @@ export async function runExperiment(argv: string[]): Promise<number> {
       const context = await contextCurve(cell.outputDir, sizes, scoring);
       return { utility, context };
     };
-    const grid = await runGrid(
-      options,
-      (i, total, cell, status) => {
-        const name = `[${i + 1}/${total}] ${cell.task} ${cell.method} seed ${cell.seed}`;
-        if (status === "start") {
-          started.set(i, { at: performance.now(), done: trainedSeconds(cell) });
-          if (jobs > 1)
-            process.stderr.write(`${name}: started (log: ${join(cell.outputDir, "train.log")})\n`);
-          return;
-        }
-        let note = "";
-        if (status === "trained" || status === "resumed") {
-          const { at, done } = started.get(i)!;
-          const seconds = (performance.now() - at) / 1000;
-          // a whole run's time, as if this slot had trained it from the start
-          timed.push({ task: cell.task, method: cell.method, seconds: seconds + done });
-          const left = cells.filter((c) => !existsSync(join(c.outputDir, RUN_FILES.metrics)));
-          const eta = gridEta(timed, left) / jobs;
-          // the slot's time: training and then the run's curves (afterTrain)
-          note = ` and scored in ${formatDuration(seconds)}; ${left.length} to go, about ${formatDuration(eta)}`;
-        }
-        const label = `${cell.task} ${cell.method} seed ${cell.seed}`;
-        if (status === "failed") failed.push(label);
-        if (status === "deferred") {
-          deferred.push(label);
-          if (deadline && !userStop.signal.aborted) {
-            const need = deadline.estimate(cell);
-            const left = Math.max(0, (deadline.at - Date.now()) / 1000);
-            note = `: ${need === null ? "" : `about ${formatDuration(need)} needed, `}${formatDuration(left)} left`;
-          }
-        }
-        if (status === "stopped") stopped.push(label);
-        process.stderr.write(`${name}: ${status}${note}\n`);
-      },
-      {
-        train: !flags.reportOnly,
-        jobs,
-        keepGoing: flags.keepGoing,
-        afterTrain: async (cell, _i, signal) => void (await curves(cell, signal)),
-        onError: (_cell, err) => process.stderr.write(`${errorLine(err)}\n`),
-        deadline,
-        partialRuns: flags.partialRuns,
-        signal: userStop.signal,
-      },
-    );
-    if (deferred.length + stopped.length > 0) {
-      const cause = userStop.signal.aborted ? "stopped on request" : `--time-limit ${flags.timeLimit} s`;
-      const unstarted = userStop.signal.aborted
-        ? "not started"
-        : "not started (they would not have finished)";
-      process.stderr.write(
-        `experiment: ${cause}: ${stopped.length} run(s) stopped with a checkpoint, ` +
-          `${deferred.length} ${unstarted}; rerun to go on\n`,
-      );
-    }
+    const grid = await runGrid(options, progress.onCell, {
+      train: !flags.reportOnly,
+      jobs,
+      keepGoing: flags.keepGoing,
+      afterTrain: async (cell, _i, signal) => void (await curves(cell, signal)),
+      onError: (_cell, err) => process.stderr.write(`${errorLine(err)}\n`),
+      deadline,
+      partialRuns: flags.partialRuns,
+      signal: userStop.signal,
+    });
+    const summary = progress.summary(flags.timeLimit);
+    if (summary) process.stderr.write(`${summary}\n`);
+    const { failed } = progress;
     const failures = () =>
       new Error(`experiment: ${failed.length} run(s) failed: ${failed.join("; ")} (rerun to resume them)`);
     if (grid.length === 0) {
@@ -317,40 +269,6 @@ export async function runExperiment(argv: string[]): Promise<number> {
     return userStop.exitCode() ?? 0;
   } finally {
     userStop.dispose();
-  }
-}
-
-/**
- * The grid's deadline, `seconds` from now. A cell's expected slot: this sitting's runs of its task and method
- * (`timed`, filled as runs finish), else the training time of earlier sittings' finished runs of both that asked
- * for the same `--device` (a CPU run's hours say nothing about a GPU run).
- */
-function timeLimit(
-  cells: GridCell[],
-  device: (task: string) => string,
-  timed: { task: string; method: string; seconds: number }[],
-  seconds: number,
-): GridDeadline {
-  const earlier = cells.flatMap((cell) => {
-    const read = (file: string) => JSON.parse(readFileSync(join(cell.outputDir, file), "utf8")) as unknown;
-    if (!existsSync(join(cell.outputDir, RUN_FILES.metrics))) return [];
-    if (!existsSync(join(cell.outputDir, RUN_FILES.run))) return [];
-    const { wall_s } = read(RUN_FILES.metrics) as { wall_s?: number };
-    const run = read(RUN_FILES.run) as { config?: { device?: string } };
-    if (typeof wall_s !== "number" || run.config?.device !== device(cell.task)) return [];
-    return [{ task: cell.task, method: cell.method, wallSeconds: wall_s }];
-  });
-  return gridDeadline(seconds, (cell) => slotEstimate(cell, timed, earlier, trainedSeconds(cell)));
-}
-
-/** Training seconds a cell's unfinished run has in its last checkpoint (0 when it has none). */
-function trainedSeconds(cell: GridCell): number {
-  const last = join(cell.outputDir, RUN_FILES.last);
-  if (existsSync(join(cell.outputDir, RUN_FILES.metrics)) || !existsSync(last)) return 0;
-  try {
-    return checkpointWallSeconds(last);
-  } catch {
-    return 0; // unreadable: training will say so; the estimate treats the run as fresh
   }
 }
 

@@ -12,6 +12,7 @@ import type { TrainConfig } from "../train/config.js";
 import { RUN_FILES, type TrainSummary } from "../train/loop.js";
 import { isQaTask } from "../train/qaData.js";
 import { QA_DEFAULTS, type QaSettings } from "../train/qaLoop.js";
+import { checkpointWallSeconds } from "../train/state.js";
 
 /** What a method fixes in every run of the grid, and which tasks it applies to. */
 export interface MethodSpec {
@@ -132,12 +133,19 @@ export function planGrid(o: GridOptions): { cells: GridCell[]; settings: CellSet
   return { cells, settings: cells.map((cell) => cellSettings(cell, o)) };
 }
 
+/** A run finished in this sitting: its whole training time (a resumed run counts what its checkpoint held). */
+export interface TimedRun {
+  task: string;
+  method: string;
+  seconds: number;
+}
+
 /**
  * Seconds left for `remaining` cells, from the wall times of cells trained so far: the mean of the same
  * method's runs where there are any (methods differ in cost: CmpDrop c = 2 runs three variants), else of all.
  * NaN before any cell has been timed.
  */
-export function gridEta(timed: { method: string; seconds: number }[], remaining: GridCell[]): number {
+export function gridEta(timed: readonly Omit<TimedRun, "task">[], remaining: GridCell[]): number {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   if (timed.length === 0) return remaining.length === 0 ? 0 : NaN;
   const overall = mean(timed.map((t) => t.seconds));
@@ -148,8 +156,9 @@ export function gridEta(timed: { method: string; seconds: number }[], remaining:
 }
 
 /**
- * "deferred": not started, as it would not finish before the deadline; "stopped": in flight at the deadline
- * (an unfinished run resumes from its last checkpoint when the grid is run again).
+ * "deferred": not started, as it would not finish before the deadline or the grid was told to stop; "stopped":
+ * in flight at the deadline or the stop (an unfinished run resumes from its last checkpoint when the grid is run
+ * again).
  */
 export type CellStatus = "done" | "trained" | "resumed" | "skipped" | "failed" | "deferred" | "stopped";
 
@@ -169,7 +178,7 @@ export class GridStopped extends Error {
  */
 export function slotEstimate(
   cell: Pick<GridCell, "task" | "method">,
-  timed: readonly { task: string; method: string; seconds: number }[],
+  timed: readonly TimedRun[],
   earlier: readonly { task: string; method: string; wallSeconds: number }[],
   done = 0,
 ): number | null {
@@ -194,6 +203,40 @@ export interface GridDeadline {
 /** A deadline `seconds` from now. */
 export function gridDeadline(seconds: number, estimate: GridDeadline["estimate"]): GridDeadline {
   return { at: Date.now() + seconds * 1000, signal: AbortSignal.timeout(seconds * 1000), estimate };
+}
+
+/**
+ * The grid's deadline, `seconds` from now. A cell's expected slot: this sitting's runs of its task and method
+ * (`timed`, filled as runs finish), else the training time of earlier sittings' finished runs of both that asked
+ * for the same `--device` (a CPU run's hours say nothing about a GPU run).
+ */
+export function gridTimeLimit(
+  cells: GridCell[],
+  device: (task: string) => string,
+  timed: readonly TimedRun[],
+  seconds: number,
+): GridDeadline {
+  const earlier = cells.flatMap((cell) => {
+    const read = (file: string) => JSON.parse(readFileSync(join(cell.outputDir, file), "utf8")) as unknown;
+    if (!existsSync(join(cell.outputDir, RUN_FILES.metrics))) return [];
+    if (!existsSync(join(cell.outputDir, RUN_FILES.run))) return [];
+    const { wall_s } = read(RUN_FILES.metrics) as { wall_s?: number };
+    const run = read(RUN_FILES.run) as { config?: { device?: string } };
+    if (typeof wall_s !== "number" || run.config?.device !== device(cell.task)) return [];
+    return [{ task: cell.task, method: cell.method, wallSeconds: wall_s }];
+  });
+  return gridDeadline(seconds, (cell) => slotEstimate(cell, timed, earlier, trainedSeconds(cell)));
+}
+
+/** Training seconds a cell's unfinished run has in its last checkpoint (0 when it has none). */
+export function trainedSeconds(cell: GridCell): number {
+  const last = join(cell.outputDir, RUN_FILES.last);
+  if (existsSync(join(cell.outputDir, RUN_FILES.metrics)) || !existsSync(last)) return 0;
+  try {
+    return checkpointWallSeconds(last);
+  } catch {
+    return 0; // unreadable: training will say so; the estimate treats the run as fresh
+  }
 }
 
 function isPast(deadline: GridDeadline): boolean {
