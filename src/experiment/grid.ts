@@ -246,9 +246,8 @@ function isPast(deadline: GridDeadline): boolean {
 /** Whether a cell may start: its expected slot ends by the deadline, or nothing is known about it yet. */
 export function fitsBefore(deadline: GridDeadline, cell: GridCell): boolean {
   if (isPast(deadline)) return false;
-  const now = (deadline.now ?? Date.now)();
   const seconds = deadline.estimate(cell);
-  return seconds === null || now + seconds * 1000 <= deadline.at;
+  return seconds === null || (deadline.now ?? Date.now)() + seconds * 1000 <= deadline.at;
 }
 
 /** The CLI entry next to this module (main.js when built, main.ts under tsx). */
