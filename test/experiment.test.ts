@@ -43,6 +43,14 @@ describe("gridCells", () => {
   });
 });
 
+/** A finished run (its metrics.json and run.json) copied into another grid, as if it had trained for `seconds`. */
+function copyFinishedRun(from: string, to: string, seconds: number): void {
+  mkdirSync(to, { recursive: true });
+  const metrics = JSON.parse(readFileSync(join(from, "metrics.json"), "utf8"));
+  writeFileSync(join(to, "metrics.json"), JSON.stringify({ ...metrics, wall_s: seconds }));
+  cpSync(join(from, "run.json"), join(to, "run.json"));
+}
+
 describe("cmploss experiment", () => {
   const args = [
     "experiment",
@@ -143,11 +151,8 @@ describe("cmploss experiment", () => {
   it("with --time-limit, does not start a run that earlier runs of its task, method and device say would not fit", () => {
     const known = join(root, "known");
     const [from, to] = [join(root, "sst2", "ce", "seed1"), join(known, "sst2", "ce", "seed1")];
-    mkdirSync(to, { recursive: true });
-    const metrics = JSON.parse(readFileSync(join(from, "metrics.json"), "utf8"));
-    writeFileSync(join(to, "metrics.json"), JSON.stringify({ ...metrics, wall_s: 3600 }));
+    copyFinishedRun(from, to, 3600);
     const run = JSON.parse(readFileSync(join(from, "run.json"), "utf8"));
-    writeFileSync(join(to, "run.json"), JSON.stringify(run));
     const grid = args.map((a) => (a === root ? known : a === "ce,rdrop,cmp" ? "ce" : a));
     const r = cli(...grid, "--time-limit", "600");
     expect(r.status, r.stderr).toBe(0);
@@ -167,10 +172,7 @@ describe("cmploss experiment", () => {
   it("with --time-limit, expects a resumed run to need only what its checkpoint has not trained yet", () => {
     const resumable = join(root, "resumable");
     const seed = (dir: string, n: number) => join(dir, "sst2", "ce", `seed${n}`);
-    mkdirSync(seed(resumable, 1), { recursive: true });
-    const metrics = JSON.parse(readFileSync(join(seed(root, 1), "metrics.json"), "utf8"));
-    writeFileSync(join(seed(resumable, 1), "metrics.json"), JSON.stringify({ ...metrics, wall_s: 3600 }));
-    cpSync(join(seed(root, 1), "run.json"), join(seed(resumable, 1), "run.json"));
+    copyFinishedRun(seed(root, 1), seed(resumable, 1), 3600);
     // seed 2 stopped near its end: its checkpoint holds 3590 of the hour seed 1 took
     cpSync(seed(root, 2), seed(resumable, 2), { recursive: true });
     rmSync(join(seed(resumable, 2), "metrics.json"));
@@ -189,11 +191,7 @@ describe("cmploss experiment", () => {
   it("with --partial-runs, starts the runs that fit first and then the others anyway", () => {
     const filled = join(root, "filled");
     // cmp seed 1 took an hour earlier: the other cmp run does not fit, the CE runs (unknown) do
-    const [from, to] = [join(root, "sst2", "cmp", "seed1"), join(filled, "sst2", "cmp", "seed1")];
-    mkdirSync(to, { recursive: true });
-    const metrics = JSON.parse(readFileSync(join(from, "metrics.json"), "utf8"));
-    writeFileSync(join(to, "metrics.json"), JSON.stringify({ ...metrics, wall_s: 3600 }));
-    cpSync(join(from, "run.json"), join(to, "run.json"));
+    copyFinishedRun(join(root, "sst2", "cmp", "seed1"), join(filled, "sst2", "cmp", "seed1"), 3600);
     const grid = args.map((a) => (a === root ? filled : a === "ce,rdrop,cmp" ? "ce,cmp" : a));
     const r = cli(...grid, "--time-limit", "600", "--partial-runs");
     expect(r.status, r.stderr).toBe(0);
