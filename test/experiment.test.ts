@@ -407,6 +407,32 @@ describe("report helpers", () => {
       utility: [{ power: 0, rate: 0, value: 0.8, loss: 0.5 }],
     };
     expect(htmlReport([withCurve], "t")).toMatch(/utility curve, dev accuracy vs forced dropout power/);
+    // a run without logs (its machine lost) counts in the tables, and the curves average the runs that have them
+    const loggedDir = join(root, "report-logged");
+    mkdirSync(loggedDir, { recursive: true });
+    const evals = [0.5, 0.7].map((value, i) => ({
+      step: 10 * (i + 1),
+      metric: "accuracy",
+      value,
+      best: true,
+    }));
+    writeFileSync(join(loggedDir, "eval_log.jsonl"), evals.map((e) => JSON.stringify(e)).join("\n") + "\n");
+    const stepRecord = { step: 1, loss: 0.6, variant_losses: [0.6, 0.7, 0.8] };
+    writeFileSync(join(loggedDir, "train_log.jsonl"), JSON.stringify(stepRecord) + "\n");
+    const partly = htmlReport(
+      [
+        { ...row(1, 0.7), outputDir: loggedDir },
+        { ...row(2, 0.9), outputDir: "/nonexistent" },
+      ],
+      "t",
+    );
+    expect(partly).toContain("<td>80.00 ± 14.14</td>");
+    expect(partly).toContain("cmp (1 of 2 runs)</text>");
+    expect(partly).toContain("SST-2 · cmp (1 of 2 runs): training task loss per variant");
+    expect(partly).toMatch(/<path d="M[^"]+L[^"]+" fill="none"/); // the one logged run's dev curve is drawn
+    expect(htmlReport([{ ...row(2, 0.9), outputDir: "/nonexistent" }], "t")).not.toContain(
+      "training task loss",
+    );
     const withContext = (seed: number, f1: number) => ({
       ...row(seed, f1),
       context: [

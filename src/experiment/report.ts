@@ -168,6 +168,19 @@ function readJsonl<T>(path: string): T[] {
     .map((l) => JSON.parse(l) as T);
 }
 
+/**
+ * The logs `read` finds for each run, leaving out runs that have none: a run brought back without its logs, or
+ * one whose machine was lost after its numbers were reported, counts in the tables but not in the curves.
+ */
+function logged<T>(runs: RunResult[], read: (r: RunResult) => T[]): T[][] {
+  return runs.map(read).filter((log) => log.length > 0);
+}
+
+/** A method's curve label, saying how many of its runs the curve averages when that is not all of them. */
+function curveLabel(method: string, logged: number, runs: number): string {
+  return logged === runs ? method : `${method} (${logged} of ${runs} runs)`;
+}
+
 /** Mean of y over runs at each x that every run has. */
 function meanCurve(curves: [number, number][][]): [number, number][] {
   if (curves.length === 0) return [];
@@ -204,17 +217,20 @@ export function htmlReport(results: RunResult[], title: string): string {
     const methods = [...new Set(rs.map((r) => r.method))];
     const metric = rs[0].metric;
     const scale = isQaTask(task) ? 0.01 : 1; // eval logs keep QA's official 0–100 scale
-    const devSeries: Series[] = methods.map((m, i) => ({
-      name: m,
-      color: COLORS[i % COLORS.length],
-      points: meanCurve(
-        rs
-          .filter((r) => r.method === m)
-          .map((r) =>
-            readJsonl<EvalRecord>(join(r.outputDir, RUN_FILES.evals)).map((e) => [e.step, e.value * scale]),
-          ),
-      ),
-    }));
+    const devSeries: Series[] = methods.map((m, i) => {
+      const runs = rs.filter((r) => r.method === m);
+      const curves = logged(runs, (r) =>
+        readJsonl<EvalRecord>(join(r.outputDir, RUN_FILES.evals)).map((e): [number, number] => [
+          e.step,
+          e.value * scale,
+        ]),
+      );
+      return {
+        name: curveLabel(m, curves.length, runs.length),
+        color: COLORS[i % COLORS.length],
+        points: meanCurve(curves),
+      };
+    });
     const utilSeries: Series[] = methods.map((m, i) => ({
       name: m,
       color: COLORS[i % COLORS.length],
@@ -224,7 +240,8 @@ export function htmlReport(results: RunResult[], title: string): string {
     }));
     const lossCharts = methods.map((m) => {
       const runs = rs.filter((r) => r.method === m);
-      const steps = runs.map((r) => readJsonl<StepRecord>(join(r.outputDir, RUN_FILES.steps)));
+      const steps = logged(runs, (r) => readJsonl<StepRecord>(join(r.outputDir, RUN_FILES.steps)));
+      if (steps.length === 0) return "";
       const variants = steps[0]?.[0]?.variant_losses.length ?? 0;
       const window = Math.max(1, Math.round((steps[0]?.length ?? 1) / 60));
       const series: Series[] = Array.from({ length: variants }, (_, v) => ({
@@ -232,7 +249,10 @@ export function htmlReport(results: RunResult[], title: string): string {
         color: COLORS[v % COLORS.length],
         points: smooth(meanCurve(steps.map((s) => s.map((r) => [r.step, r.variant_losses[v]]))), window),
       }));
-      return chartSvg(`${task} · ${m}: training task loss per variant`, series);
+      return chartSvg(
+        `${task} · ${curveLabel(m, steps.length, runs.length)}: training task loss per variant`,
+        series,
+      );
     });
     const contextSeries: Series[] = methods.map((m, i) => ({
       name: m,
