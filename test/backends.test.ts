@@ -8,6 +8,7 @@ function runStepChild(
   env: Record<string, string> = {},
 ): {
   losses?: number[][];
+  logits?: number[];
   unavailable?: string;
   threads?: number;
   device?: string;
@@ -36,6 +37,8 @@ describe("WebGPU backend (Dawn through the webgpu package; Mesa's software Vulka
       const cpu = runStepChild("wasm");
       expect(gpu.losses).toHaveLength(2);
       expect(gpu.losses).toBeAllclose(cpu.losses, { atol: 1e-4, rtol: 1e-4 });
+      expect(gpu.logits).toHaveLength(4);
+      expect(gpu.logits).toBeAllclose(cpu.logits, { atol: 1e-4, rtol: 1e-4 });
     },
   );
 

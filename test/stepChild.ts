@@ -1,7 +1,7 @@
 /**
  * Child process for backend/thread parity tests: two jitted comparative-loss train steps of a tiny encoder on
- * the device named in argv[2] with CMPLOSS_THREADS wasm threads; prints the losses (and thread count) as
- * JSON. Runs in its own process because jax-js fixes its backend and thread pool when it loads.
+ * the device named in argv[2] with CMPLOSS_THREADS wasm threads, then its evaluation logits; prints them (and
+ * the thread count) as JSON. Runs in its own process because jax-js fixes its backend and thread pool when it loads.
  */
 import { preparePlatform, threadsFromEnv } from "../src/runtime/platform.js";
 
@@ -19,7 +19,8 @@ try {
   process.exit(0);
 }
 const { numpy: np, random, tree } = await import("@jax-js/jax");
-const { checkConfig, initSequenceClassifier } = await import("../src/models/index.js");
+const { applySequenceClassifier, checkConfig, initSequenceClassifier, NO_DROPOUT } =
+  await import("../src/models/index.js");
 const { adamwInit, ADAMW_DEFAULTS } = await import("../src/train/optimizer.js");
 const { makeTrainStep } = await import("../src/train/step.js");
 
@@ -51,19 +52,21 @@ const stepper = makeTrainStep({
   maxGradNorm: 1,
   jit: true,
 });
+const inputs = () => ({
+  input_ids: np.array(new Int32Array([2, 5, 6, 3, 2, 7, 3, 0]), { dtype: np.int32 }).reshape([2, 4]),
+  attention_mask: np.array(new Int32Array([1, 1, 1, 1, 1, 1, 1, 0]), { dtype: np.int32 }).reshape([2, 4]),
+  token_type_ids: np.zeros([2, 4], { dtype: np.int32 }),
+});
 const out: number[][] = [];
 for (let i = 0; i < 2; i++) {
-  const batch = {
-    input_ids: np.array(new Int32Array([2, 5, 6, 3, 2, 7, 3, 0]), { dtype: np.int32 }).reshape([2, 4]),
-    attention_mask: np.array(new Int32Array([1, 1, 1, 1, 1, 1, 1, 0]), { dtype: np.int32 }).reshape([2, 4]),
-    token_type_ids: np.zeros([2, 4], { dtype: np.int32 }),
-    labels: np.array(new Int32Array([0, 1]), { dtype: np.int32 }),
-  };
+  const batch = { ...inputs(), labels: np.array(new Int32Array([0, 1]), { dtype: np.int32 }) };
   const r = await stepper.step(state, batch, 1e-2);
   state = r.state;
   out.push([r.loss, ...r.variantLosses]);
 }
 stepper.dispose();
+// the trained model evaluated (the forward-only way of merging attention heads)
+const logits = Array.from(await applySequenceClassifier(state.params, inputs(), cfg, NO_DROPOUT).data());
 tree.dispose(state as never);
 let submits: unknown = undefined;
 if (chosen.device === "webgpu" && process.env.CMPLOSS_WEBGPU_COALESCE !== "0") {
@@ -71,5 +74,5 @@ if (chosen.device === "webgpu" && process.env.CMPLOSS_WEBGPU_COALESCE !== "0") {
   const { coalesceSubmits } = await import("../src/runtime/submitCoalescing.js");
   submits = coalesceSubmits(getWebGPUDevice() as never); // already installed: returns its counters
 }
-console.log(JSON.stringify({ losses: out, threads, submits, ...chosen }));
+console.log(JSON.stringify({ losses: out, logits, threads, submits, ...chosen }));
 process.exit(0);

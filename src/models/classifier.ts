@@ -82,6 +82,7 @@ export function applySequenceClassifier(
     powers: plan.powers,
     key: key(0),
     shared,
+    forwardOnly: plan.forwardOnly,
   });
   const rate = classifierDropout(cfg);
   const head = params.classifier;

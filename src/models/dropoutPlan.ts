@@ -11,10 +11,15 @@ export interface DropoutPlan {
   key: np.Array | null;
   /** false: independent draws per variant (R-Drop); default true: shared draws, nested masks (CmpDrop). */
   shared?: boolean;
+  /**
+   * true: no gradient will be taken through this pass (evaluation). It picks the way of merging the attention
+   * heads that jax-js runs fastest without a backward pass; the numbers are the same either way.
+   */
+  forwardOnly?: boolean;
 }
 
 /** Evaluation: the full model only (dropout off). */
-export const NO_DROPOUT: DropoutPlan = { powers: [0], key: null };
+export const NO_DROPOUT: DropoutPlan = { powers: [0], key: null, forwardOnly: true };
 
 /** True when some variant drops units (so the plan needs a key). */
 export function plansDropout(plan: DropoutPlan): boolean {

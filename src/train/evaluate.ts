@@ -43,7 +43,11 @@ export function createEvaluator(
     consuming((p: Params, batch: EncoderBatch & { labels: np.Array }, key: np.Array) => {
       const { labels, ...inputs } = batch;
       const dropKey = power > 0 ? key : (key.dispose(), null);
-      const logits = applySequenceClassifier(p, inputs, cfg, { powers: [power], key: dropKey });
+      const logits = applySequenceClassifier(p, inputs, cfg, {
+        powers: [power],
+        key: dropKey,
+        forwardOnly: true,
+      });
       const loss =
         lossKind === "ce"
           ? crossEntropyPerExample(logits.ref, labels)

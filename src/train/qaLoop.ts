@@ -120,6 +120,7 @@ export function createQaEvaluator(
           const out = applySpanExtractor(p, b, cfg, {
             powers: [power],
             key: power > 0 ? k : (k.dispose(), null),
+            forwardOnly: true,
           });
           return [out.start_logits, out.end_logits];
         }),

@@ -350,13 +350,17 @@ export function makeOptimizerStep<P extends ParamTree, Batch>(
  */
 function makeAccumulatingStep(cfg: StepConfig): Stepper<Params, TrainBatch> {
   const programs = programCompiler(cfg.jit);
-  const variantLoss = (k: number) =>
+  const variantLoss = (k: number, forwardOnly: boolean) =>
     consuming((p: Params, inputs: EncoderBatch, labels: np.Array, key: np.Array) =>
-      taskLoss(cfg.lossKind, applySequenceClassifier(p, inputs, cfg.model, { powers: [k], key }), labels),
+      taskLoss(
+        cfg.lossKind,
+        applySequenceClassifier(p, inputs, cfg.model, { powers: [k], key, forwardOnly }),
+        labels,
+      ),
     );
-  const forward = cfg.powers.map((k) => programs.compile(variantLoss(k)));
+  const forward = cfg.powers.map((k) => programs.compile(variantLoss(k, true)));
   const gradient = cfg.powers.map((k) => {
-    const loss = variantLoss(k);
+    const loss = variantLoss(k, false);
     const weighted = (p: Params, inputs: EncoderBatch, labels: np.Array, key: np.Array, w: np.Array) =>
       np.sum(loss(p, inputs, labels, key).mul(w));
     return programs.compile(grad(weighted) as (...args: Parameters<typeof weighted>) => Params);

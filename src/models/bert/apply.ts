@@ -8,7 +8,7 @@ import { nn, numpy as np } from "@jax-js/jax";
 import { nestedDropout } from "../../ablation/cmpDrop.js";
 import { applyEmbedding } from "../../nn/embedding.js";
 import { applyLayerNorm } from "../../nn/layerNorm.js";
-import { applyLinear } from "../../nn/linear.js";
+import { applyLinear, type LinearParams } from "../../nn/linear.js";
 import { siteKeys, tileVariants, type DropoutPlan } from "../dropoutPlan.js";
 import { maxInputLength, type BertConfig } from "./config.js";
 import type { BertLayerParams, BertParams } from "./params.js";
@@ -64,16 +64,34 @@ export function bertDropoutSites(cfg: BertConfig): number {
 // Large negative instead of -inf: padded keys get exactly zero weight after softmax without NaN gradients.
 const MASKED = -1e9;
 
+/**
+ * The attention output dense layer on the heads' context `[R, N, T, D]` → `[R, T, H]` as one matmul per head
+ * against its D columns of the weight, summed over heads: the same sum as merging the heads first. In a
+ * forward-only pass jax-js (0.1.25, wasm) runs the merged form's dense layer in a slow kernel (0.5–1.9 s instead
+ * of 15 ms per layer for MiniLM at B 32 × T 32, when nothing else keeps the merged heads); under `grad` the
+ * merged form is the faster one, because this form's weight gradient is a strided reduction. (np.matmul of a
+ * rank-4 array with a rank-3 one broadcasts wrongly in that version — checked against a loop — hence the
+ * explicit leading 1.)
+ */
+function perHeadProjection(dense: LinearParams, context: np.Array, outFeatures: number): np.Array {
+  const [, N, , D] = context.shape;
+  const w = dense.weight.ref
+    .reshape([outFeatures, N, D])
+    .transpose([1, 2, 0])
+    .reshape([1, N, D, outFeatures]);
+  return np.sum(np.matmul(context, w), 1).add(dense.bias.ref);
+}
+
 function applyLayer(
   p: BertLayerParams,
   x: np.Array,
   maskBias: np.Array,
   cfg: BertConfig,
-  plan: { powers: readonly number[]; shared: boolean },
+  plan: { powers: readonly number[]; shared: boolean; forwardOnly: boolean },
   key: (site: number) => np.Array | null,
   layer: number,
 ): np.Array {
-  const { powers, shared } = plan;
+  const { powers, shared, forwardOnly } = plan;
   const [R, T, H] = x.shape;
   const N = cfg.num_attention_heads;
   const D = H / N;
@@ -86,8 +104,10 @@ function applyLayer(
   const scores = np.matmul(q.mul(1 / Math.sqrt(D)), k.transpose([0, 1, 3, 2])).add(maskBias); // [R, N, T, T]
   let probs = nn.softmax(scores, -1);
   probs = nestedDropout(probs, key(1 + 3 * layer), cfg.attention_probs_dropout_prob, powers, { shared });
-  const context = np.matmul(probs, v).transpose([0, 2, 1, 3]).reshape([R, T, H]);
-  let attnOut = applyLinear(p.attention.output.dense, context);
+  const heads4 = np.matmul(probs, v); // [R, N, T, D]
+  let attnOut = forwardOnly
+    ? perHeadProjection(p.attention.output.dense, heads4, H)
+    : applyLinear(p.attention.output.dense, heads4.transpose([0, 2, 1, 3]).reshape([R, T, H]));
   attnOut = nestedDropout(attnOut, key(2 + 3 * layer), cfg.hidden_dropout_prob, powers, { shared });
   const h = applyLayerNorm(p.attention.output.LayerNorm, attnOut.add(residual), cfg.layer_norm_eps);
 
@@ -134,7 +154,15 @@ export function applyBert(
   const maskBias = batch.attention_mask.astype(np.float32).mul(-1).add(1).mul(MASKED).reshape([B, 1, 1, T]);
   const bias = tileVariants(maskBias, V);
   for (let i = 0; i < cfg.num_hidden_layers; i++) {
-    x = applyLayer(params.encoder.layer[i], x, bias.ref, cfg, { powers: plan.powers, shared }, key, i);
+    x = applyLayer(
+      params.encoder.layer[i],
+      x,
+      bias.ref,
+      cfg,
+      { powers: plan.powers, shared, forwardOnly: plan.forwardOnly ?? false },
+      key,
+      i,
+    );
   }
   bias.dispose();
 
