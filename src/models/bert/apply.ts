@@ -104,10 +104,10 @@ function applyLayer(
   const scores = np.matmul(q.mul(1 / Math.sqrt(D)), k.transpose([0, 1, 3, 2])).add(maskBias); // [R, N, T, T]
   let probs = nn.softmax(scores, -1);
   probs = nestedDropout(probs, key(1 + 3 * layer), cfg.attention_probs_dropout_prob, powers, { shared });
-  const heads4 = np.matmul(probs, v); // [R, N, T, D]
+  const context = np.matmul(probs, v); // [R, N, T, D]
   let attnOut = forwardOnly
-    ? perHeadProjection(p.attention.output.dense, heads4, H)
-    : applyLinear(p.attention.output.dense, heads4.transpose([0, 2, 1, 3]).reshape([R, T, H]));
+    ? perHeadProjection(p.attention.output.dense, context, H)
+    : applyLinear(p.attention.output.dense, context.transpose([0, 2, 1, 3]).reshape([R, T, H]));
   attnOut = nestedDropout(attnOut, key(2 + 3 * layer), cfg.hidden_dropout_prob, powers, { shared });
   const h = applyLayerNorm(p.attention.output.LayerNorm, attnOut.add(residual), cfg.layer_norm_eps);
 
