@@ -177,8 +177,8 @@ function logged<T>(runs: RunResult[], read: (r: RunResult) => T[]): T[][] {
 }
 
 /** A method's curve label, saying how many of its runs the curve averages when that is not all of them. */
-function curveLabel(method: string, logged: number, runs: number): string {
-  return logged === runs ? method : `${method} (${logged} of ${runs} run${runs === 1 ? "" : "s"})`;
+function curveLabel(method: string, withLogs: number, runs: number): string {
+  return withLogs === runs ? method : `${method} (${withLogs} of ${runs} run${runs === 1 ? "" : "s"})`;
 }
 
 /** Mean of y over runs at each x that every run has. */
