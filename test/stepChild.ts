@@ -1,7 +1,8 @@
 /**
  * Child process for backend/thread parity tests: two jitted comparative-loss train steps of a tiny encoder on
  * the device named in argv[2] with CMPLOSS_THREADS wasm threads, then its evaluation logits; prints them (and
- * the thread count) as JSON. Runs in its own process because jax-js fixes its backend and thread pool when it loads.
+ * the thread count) as JSON. Runs in its own process because jax-js fixes its backend and thread pool when it
+ * loads.
  */
 import { preparePlatform, threadsFromEnv } from "../src/runtime/platform.js";
 
