@@ -243,7 +243,7 @@ export async function runExperiment(argv: string[]): Promise<number> {
     const failures = () =>
       new Error(`experiment: ${failed.length} run(s) failed: ${failed.join("; ")} (rerun to resume them)`);
     if (grid.length === 0) {
-      console.log(`no finished runs in ${flags.outputDir} yet: nothing to report`);
+      console.log(`none of the grid's ${cells.length} run(s) has finished yet: nothing to report`);
       if (failed.length > 0) throw failures();
       return userStop.exitCode() ?? 0;
     }
