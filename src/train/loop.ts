@@ -17,7 +17,7 @@ import { prepareFreshModel, reopenTokenizer, type RunModelInfo, type RunTokenize
 import { lossOptions, methodPowers, microBatchNote, type TrainConfig } from "./config.js";
 import { encodeSplit } from "./data.js";
 import { createEvaluator } from "./evaluate.js";
-import { JsonlLog, Progress, type EvalRecord, type StepRecord } from "./log.js";
+import { JsonlLog, Progress, StepMeter, type EvalRecord, type StepRecord } from "./log.js";
 import { adamwInit, ADAMW_DEFAULTS } from "./optimizer.js";
 import { trainingCurvesSvg } from "./plot.js";
 import { linearWarmupDecay } from "./schedule.js";
@@ -196,8 +196,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   const evaluator = createEvaluator(model, task.lossKind, { batchSize: config.evalBatchSize });
   const evaluate = (params: Params) => evaluator.evaluate(params, devData);
   let final: TrainSummary["final"] = { step: state.step, value: NaN, loss: NaN, scores: {} };
-  let examples = 0;
-  let stepSeconds = 0;
+  const meter = new StepMeter(stepLog, progress);
   let order: Int32Array | null = null;
   let orderEpoch = -1;
   let ranThisCall = 0;
@@ -219,23 +218,8 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       const result = await stepper.step(state, trainData.batch(indices), lr);
       const dt = (performance.now() - t0) / 1000;
       state = result.state;
-      examples += indices.length;
-      stepSeconds += dt;
       assertStepHealthy(state.step, result.loss);
-      stepLog.append({
-        step: state.step,
-        epoch,
-        lr,
-        loss: result.loss,
-        variant_losses: result.variantLosses,
-        grad_norm: result.gradNorm,
-        examples_per_s: indices.length / dt,
-      });
-      progress.update(
-        state.step,
-        `loss ${result.loss.toFixed(4)} [${result.variantLosses.map((l) => l.toFixed(3)).join(" ")}] ` +
-          `${(examples / stepSeconds).toFixed(0)} ex/s`,
-      );
+      meter.record({ step: state.step, epoch, lr }, result, indices.length, dt);
 
       const atEval = state.step % config.evalSteps === 0 || state.step === totalSteps;
       if (atEval) {
@@ -288,7 +272,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     best,
     final,
     steps: totalSteps,
-    examples_per_s: examples / Math.max(1e-9, stepSeconds),
+    examples_per_s: meter.examplesPerSecond,
     wall_s: clock.seconds(),
     output_dir: out,
   };

@@ -22,7 +22,7 @@ import { buildQaFeatures, type QaFeature } from "../tasks/qa/features.js";
 import { squadEvaluate } from "../tasks/qa/metric.js";
 import { consuming } from "../util/own.js";
 import { lossOptions, microBatchNote, type TrainConfig } from "./config.js";
-import { JsonlLog, Progress, type EvalRecord, type StepRecord } from "./log.js";
+import { JsonlLog, Progress, StepMeter, type EvalRecord, type StepRecord } from "./log.js";
 import { RUN_FILES, type TrainHooks, type TrainSummary } from "./loop.js";
 import { resolveModelSpec } from "./modelSource.js";
 import { adamwInit, ADAMW_DEFAULTS } from "./optimizer.js";
@@ -288,8 +288,7 @@ export async function trainQa(
         .join(""),
   );
   let final: TrainSummary["final"] = { step: state.step, value: NaN, loss: NaN, scores: {} };
-  let examples = 0;
-  let seconds = 0;
+  const meter = new StepMeter(stepLog, progress);
   let order: Int32Array | null = null;
   let orderEpoch = -1;
   const evaluator = createQaEvaluator(model, data.separator, tokenizer, {
@@ -334,22 +333,8 @@ export async function trainQa(
       const r = await stepper.step(state, levels, lr);
       const dt = (performance.now() - t0) / 1000;
       state = r.state;
-      examples += batchItems.length;
-      seconds += dt;
       assertStepHealthy(state.step, r.loss);
-      stepLog.append({
-        step: state.step,
-        epoch,
-        lr,
-        loss: r.loss,
-        variant_losses: r.variantLosses,
-        grad_norm: r.gradNorm,
-        examples_per_s: batchItems.length / dt,
-      });
-      progress.update(
-        state.step,
-        `loss ${r.loss.toFixed(4)} [${r.variantLosses.map((l) => l.toFixed(3)).join(" ")}] ${(examples / seconds).toFixed(1)} ex/s`,
-      );
+      meter.record({ step: state.step, epoch, lr }, r, batchItems.length, dt);
       if (state.step % config.evalSteps === 0 || state.step === totalSteps) {
         const ev = await evaluator.evaluate(state.params, dev);
         assertDeviceHealthy(`train: evaluation at step ${state.step}`);
@@ -390,7 +375,7 @@ export async function trainQa(
     best,
     final,
     steps: totalSteps,
-    examples_per_s: examples / Math.max(1e-9, seconds),
+    examples_per_s: meter.examplesPerSecond,
     wall_s: clock.seconds(),
     output_dir: out,
   };
