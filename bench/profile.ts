@@ -1,7 +1,8 @@
 /**
  * Per-kernel profile of the train step (single thread, so kernel times are real execution times):
- * `tsx bench/profile.ts [preset] [nDrop] [batch] [seqLen]`. Prints the kernels that take the most time and
- * how much of the step is spent outside kernels (dispatch, tracing, host work).
+ * `tsx bench/profile.ts [preset] [nDrop] [batch] [seqLen] [vocab]`. Prints the kernels that take the most time and
+ * how much of the step is spent outside kernels (dispatch, tracing, host work). Each row is one kernel shape:
+ * its output size, its reduction (matmuls) and the start of its expression.
  */
 import { PerformanceObserver } from "node:perf_hooks";
 import { preparePlatform } from "../src/runtime/platform.js";
@@ -51,7 +52,12 @@ for (let i = 0; i < 2; i++) state = (await stepper.step(state, batch(), 1e-4)).s
 const byLabel = new Map<string, { ms: number; n: number }>();
 const obs = new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
-    const key = e.name.slice(0, 90);
+    // Kernels are labelled by output size only; the reduction and the start of the expression tell the
+    // matmuls (and their operand layouts) apart.
+    const props = ((e as PerformanceMeasure).detail?.devtools?.properties ?? []) as [string, string][];
+    const reduction = props.find(([k]) => k === "reduction")?.[1] ?? "";
+    const exp = props.find(([k]) => k === "exp")?.[1] ?? "";
+    const key = `${e.name} ${reduction} ${exp.slice(0, 60)}`;
     const cur = byLabel.get(key) ?? { ms: 0, n: 0 };
     cur.ms += e.duration;
     cur.n++;
