@@ -48,6 +48,11 @@ describe("cmploss CLI", () => {
       ],
       [["train", "--micro-batch-size", "0"], /--micro-batch-size: expected an integer in \[1, ∞\], got 0/],
       [["frobnicate"], /unknown command/],
+      [["experiment", "--tasks", "cola,colla"], /--tasks: unknown task "colla"; expected cola, sst2/],
+      [
+        ["eval", "--output-dir", "no-such-run"],
+        /no-such-run\/run\.json: expected the run\.json of a folder written by cmploss train, got no such file/,
+      ],
       [
         ["train", "--ablation-mode", "lazy"],
         /--ablation-mode: expected one of batched, sequential, accumulate/,

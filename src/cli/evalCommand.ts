@@ -7,6 +7,7 @@ import { utilityCurveSvg } from "../train/plot.js";
 import { QA_TASKS } from "../train/qaData.js";
 import { evaluateQaRun } from "../train/qaLoop.js";
 import { evaluateRun, type RunEvaluation } from "../train/evaluateRun.js";
+import { RUN_FILES } from "../train/loop.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
 
 const EVAL_FLAGS: FlagTable = {
@@ -60,6 +61,21 @@ function parseCounts(flag: string, text: string, max: number): number[] {
   return counts;
 }
 
+/** The task of the run in `dir`, from its run.json; a one-line error when `dir` is not a finished run's folder. */
+function readRunTask(dir: string): { config: { task: string } } {
+  const path = join(dir, RUN_FILES.run);
+  let run: unknown;
+  try {
+    run = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : "unreadable JSON";
+    throw new UsageError(`${path}: expected the run.json of a folder written by cmploss train, got ${why}`);
+  }
+  const task = (run as { config?: { task?: unknown } } | null)?.config?.task;
+  if (typeof task !== "string") throw new UsageError(`${path}: expected "config.task" in a cmploss run.json`);
+  return { config: { task } };
+}
+
 export async function runEval(argv: string[]): Promise<void> {
   const flags = { ...EVAL_DEFAULTS, ...parseFlags(argv, EVAL_FLAGS) } as typeof EVAL_DEFAULTS & {
     outputDir?: string;
@@ -71,11 +87,9 @@ export async function runEval(argv: string[]): Promise<void> {
   const powers = parseCounts("force-dropout", String(flags.forceDropout), 64);
   const paragraphs =
     flags.maxParagraphs === undefined ? null : parseCounts("max-paragraphs", flags.maxParagraphs, 1000);
+  const run = readRunTask(flags.outputDir);
   const rt = await initRuntime({ device: flags.device as "auto", threads: flags.threads });
   if (!flags.json) process.stderr.write(`${backendLine(rt)}\n`);
-  const run = JSON.parse(readFileSync(join(flags.outputDir, "run.json"), "utf8")) as {
-    config: { task: string };
-  };
   if ((QA_TASKS as readonly string[]).includes(run.config.task)) {
     const scores = await evaluateQaRun({
       outputDir: flags.outputDir,

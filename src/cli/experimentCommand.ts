@@ -27,6 +27,7 @@ import {
   kebab,
   QA_FLAG_NAMES,
   qaSettingsFromArgs,
+  TASK_NAMES,
   TRAIN_FLAGS,
   trainConfigFromArgs,
 } from "./trainCommand.js";
@@ -146,6 +147,10 @@ export async function runExperiment(argv: string[]): Promise<number> {
     contextSizes?: string;
   };
   const tasks = list("tasks", flags.tasks);
+  for (const t of tasks) {
+    if (!TASK_NAMES.includes(t))
+      throw new UsageError(`--tasks: unknown task "${t}"; expected ${TASK_NAMES.join(", ")}`);
+  }
   const methods = list("methods", flags.methods) as MethodName[];
   for (const m of methods) {
     if (!Object.hasOwn(METHODS, m))

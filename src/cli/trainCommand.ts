@@ -12,11 +12,14 @@ import { handleStopSignals } from "./stopSignals.js";
 
 const PRETRAINED_LR = 5e-5;
 
+/** What `--task` (and the experiment's `--tasks`) accepts. */
+export const TASK_NAMES = ["cola", "sst2", "mrpc", "stsb", "qqp", "mnli", "qnli", "rte", "wnli", ...QA_TASKS];
+
 export const TRAIN_FLAGS: FlagTable = {
   task: {
     kind: "string",
     help: "GLUE task (tasks other than sst2 need --data-dir)",
-    values: ["cola", "sst2", "mrpc", "stsb", "qqp", "mnli", "qnli", "rte", "wnli", ...QA_TASKS],
+    values: TASK_NAMES,
   },
   "data-dir": { kind: "string", help: "folder with train.tsv and dev.tsv (default: the bundled SST-2)" },
   "output-dir": { kind: "string", help: "where checkpoints, logs, metrics.json and curves.svg go" },
