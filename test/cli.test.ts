@@ -49,6 +49,11 @@ describe("cmploss CLI", () => {
       [["train", "--micro-batch-size", "0"], /--micro-batch-size: expected an integer in \[1, ∞\], got 0/],
       [["frobnicate"], /unknown command/],
       [["experiment", "--tasks", "cola,colla"], /--tasks: unknown task "colla"; expected cola, sst2/],
+      [["train", "--task", "rte"], /--task rte: expected --data-dir <its glue_data\/RTE folder>/],
+      [
+        ["experiment", "--tasks", "sst2,mrpc"],
+        /--data-dirs: mrpc needs its data \(mrpc=<its glue_data\/MRPC folder>\)/,
+      ],
       [
         ["eval", "--output-dir", "no-such-run"],
         /no-such-run\/run\.json: expected the run\.json of a folder written by cmploss train, got no such file/,

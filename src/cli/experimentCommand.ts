@@ -30,6 +30,7 @@ import {
   TASK_NAMES,
   TRAIN_FLAGS,
   trainConfigFromArgs,
+  unbundledTaskWithoutData,
 } from "./trainCommand.js";
 
 const OWN_FLAGS: FlagTable = {
@@ -170,6 +171,11 @@ export async function runExperiment(argv: string[]): Promise<number> {
     const config = trainConfigFromArgs(argv);
     if (isQaTask(task) && !dataDirs[task])
       throw new UsageError(`--data-dirs: ${task} needs its data (${task}=<file or folder>)`);
+    const unbundled = dataDirs[task] ? null : unbundledTaskWithoutData(config);
+    if (unbundled)
+      throw new UsageError(
+        `--data-dirs: ${task} needs its data (${task}=<its glue_data/${unbundled} folder>)`,
+      );
     bases.set(task, { config, qa: qaSettingsFromArgs(argv, task) });
   }
   if (!tasks.some(isQaTask)) {

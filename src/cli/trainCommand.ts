@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { BERT_PRESETS } from "../models/bert/config.js";
 import { backendLine, initRuntime } from "../runtime/index.js";
+import { BUNDLED_GLUE_TASKS, getGlueTask } from "../tasks/index.js";
 import { lossFlagConflict, TRAIN_DEFAULTS, type TrainConfig } from "../train/config.js";
 import { train } from "../train/loop.js";
 import { isQaTask, QA_TASKS } from "../train/qaData.js";
@@ -263,9 +264,22 @@ export function trainConfigFromArgs(argv: string[]): TrainConfig {
   return config;
 }
 
+/** The GLUE name of the config's task when it has no data folder and none ships with cmploss, else null. */
+export function unbundledTaskWithoutData(config: TrainConfig): string | null {
+  if (isQaTask(config.task) || config.dataDir !== null) return null;
+  const { name } = getGlueTask(config.task);
+  return BUNDLED_GLUE_TASKS.includes(name) ? null : name;
+}
+
 /** @returns the exit code: 0, or 128 + the signal's number when a signal stopped the run early. */
 export async function runTrain(argv: string[]): Promise<number> {
   const config = trainConfigFromArgs(argv);
+  const unbundled = unbundledTaskWithoutData(config);
+  if (unbundled) {
+    throw new UsageError(
+      `--task ${config.task}: expected --data-dir <its glue_data/${unbundled} folder> (only SST-2 ships with cmploss)`,
+    );
+  }
   const qa = qaSettingsFromArgs(argv, config.task);
   const rt = await initRuntime({ device: config.device, threads: config.threads ?? undefined });
   process.stderr.write(`${backendLine(rt)}\n`);
