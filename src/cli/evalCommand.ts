@@ -62,7 +62,7 @@ function parseCounts(flag: string, text: string, max: number): number[] {
 }
 
 /** The task of the run in `dir`, from its run.json; a one-line error when `dir` is not a finished run's folder. */
-function readRunTask(dir: string): { config: { task: string } } {
+function readRunTask(dir: string): string {
   const path = join(dir, RUN_FILES.run);
   let run: unknown;
   try {
@@ -73,7 +73,7 @@ function readRunTask(dir: string): { config: { task: string } } {
   }
   const task = (run as { config?: { task?: unknown } } | null)?.config?.task;
   if (typeof task !== "string") throw new UsageError(`${path}: expected "config.task" in a cmploss run.json`);
-  return { config: { task } };
+  return task;
 }
 
 export async function runEval(argv: string[]): Promise<void> {
@@ -87,10 +87,10 @@ export async function runEval(argv: string[]): Promise<void> {
   const powers = parseCounts("force-dropout", String(flags.forceDropout), 64);
   const paragraphs =
     flags.maxParagraphs === undefined ? null : parseCounts("max-paragraphs", flags.maxParagraphs, 1000);
-  const run = readRunTask(flags.outputDir);
+  const task = readRunTask(flags.outputDir);
   const rt = await initRuntime({ device: flags.device as "auto", threads: flags.threads });
   if (!flags.json) process.stderr.write(`${backendLine(rt)}\n`);
-  if ((QA_TASKS as readonly string[]).includes(run.config.task)) {
+  if ((QA_TASKS as readonly string[]).includes(task)) {
     const scores = await evaluateQaRun({
       outputDir: flags.outputDir,
       checkpoint: flags.checkpoint as "best" | "last",
@@ -101,7 +101,7 @@ export async function runEval(argv: string[]): Promise<void> {
     });
     // The same row shape as GLUE's (value = the task metric; QA has no dev loss), in the official 0–100 scale.
     const rows = scores.map((r) => ({
-      task: run.config.task,
+      task,
       forceDropout: r.forceDropout,
       rate: r.rate,
       maxParagraphs: r.maxParagraphs,
@@ -114,7 +114,7 @@ export async function runEval(argv: string[]): Promise<void> {
     const plot = paragraphs && paragraphs.length > 1 ? null : writeUtilityPlot(flags.outputDir, rows, "F1");
     if (flags.json) console.log(JSON.stringify(rows, null, 2));
     else {
-      console.log(`${run.config.task} dev, ${flags.checkpoint} checkpoint of ${flags.outputDir}`);
+      console.log(`${task} dev, ${flags.checkpoint} checkpoint of ${flags.outputDir}`);
       console.log("paragraphs  questions  power  EM       F1");
       for (const r of rows)
         console.log(

@@ -277,7 +277,8 @@ export async function runTrain(argv: string[]): Promise<number> {
   const unbundled = unbundledTaskWithoutData(config);
   if (unbundled) {
     throw new UsageError(
-      `--task ${config.task}: expected --data-dir <its glue_data/${unbundled} folder> (only SST-2 ships with cmploss)`,
+      `--task ${config.task}: expected --data-dir <its glue_data/${unbundled} folder> ` +
+        `(only ${BUNDLED_GLUE_TASKS.join(", ")} ships with cmploss)`,
     );
   }
   const qa = qaSettingsFromArgs(argv, config.task);
