@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
 import { backendLine, initRuntime } from "../runtime/index.js";
 import { utilityCurveSvg } from "../train/plot.js";
-import { QA_TASKS } from "../train/qaData.js";
+import { isQaTask } from "../train/qaData.js";
 import { evaluateQaRun } from "../train/qaLoop.js";
 import { evaluateRun, type RunEvaluation } from "../train/evaluateRun.js";
 import { RUN_FILES } from "../train/loop.js";
@@ -90,7 +90,7 @@ export async function runEval(argv: string[]): Promise<void> {
   const task = readRunTask(flags.outputDir);
   const rt = await initRuntime({ device: flags.device as "auto", threads: flags.threads });
   if (!flags.json) process.stderr.write(`${backendLine(rt)}\n`);
-  if ((QA_TASKS as readonly string[]).includes(task)) {
+  if (isQaTask(task)) {
     const scores = await evaluateQaRun({
       outputDir: flags.outputDir,
       checkpoint: flags.checkpoint as "best" | "last",
