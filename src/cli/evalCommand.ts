@@ -13,7 +13,7 @@ import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
 const EVAL_FLAGS: FlagTable = {
   "output-dir": { kind: "string", help: "the run folder written by cmploss train (required)" },
   checkpoint: { kind: "string", help: "which weights", values: ["best", "last"] },
-  "data-dir": { kind: "string", help: "task data folder (default: the one the run used)" },
+  "data-dir": { kind: "string", help: "task data folder", defaultText: "the one the run used" },
   split: { kind: "string", help: "split to score", values: ["dev", "train", "dev_mismatched"] },
   "force-dropout": {
     kind: "string",
@@ -31,7 +31,13 @@ const EVAL_FLAGS: FlagTable = {
     help: "jax-js backend; auto: WebGPU on a hardware GPU, else wasm",
     values: ["auto", "wasm", "webgpu", "cpu"],
   },
-  threads: { kind: "number", help: "wasm worker threads (default: all cores)", integer: true, min: 1 },
+  threads: {
+    kind: "number",
+    help: "wasm worker threads",
+    integer: true,
+    min: 1,
+    defaultText: "all cores",
+  },
 };
 
 const EVAL_DEFAULTS = {
