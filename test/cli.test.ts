@@ -1,5 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -123,6 +132,12 @@ describe("cmploss CLI", () => {
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(existsSync(out), name).toBe(false);
     }
+    const badRun = join(root, "bad-run");
+    mkdirSync(badRun);
+    writeFileSync(join(badRun, "run.json"), '{\n  "config": {"task": sst2}\n}\n');
+    const e = cli("eval", "--output-dir", badRun);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toMatch(/bad-run\/run\.json: expected the run\.json .*, got "s" at line 2, column 22$/m);
   });
 
   it("repeats a run from its run.json, clipping off (stored as null) included", () => {

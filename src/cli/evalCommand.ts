@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
+import { JsonSyntaxError, parseJson } from "../io/jsonText.js";
 import { backendLine, initRuntime } from "../runtime/index.js";
 import { utilityCurveSvg } from "../train/plot.js";
 import { isQaTask } from "../train/qaData.js";
@@ -72,9 +73,15 @@ function readRunTask(dir: string): string {
   const path = join(dir, RUN_FILES.run);
   let run: unknown;
   try {
-    run = JSON.parse(readFileSync(path, "utf8"));
+    run = parseJson(readFileSync(path, "utf8"));
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : "unreadable JSON";
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      err instanceof JsonSyntaxError
+        ? `${err.found} at line ${err.line}, column ${err.column}`
+        : code === "ENOENT"
+          ? "no such file"
+          : (code ?? String(err));
     throw new UsageError(`${path}: expected the run.json of a folder written by cmploss train, got ${why}`);
   }
   const task = (run as { config?: { task?: unknown } } | null)?.config?.task;
