@@ -1,5 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -39,14 +48,14 @@ describe("cmploss CLI", () => {
   it("rejects unknown flags, bad values and conflicting loss flags with one line and exit 2", () => {
     const cases = [
       [["train", "--n-dropp", "2"], /unknown flag --n-dropp/],
-      [["train", "--lr", "fast"], /--lr: expected a number, got "fast"/],
+      [["train", "--lr", "fast"], /--lr: expected a number ≥ 0, got "fast"/],
       [["train", "--loss-target", "best", "--no-just-cmp"], /--loss-target only applies with --just-cmp/],
       [["train", "--cr-weight", "0.5"], /--cr-weight only apply with --no-just-cmp/],
       [
         ["train", "--no-just-cmp", "--cr-schedule", "--micro-batch-size", "8"],
         /--cr-schedule decides on the whole batch's mean loss/,
       ],
-      [["train", "--micro-batch-size", "0"], /--micro-batch-size: expected an integer in \[1, ∞\], got 0/],
+      [["train", "--micro-batch-size", "0"], /--micro-batch-size: expected an integer ≥ 1, got 0/],
       [["frobnicate"], /unknown command/],
       [["experiment", "--tasks", "cola,colla"], /--tasks: unknown task "colla"; expected cola, sst2/],
       [["train", "--task", "rte"], /--task rte: expected --data-dir <its glue_data\/RTE folder>/],
@@ -93,6 +102,57 @@ describe("cmploss CLI", () => {
       expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
     });
   }
+
+  it("refuses a bad --config or --model with one line before writing anything", () => {
+    const file = join(root, "bad-settings.json");
+    const noWeights = join(root, "no-weights");
+    cpSync("test/fixtures/hf/bert-tiny", noWeights, { recursive: true });
+    rmSync(join(noWeights, "model.safetensors"));
+    const badTokenizer = join(root, "bad-tokenizer");
+    cpSync("test/fixtures/hf/bert-tiny", badTokenizer, { recursive: true });
+    const cases: [string, string[], number, RegExp][] = [
+      ["lr", ["--config", file], 2, /^cmploss: --config \S+: "lr" expected a number ≥ 0, got "fast"$/],
+      ["model", ["--model", "/nonexistent"], 2, /^cmploss: --model \/nonexistent: expected a preset/],
+      ["weights", ["--model", noWeights], 1, /no-weights: expected model\.safetensors/],
+      // The user's file, not the copy the run folder would have kept.
+      [
+        "tokenizer",
+        ["--model", badTokenizer],
+        1,
+        /bad-tokenizer\/tokenizer\.json: expected a tokenizer\.json/,
+      ],
+    ];
+    writeFileSync(file, JSON.stringify({ config: { lr: "fast", maxSteps: 1 } }));
+    writeFileSync(join(badTokenizer, "tokenizer.json"), JSON.stringify({ model: { type: "WordPiece" } }));
+    for (const [name, args, code, message] of cases) {
+      const out = join(root, `refused-${name}`);
+      const r = cli("train", ...args, "--data-dir", "test/fixtures/sst2-tiny", "--output-dir", out);
+      expect(r.code, r.stderr).toBe(code);
+      expect(r.stderr.trim().split("\n").at(-1)).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(out), name).toBe(false);
+    }
+    const badRun = join(root, "bad-run");
+    mkdirSync(badRun);
+    writeFileSync(join(badRun, "run.json"), '{\n  "config": {"task": sst2}\n}\n');
+    const e = cli("eval", "--output-dir", badRun);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toMatch(/bad-run\/run\.json: expected the run\.json .*, got "s" at line 2, column 22$/m);
+  });
+
+  it("repeats a run from its run.json, clipping off (stored as null) included", () => {
+    const first = join(root, "repeat-1");
+    const args = ["--data-dir", "test/fixtures/sst2-tiny", "--max-steps", "1", "--max-seq-length", "16"];
+    const a = cli("train", ...args, "--max-grad-norm", "0", "--batch-size", "4", "--output-dir", first);
+    expect(a.code, a.stderr).toBe(0);
+    const run = JSON.parse(readFileSync(join(first, "run.json"), "utf8"));
+    expect(run.config.maxGradNorm).toBeNull();
+    const second = join(root, "repeat-2");
+    const b = cli("train", "--config", join(first, "run.json"), "--output-dir", second);
+    expect(b.code, b.stderr).toBe(0);
+    const again = JSON.parse(readFileSync(join(second, "run.json"), "utf8"));
+    expect(again.config).toEqual({ ...run.config, outputDir: second });
+  });
 
   it("reads settings from a run.json with --config, flags overriding them", () => {
     const dir = join(root, "cfg");

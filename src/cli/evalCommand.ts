@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
+import { JsonSyntaxError, parseJson } from "../io/jsonText.js";
 import { backendLine, initRuntime } from "../runtime/index.js";
 import { utilityCurveSvg } from "../train/plot.js";
 import { isQaTask } from "../train/qaData.js";
@@ -13,7 +14,7 @@ import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
 const EVAL_FLAGS: FlagTable = {
   "output-dir": { kind: "string", help: "the run folder written by cmploss train (required)" },
   checkpoint: { kind: "string", help: "which weights", values: ["best", "last"] },
-  "data-dir": { kind: "string", help: "task data folder (default: the one the run used)" },
+  "data-dir": { kind: "string", help: "task data folder", defaultText: "the one the run used" },
   split: { kind: "string", help: "split to score", values: ["dev", "train", "dev_mismatched"] },
   "force-dropout": {
     kind: "string",
@@ -31,7 +32,13 @@ const EVAL_FLAGS: FlagTable = {
     help: "jax-js backend; auto: WebGPU on a hardware GPU, else wasm",
     values: ["auto", "wasm", "webgpu", "cpu"],
   },
-  threads: { kind: "number", help: "wasm worker threads (default: all cores)", integer: true, min: 1 },
+  threads: {
+    kind: "number",
+    help: "wasm worker threads",
+    integer: true,
+    min: 1,
+    defaultText: "all cores",
+  },
 };
 
 const EVAL_DEFAULTS = {
@@ -66,9 +73,15 @@ function readRunTask(dir: string): string {
   const path = join(dir, RUN_FILES.run);
   let run: unknown;
   try {
-    run = JSON.parse(readFileSync(path, "utf8"));
+    run = parseJson(readFileSync(path, "utf8"));
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : "unreadable JSON";
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      err instanceof JsonSyntaxError
+        ? `${err.found} at line ${err.line}, column ${err.column}`
+        : code === "ENOENT"
+          ? "no such file"
+          : (code ?? String(err));
     throw new UsageError(`${path}: expected the run.json of a folder written by cmploss train, got ${why}`);
   }
   const task = (run as { config?: { task?: unknown } } | null)?.config?.task;

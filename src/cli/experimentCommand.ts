@@ -16,9 +16,10 @@ import {
 } from "../experiment/grid.js";
 import { toResult, writeReports, type RunResult } from "../experiment/report.js";
 import { cachedContext, cachedUtility, contextCurve, utilityCurve } from "../experiment/utility.js";
+import { TRAIN_DEFAULTS } from "../train/config.js";
 import { RUN_FILES } from "../train/loop.js";
 import { isQaTask } from "../train/qaData.js";
-import type { QaSettings } from "../train/qaLoop.js";
+import { QA_DEFAULTS, type QaSettings } from "../train/qaLoop.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
 import { errorLine } from "./errorLine.js";
 import { GridProgress } from "./gridProgress.js";
@@ -80,12 +81,15 @@ const OWN_FLAGS: FlagTable = {
   },
   "context-sizes": {
     kind: "string",
-    help: "QA: distractor paragraphs kept for the context-size curve (default: k, k/2, 0 for squad-distractor's k; 6,4,2,0 for hotpot)",
+    help: "QA: distractor paragraphs kept for the context-size curve",
+    defaultText: "k, k/2, 0 for squad-distractor's k; 6,4,2,0 for hotpot",
   },
 };
 const PER_CELL = new Set(["task", "output-dir", "seed", "method", "resume", "data-dir"]);
 const SHARED_FLAGS: FlagTable = Object.fromEntries(
-  Object.entries(TRAIN_FLAGS).filter(([k]) => !PER_CELL.has(k)),
+  Object.entries(TRAIN_FLAGS)
+    .filter(([k]) => !PER_CELL.has(k))
+    .map(([k, spec]) => [k, k === "threads" ? { ...spec, defaultText: "cores / --jobs" } : spec]),
 );
 const DEFAULTS = {
   tasks: "sst2",
@@ -107,7 +111,7 @@ export function experimentHelp(): string {
       "results.json, results.md and report.html. Training flags (model, steps, lr, …) apply to every run.\n" +
       "Ctrl-C stops the runs in flight after their step (with checkpoints) and writes the reports.",
     { ...OWN_FLAGS, ...SHARED_FLAGS },
-    DEFAULTS,
+    { ...QA_DEFAULTS, ...TRAIN_DEFAULTS, ...DEFAULTS },
   );
 }
 

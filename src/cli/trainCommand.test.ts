@@ -1,17 +1,24 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TRAIN_DEFAULTS } from "../train/config.js";
 import { QA_DEFAULTS } from "../train/qaLoop.js";
-import { qaSettingsFromArgs, trainConfigFromArgs } from "./trainCommand.js";
+import { checkSetting } from "./args.js";
+import {
+  CONFIG_SCHEMA,
+  QA_SCHEMA,
+  qaSettingsFromArgs,
+  settingsFile,
+  trainConfigFromArgs,
+} from "./trainCommand.js";
 
 const dir = mkdtempSync(join(tmpdir(), "cmploss-traincmd-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function file(name: string, json: unknown): string {
   const path = join(dir, name);
-  writeFileSync(path, JSON.stringify(json));
+  writeFileSync(path, typeof json === "string" ? json : JSON.stringify(json));
   return path;
 }
 
@@ -52,6 +59,80 @@ describe("train settings", () => {
     expect(() => qaSettingsFromArgs(["--n-crop", "1"], "sst2")).toThrow(/only applies to QA tasks/);
     expect(() => trainConfigFromArgs(["--task", "squad", "--method", "ce", "--n-crop", "1"])).toThrow(
       /--n-crop only applies with --method cmp/,
+    );
+  });
+});
+
+describe("--config schema", () => {
+  it("is the flag table: every TrainConfig and QA setting has its flag, and the defaults fit it", () => {
+    expect([...CONFIG_SCHEMA.keys()].sort()).toEqual(Object.keys(TRAIN_DEFAULTS).sort());
+    expect([...QA_SCHEMA.keys()].sort()).toEqual(Object.keys(QA_DEFAULTS).sort());
+    for (const [key, value] of Object.entries(TRAIN_DEFAULTS))
+      expect(checkSetting(CONFIG_SCHEMA.get(key)!, value), key).toBeNull();
+    for (const [key, value] of Object.entries(QA_DEFAULTS))
+      expect(checkSetting(QA_SCHEMA.get(key)!, value), key).toBeNull();
+  });
+
+  const rejected: [string, unknown, string][] = [
+    ["lr-text", { lr: "fast" }, '"lr" expected a number ≥ 0, got "fast"'],
+    ["lr-null", { lr: null }, '"lr" expected a number ≥ 0, got null'],
+    ["steps-text", { maxSteps: "3" }, '"maxSteps" expected an integer ≥ 1 or null, got "3"'],
+    ["too-long", { maxSeqLength: 100000 }, '"maxSeqLength" expected an integer in [4, 512], got 100000'],
+    ["group-text", { groupByLength: "no" }, '"groupByLength" expected true or false, got "no"'],
+    ["ndrop-text", { config: { nDrop: "two" } }, '"nDrop" expected an integer in [0, 16], got "two"'],
+    ["seed-text", { seed: "abc" }, '"seed" expected an integer ≥ 0, got "abc"'],
+    ["method", { method: "cmpdrop" }, '"method" expected one of cmp, ce, rdrop, got "cmpdrop"'],
+    ["model-null", { model: null }, '"model" expected a string, got null'],
+    [
+      "qa-range",
+      { config: { task: "squad" }, settings: { nCrop: 9 } },
+      '"settings.nCrop" expected an integer in [0, 8], got 9',
+    ],
+    ["qa-shape", { config: { task: "squad" }, settings: [] }, '"settings" expected an object of QA settings'],
+    ["syntax", '{\n  "lr": 1e-3,\n  "method": cmp\n}', 'expected JSON, got "c" at line 3, column 13'],
+    ["array", "[1]", "expected a JSON object of training settings, got an array"],
+  ];
+  for (const [name, json, message] of rejected) {
+    it(`refuses ${name} naming the file and the setting`, () => {
+      const path = file(`${name}.json`, json);
+      expect(() => trainConfigFromArgs(["--config", path])).toThrow(`--config ${path}: ${message}`);
+    });
+  }
+
+  it("accepts the run.json and experiment cell files of the published runs as written", () => {
+    const files = readdirSync("docs/results", { recursive: true, encoding: "utf8" })
+      .filter((f) => /(^|\/)(run|grid-config)\.json$/.test(f))
+      .map((f) => join("docs/results", f));
+    expect(files.length).toBeGreaterThan(10);
+    for (const path of files) expect(() => settingsFile(path), path).not.toThrow();
+  });
+
+  it("says a missing file is missing", () => {
+    const path = join(dir, "absent.json");
+    expect(() => trainConfigFromArgs(["--config", path])).toThrow(
+      `--config ${path}: expected a JSON file of training settings, got no such file`,
+    );
+  });
+
+  it("reads clipping stored as null (off) back as off, and --max-grad-norm none too", () => {
+    const path = file(
+      "off.json",
+      JSON.parse(JSON.stringify({ config: { ...TRAIN_DEFAULTS, maxGradNorm: Infinity } })),
+    );
+    expect(trainConfigFromArgs(["--config", path]).maxGradNorm).toBe(Infinity);
+    expect(trainConfigFromArgs(["--max-grad-norm", "none"]).maxGradNorm).toBe(Infinity);
+    expect(trainConfigFromArgs(["--max-grad-norm", "0"]).maxGradNorm).toBe(Infinity);
+    expect(
+      trainConfigFromArgs(["--data-dir", "x", "--config", file("dd.json", { dataDir: null })]).dataDir,
+    ).toBe("x");
+  });
+
+  it("refuses a --model folder that is not there or has no config.json before anything runs", () => {
+    expect(() => trainConfigFromArgs(["--model", "/nonexistent"])).toThrow(
+      /--model \/nonexistent: expected a preset/,
+    );
+    expect(() => trainConfigFromArgs(["--model", dir])).toThrow(
+      `--model ${dir}: expected a Hugging Face model folder with config.json`,
     );
   });
 });

@@ -1,14 +1,25 @@
 /** `cmploss train`: flags (kebab-case mirrors of the reference's) → TrainConfig → train(). */
 import { readFileSync } from "node:fs";
+import { JsonSyntaxError, parseJson } from "../io/jsonText.js";
 import { BERT_PRESETS } from "../models/bert/config.js";
 import { backendLine, initRuntime } from "../runtime/index.js";
 import { BUNDLED_GLUE_TASKS, getGlueTask } from "../tasks/index.js";
 import { lossFlagConflict, TRAIN_DEFAULTS, type TrainConfig } from "../train/config.js";
 import { train } from "../train/loop.js";
+import { modelSpecProblem } from "../train/modelSource.js";
 import { isQaTask, QA_TASKS } from "../train/qaData.js";
 import { QA_DEFAULTS, trainQa, type QaSettings } from "../train/qaLoop.js";
 import { TrainingStopped } from "../train/stop.js";
-import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
+import {
+  camel,
+  checkSetting,
+  flagName,
+  formatHelp,
+  parseFlags,
+  UsageError,
+  type FlagSpec,
+  type FlagTable,
+} from "./args.js";
 import { handleStopSignals } from "./stopSignals.js";
 
 const PRETRAINED_LR = 5e-5;
@@ -19,10 +30,15 @@ export const TASK_NAMES = ["cola", "sst2", "mrpc", "stsb", "qqp", "mnli", "qnli"
 export const TRAIN_FLAGS: FlagTable = {
   task: {
     kind: "string",
-    help: "GLUE task (tasks other than sst2 need --data-dir)",
+    help: "GLUE or QA task (all but sst2 need --data-dir)",
     values: TASK_NAMES,
   },
-  "data-dir": { kind: "string", help: "folder with train.tsv and dev.tsv (default: the bundled SST-2)" },
+  "data-dir": {
+    kind: "string",
+    help: "GLUE: folder with train.tsv and dev.tsv; QA: the official JSON file or folder",
+    nullable: true,
+    defaultText: "the bundled SST-2",
+  },
   "output-dir": { kind: "string", help: "where checkpoints, logs, metrics.json and curves.svg go" },
   model: {
     kind: "string",
@@ -55,7 +71,12 @@ export const TRAIN_FLAGS: FlagTable = {
   },
   "warmup-ratio": { kind: "number", help: "fraction of steps with linear warm-up", min: 0, max: 1 },
   "weight-decay": { kind: "number", help: "AdamW decoupled weight decay (not on biases/LayerNorm)", min: 0 },
-  "max-grad-norm": { kind: "number", help: "clip the global gradient norm (0: off)", min: 0 },
+  "max-grad-norm": {
+    kind: "number",
+    help: "clip the global gradient norm (0 or none: off)",
+    min: 0,
+    nullable: true,
+  },
   seed: { kind: "number", help: "seed for init, data order and dropout", integer: true, min: 0 },
   "eval-steps": { kind: "number", help: "evaluate on dev every N steps", integer: true, min: 1 },
   method: { kind: "string", help: "training objective", values: ["cmp", "ce", "rdrop"] },
@@ -99,10 +120,11 @@ export const TRAIN_FLAGS: FlagTable = {
   },
   threads: {
     kind: "number",
-    help: "wasm worker threads (default: all cores)",
+    help: "wasm worker threads",
     integer: true,
     min: 1,
     nullable: true,
+    defaultText: "all cores",
   },
   resume: { kind: "boolean", help: "continue from <output-dir>/checkpoint-last.safetensors" },
   config: {
@@ -142,6 +164,7 @@ export const TRAIN_FLAGS: FlagTable = {
     integer: true,
     min: 0,
     nullable: true,
+    defaultText: "all",
   },
 };
 
@@ -159,7 +182,21 @@ export const QA_FLAG_NAMES = [
 const QA_TRAIN_DEFAULTS: Partial<TrainConfig> = { maxSeqLength: 384, batchSize: 16, evalBatchSize: 32 };
 
 /** A config key as its flag: maxSeqLength → --max-seq-length. */
-export const kebab = (key: string) => "--" + key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
+export const kebab = (key: string) => "--" + flagName(key);
+
+/**
+ * The schema of the settings in a `--config` file, from the flag table: a TrainConfig key is its flag's camelCase
+ * name (all flags but --config and the QA flags), a QA setting (a run.json's `settings`) one of the QA flags.
+ */
+const fileSchema = (keys: (key: string) => boolean): ReadonlyMap<string, FlagSpec> =>
+  new Map(
+    Object.entries(TRAIN_FLAGS)
+      .map(([flag, spec]) => [camel(flag), spec] as const)
+      .filter(([key]) => keys(key)),
+  );
+const isQaKey = (key: string) => (QA_FLAG_NAMES as readonly string[]).includes(key);
+export const CONFIG_SCHEMA = fileSchema((key) => key !== "config" && !isQaKey(key));
+export const QA_SCHEMA = fileSchema(isQaKey);
 
 /** QA settings from the flags and the --config file (QA flags with a GLUE task are an error). */
 export function qaSettingsFromArgs(argv: string[], task: string): QaSettings | null {
@@ -208,33 +245,55 @@ function methodFlagConflict(config: TrainConfig, given: Record<string, unknown>)
 }
 
 export function trainHelp(): string {
-  return formatHelp(USAGE, TRAIN_FLAGS, TRAIN_DEFAULTS as unknown as Record<string, unknown>);
+  return formatHelp(USAGE, TRAIN_FLAGS, { ...QA_DEFAULTS, ...TRAIN_DEFAULTS });
 }
 
 /**
  * Settings from a JSON file: a bare TrainConfig object, or a run.json / experiment cell file
- * (`{ config, settings }`, where `settings` holds a QA run's QA settings).
+ * (`{ config, settings }`, where `settings` holds a QA run's QA settings). Every value is checked against its
+ * flag's kind, range, choices and nullability (CONFIG_SCHEMA, QA_SCHEMA) before anything runs.
+ * @throws UsageError naming the file and the setting.
  */
-function settingsFile(path: string): { config: Partial<TrainConfig>; qa: Partial<QaSettings> } {
+export function settingsFile(path: string): { config: Partial<TrainConfig>; qa: Partial<QaSettings> } {
+  const fail = (what: string): never => {
+    throw new UsageError(`--config ${path}: ${what}`);
+  };
+  let text = "";
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a folder" : (code ?? String(err));
+    fail(`expected a JSON file of training settings, got ${why}`);
+  }
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, "utf8"));
-  } catch {
-    throw new UsageError(`--config ${path}: expected a readable JSON file`);
+    json = parseJson(text);
+  } catch (err) {
+    if (!(err instanceof JsonSyntaxError)) throw err;
+    fail(`expected JSON, got ${err.found} at line ${err.line}, column ${err.column}`);
   }
   const isObject = (x: unknown): x is Record<string, unknown> =>
     typeof x === "object" && x !== null && !Array.isArray(x);
-  if (!isObject(json)) throw new UsageError(`--config ${path}: expected a JSON object of training settings`);
+  if (!isObject(json))
+    return fail(
+      `expected a JSON object of training settings, got ${Array.isArray(json) ? "an array" : json}`,
+    );
   const wrapped = isObject(json.config);
   const config = wrapped ? (json.config as Record<string, unknown>) : json;
+  if (wrapped && "settings" in json && !isObject(json.settings))
+    fail(`"settings" expected an object of QA settings, got ${JSON.stringify(json.settings)}`);
   const qa = wrapped && isObject(json.settings) ? json.settings : {};
-  for (const [what, obj, known] of [
-    ["settings", config, TRAIN_DEFAULTS],
-    ["QA settings", qa, QA_DEFAULTS],
+  for (const [what, obj, schema, prefix] of [
+    ["settings", config, CONFIG_SCHEMA, ""],
+    ["QA settings", qa, QA_SCHEMA, "settings."],
   ] as const) {
-    const unknown = Object.keys(obj).filter((k) => !Object.hasOwn(known, k));
-    if (unknown.length)
-      throw new UsageError(`--config ${path}: unknown ${what} ${unknown.slice(0, 5).join(", ")}`);
+    const unknown = Object.keys(obj).filter((k) => !schema.has(k));
+    if (unknown.length) fail(`unknown ${what} ${unknown.slice(0, 5).join(", ")}`);
+    for (const [key, value] of Object.entries(obj)) {
+      const problem = checkSetting(schema.get(key)!, value);
+      if (problem) fail(`"${prefix}${key}" ${problem}`);
+    }
   }
   return { config: config as Partial<TrainConfig>, qa: qa as Partial<QaSettings> };
 }
@@ -258,7 +317,10 @@ export function trainConfigFromArgs(argv: string[]): TrainConfig {
     for (const [key, value] of Object.entries(QA_TRAIN_DEFAULTS) as [keyof TrainConfig, never][])
       if (!chosen(key)) config[key] = value;
   }
-  if (config.maxGradNorm === 0) config.maxGradNorm = Infinity;
+  // Clipping off: 0 or none from the flag, null from a run.json (where JSON writes Infinity as null).
+  if (config.maxGradNorm === 0 || config.maxGradNorm === null) config.maxGradNorm = Infinity;
+  const modelProblem = modelSpecProblem(config.model);
+  if (modelProblem) throw new UsageError(modelProblem);
   const conflict = lossFlagConflict(config, given) ?? methodFlagConflict(config, flags);
   if (conflict) throw new UsageError(conflict);
   return config;

@@ -45,19 +45,30 @@ function isModelFolder(path: string): boolean {
   return existsSync(join(path, "config.json")) && statSync(path).isDirectory();
 }
 
+/**
+ * What is wrong with a `--model` value that can be told without downloading or loading anything (an absent
+ * local folder, one without config.json), or null. Checked before a run writes anything.
+ */
+export function modelSpecProblem(spec: string): string | null {
+  if (Object.hasOwn(BERT_PRESETS, spec)) return null;
+  if (existsSync(spec)) {
+    return isModelFolder(spec)
+      ? null
+      : `--model ${spec}: expected a Hugging Face model folder with config.json, found none`;
+  }
+  if (isHubId(spec)) return null;
+  return `--model ${spec}: expected a preset (${Object.keys(BERT_PRESETS).join(", ")}), a model folder, or a Hub id org/name`;
+}
+
 /** `--model`: a preset name, a local Hugging Face folder, or a Hub id (downloaded to the cache). */
 export async function resolveModelSpec(
   spec: string,
 ): Promise<{ kind: "preset" } | { kind: "hf"; dir: string }> {
+  const problem = modelSpecProblem(spec);
+  if (problem) throw new Error(problem);
   if (Object.hasOwn(BERT_PRESETS, spec)) return { kind: "preset" };
-  if (existsSync(spec)) {
-    if (isModelFolder(spec)) return { kind: "hf", dir: spec };
-    throw new Error(`--model ${spec}: expected a Hugging Face model folder with config.json, found none`);
-  }
-  if (isHubId(spec)) return { kind: "hf", dir: await fetchHubModel(spec) };
-  throw new Error(
-    `--model ${spec}: expected a preset (${Object.keys(BERT_PRESETS).join(", ")}), a model folder, or a Hub id org/name`,
-  );
+  if (existsSync(spec)) return { kind: "hf", dir: spec };
+  return { kind: "hf", dir: await fetchHubModel(spec) };
 }
 
 /**
@@ -75,8 +86,8 @@ export async function prepareFreshModel(options: {
 }): Promise<{ info: RunModelInfo; params: Params; tok: RunTokenizer; notes: string[] }> {
   const { spec, task, runDir, key } = options;
   const source = await resolveModelSpec(spec);
-  mkdirSync(runDir, { recursive: true });
   if (source.kind === "preset") {
+    mkdirSync(runDir, { recursive: true });
     const vocab = WordVocab.build(
       options.trainExamples.flatMap((ex) => (ex.textB === undefined ? [ex.textA] : [ex.textA, ex.textB])),
       { minFreq: options.minWordFreq },
@@ -98,11 +109,12 @@ export async function prepareFreshModel(options: {
       `--max-seq-length ${options.maxSeqLength}: ${source.dir} has only ${maxInputLength(loaded.config)} positions`,
     );
   }
+  // Read from the user's folder (its errors name the user's files), and only then copied into the run folder.
+  const tokenizer = await HfTokenizer.fromFolder(source.dir);
   const tokDir = join(runDir, RUN_TOKENIZER_DIR);
   mkdirSync(tokDir, { recursive: true });
   for (const f of TOKENIZER_FILES)
     if (existsSync(join(source.dir, f))) cpSync(join(source.dir, f), join(tokDir, f));
-  const tokenizer = await HfTokenizer.fromFolder(tokDir);
   const notes = [`pretrained ${loaded.config.model_type} from ${source.dir}`];
   if (loaded.newlyInitialized.length) notes.push(`newly initialised: ${loaded.newlyInitialized.join(", ")}`);
   return {

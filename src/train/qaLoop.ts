@@ -219,7 +219,6 @@ export async function trainQa(
     );
   }
   const out = config.outputDir;
-  mkdirSync(out, { recursive: true });
   const tokenizer = await HfTokenizer.fromFolder(source.dir);
   const lastPath = join(out, RUN_FILES.last);
   const [initKey, dropKey] = random.split(random.key(config.seed), 2);
@@ -230,6 +229,8 @@ export async function trainQa(
       `--max-seq-length ${config.maxSeqLength}: the model has only ${maxInputLength(model)} positions`,
     );
   }
+  // Only now, with the model and tokenizer read: a bad --model leaves no output folder behind.
+  mkdirSync(out, { recursive: true });
   let state: ModelState<Params> = {
     params: loaded.params,
     opt: adamwInit(loaded.params),
