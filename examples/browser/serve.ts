@@ -206,6 +206,11 @@ if (args.check) {
       void end(false);
     });
   }
+  child.once("exit", (code, signal) => {
+    if (ending) return;
+    console.error(`serve: --check: ${browser} exited (${signal ?? `code ${code}`}) before the page reported`);
+    void end(false);
+  });
   finish = (report) => {
     if (ending) return;
     const { history, chart, ...summary } = report;

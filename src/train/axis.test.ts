@@ -90,6 +90,12 @@ describe("niceAxis", () => {
     expectWellFormed([200], false);
   });
 
+  it("puts no ticks between whole numbers for whole-number data", () => {
+    expect(niceAxis([1, 2], { extend: false }).labels).toEqual(["1.0", "1.2", "1.4", "1.6", "1.8", "2.0"]);
+    expect(niceAxis([1, 2], { extend: false, integer: true }).labels).toEqual(["1", "2"]);
+    expect(niceAxis([0, 8], { extend: false, integer: true }).labels).toEqual(["0", "2", "4", "6", "8"]);
+  });
+
   it("ignores non-finite values", () => {
     expect(niceAxis([0.2, Number.NaN, 0.4, Infinity]).labels).toEqual(niceAxis([0.2, 0.4]).labels);
   });

@@ -19,6 +19,8 @@ export interface AxisOptions {
   extend?: boolean;
   /** About how many intervals between ticks; default 5. */
   intervals?: number;
+  /** Whole-number data (steps, powers): no ticks between whole numbers; default false. */
+  integer?: boolean;
 }
 
 /** The 1, 2 or 5 × 10^k nearest to `raw` on a log scale (so about as many ticks as asked for). */
@@ -54,7 +56,7 @@ export function tickLabels(ticks: number[], step: number): string[] {
  * a range of ±5 % around its value (±1 around 0), so that it is drawn mid-plot with ticks that differ.
  */
 export function niceAxis(values: readonly number[], options: AxisOptions = {}): Axis {
-  const { extend = true, intervals = 5 } = options;
+  const { extend = true, intervals = 5, integer = false } = options;
   const finite = values.filter((v) => Number.isFinite(v));
   let lo = finite.length > 0 ? Math.min(...finite) : 0;
   let hi = finite.length > 0 ? Math.max(...finite) : 1;
@@ -64,7 +66,7 @@ export function niceAxis(values: readonly number[], options: AxisOptions = {}): 
     const half = middle === 0 ? 1 : 0.05 * Math.abs(middle);
     [lo, hi] = [middle - half, middle + half];
   }
-  const step = niceStep((hi - lo) / intervals);
+  const step = Math.max(integer ? 1 : 0, niceStep((hi - lo) / intervals));
   // Tick k sits at k · step; the small tolerance keeps a value that is a tick up to rounding on that tick.
   const first = extend ? Math.floor(lo / step + 1e-9) : Math.ceil(lo / step - 1e-9);
   const last = extend ? Math.ceil(hi / step - 1e-9) : Math.floor(hi / step + 1e-9);

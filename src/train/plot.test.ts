@@ -109,6 +109,20 @@ describe("utility-curve.svg", () => {
 });
 
 describe("chartSvg", () => {
+  it("labels whole-number steps without fractions", () => {
+    const svg = chartSvg("two steps", [
+      {
+        name: "full model",
+        color: "#1f77b4",
+        points: [
+          [1, 0.691],
+          [2, 0.69],
+        ],
+      },
+    ]);
+    expect(tickLabels(svg, "x")).toEqual(["1", "2"]);
+  });
+
   it("wraps a long legend onto rows below the plotting area", () => {
     const series = Array.from({ length: 7 }, (_, i) => ({
       name: `method ${i} (3 of 5 runs)`,

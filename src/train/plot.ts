@@ -50,10 +50,8 @@ function panel(
   const finite = series.map((s) => s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
   const pts = finite.flat();
   if (pts.length === 0) return "";
-  const xAxis = niceAxis(
-    pts.map((p) => p[0]),
-    { extend: false },
-  );
+  const xs = pts.map((p) => p[0]);
+  const xAxis = niceAxis(xs, { extend: false, integer: xs.every(Number.isInteger) });
   const yAxis = niceAxis(pts.map((p) => p[1]));
   const left = x0 + 14 + Math.max(...yAxis.labels.map(textWidth));
   const right = x0 + width - 16;
