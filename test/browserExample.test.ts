@@ -198,7 +198,7 @@ describe("serve.ts", () => {
     const r = await serve(["--query", "trian=64", "--model", "test/fixtures/hf/bert-tiny"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      `serve: --query "trian=64": ?trian=64: unknown key; expected one of ${QUERY_KEYS.join(", ")}\n`,
+      `serve: --query ?trian=64: unknown key; expected one of ${QUERY_KEYS.join(", ")}\n`,
     );
     expect(r.stdout).toBe("");
   });

@@ -73,7 +73,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`--port ${args.po
 if (!(timeoutS > 0)) usage(`--timeout ${args.timeout}: expected a positive number of seconds`);
 const query = args.query!.replace(/^\?/, "");
 const queryProblems = parsePageQuery(query).problems;
-if (queryProblems.length > 0) usage(`--query ${JSON.stringify(args.query)}: ${queryProblems[0]}`);
+if (queryProblems.length > 0) usage(`--query ${queryProblems.join("; ")}`);
 const modelDir = resolve(args.model!);
 for (const file of ["config.json", "model.safetensors", "tokenizer.json"]) {
   if (!existsSync(join(modelDir, file))) {
