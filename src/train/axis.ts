@@ -57,11 +57,14 @@ export function tickLabels(ticks: number[], step: number): string[] {
  */
 export function niceAxis(values: readonly number[], options: AxisOptions = {}): Axis {
   const { extend = true, intervals = 5, integer = false } = options;
-  const finite = values.filter((v) => Number.isFinite(v));
-  let lo = finite.length > 0 ? Math.min(...finite) : 0;
-  let hi = finite.length > 0 ? Math.max(...finite) : 1;
+  // A loop, not Math.min(...values): a long run's curves have more points than a call takes arguments.
+  let [lo, hi] = [Infinity, -Infinity];
+  for (const v of values) {
+    if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  }
+  if (lo > hi) [lo, hi] = [0, 0];
   const magnitude = Math.max(Math.abs(lo), Math.abs(hi));
-  if (hi - lo <= 1e-9 * magnitude || finite.length === 0) {
+  if (hi - lo <= 1e-9 * magnitude) {
     const middle = (lo + hi) / 2;
     const half = middle === 0 ? 1 : 0.05 * Math.abs(middle);
     [lo, hi] = [middle - half, middle + half];

@@ -86,6 +86,18 @@ describe("curves.svg", () => {
   });
 });
 
+describe("a long run's curves.svg", () => {
+  it("draws 50,000 steps (more points than Math.min(...points) takes)", () => {
+    const long = Array.from({ length: 50_000 }, (_, i) => ({
+      step: i + 1,
+      loss: 1 / (1 + i),
+      variant_losses: [1, 2, 3, 4, 5].map((v) => v / (1 + i)),
+    }));
+    const svg = trainingCurvesSvg(long, [{ step: 50_000, value: 0.9 }], "accuracy");
+    expect(tickLabels(svg, "x").slice(0, 5)).toEqual(["10000", "20000", "30000", "40000", "50000"]);
+  });
+});
+
 describe("utility-curve.svg", () => {
   it("labels the loss ticks with enough digits to differ", () => {
     const points = [0, 1, 2, 4, 8].map((power, i) => ({

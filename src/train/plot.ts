@@ -91,6 +91,7 @@ function panel(
       finite[i].length === 1
         ? `<circle cx="${sx(finite[i][0][0]).toFixed(1)}" cy="${sy(finite[i][0][1]).toFixed(1)}" r="2.5" fill="${s.color}"/>`
         : "";
+    if (finite[i].length === 0) return;
     parts.push(
       `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"${s.dashed ? DASH : ""}/>${dots}`,
     );
