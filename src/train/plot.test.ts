@@ -95,6 +95,8 @@ describe("a long run's curves.svg", () => {
     }));
     const svg = trainingCurvesSvg(long, [{ step: 50_000, value: 0.9 }], "accuracy");
     expect(tickLabels(svg, "x").slice(0, 5)).toEqual(["10000", "20000", "30000", "40000", "50000"]);
+    // Its one evaluation is a dot (a path of one point draws nothing).
+    expect(svg.match(/<circle [^>]*fill="#1f77b4"/g)).toHaveLength(1);
   });
 });
 

@@ -84,14 +84,14 @@ function panel(
     `<text x="${(left + right) / 2}" y="${bottom + 28}" text-anchor="middle" fill="#555">${escapeXml(xLabel)}</text>`,
   );
   series.forEach((s, i) => {
+    if (finite[i].length === 0) return;
     const d = finite[i]
       .map(([x, y], j) => `${j ? "L" : "M"}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`)
       .join("");
     const dots =
       finite[i].length === 1
         ? `<circle cx="${sx(finite[i][0][0]).toFixed(1)}" cy="${sy(finite[i][0][1]).toFixed(1)}" r="2.5" fill="${s.color}"/>`
-        : "";
-    if (finite[i].length === 0) return;
+        : ""; // a path of one point draws nothing
     parts.push(
       `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"${s.dashed ? DASH : ""}/>${dots}`,
     );
