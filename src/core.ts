@@ -67,5 +67,6 @@ export { accuracy, f1Binary, matthewsCorrcoef, pearson, spearman } from "./tasks
 export { ADAMW_DEFAULTS, adamwInit, adamwUpdate, clipByGlobalNorm } from "./train/optimizer.js";
 export type { AdamWConfig, AdamWState } from "./train/optimizer.js";
 export { linearWarmupDecay } from "./train/schedule.js";
+export { chartSvg, COLORS, smooth, type Series } from "./train/plot.js";
 export { makeOptimizerStep, makeTrainStep, variantLossTable } from "./train/step.js";
 export type { StepConfig, TrainBatch, TrainState } from "./train/step.js";

@@ -4,8 +4,9 @@
  * the browser has a GPU adapter, else on jax-js's wasm backend. `serve.ts` bundles this file and serves it with
  * the model's files under `model/` and the bundled SST-2 under `data/`.
  *
- * Query parameters override the settings below, e.g. `?train=512&n-drop=4&batch=32`; `?device=webgpu` insists on
- * WebGPU even on a software adapter, which `auto` passes over for wasm.
+ * Query parameters override the settings (query.ts lists them), e.g. `?train=512&n-drop=4&batch=32`;
+ * `?device=webgpu` insists on WebGPU even on a software adapter, which `auto` passes over for wasm. An unknown or
+ * bad key stops the page with an error instead of running the defaults.
  */
 // cmploss first: it prepares the platform before jax-js loads (see the README's Library section).
 import {
@@ -14,50 +15,46 @@ import {
   ADAMW_DEFAULTS,
   applySequenceClassifier,
   backendLine,
+  chartSvg,
   collate,
+  COLORS,
   HfTokenizer,
   hfClassifierFromFiles,
   initRuntime,
   linearWarmupDecay,
   makeTrainStep,
   NO_DROPOUT,
+  smooth,
   toDeviceBatch,
   type BertConfig,
   type SequenceClassifierParams,
   type TrainBatch,
 } from "cmploss/core";
 import { numpy as np, random } from "@jax-js/jax";
+import { parsePageQuery } from "./query.js";
 
-const query = new URLSearchParams(location.search);
-/** Bad query parameters, reported by `run` (on the page, and to serve.ts) instead of failing silently here. */
-const problems: string[] = [];
-const setting = (name: string, fallback: number) => {
-  const v = query.get(name);
-  if (v === null) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) problems.push(`?${name}=${v}: expected a non-negative number`);
-  return n;
-};
-const device = query.get("device") ?? "auto";
-if (!["auto", "wasm", "webgpu"].includes(device))
-  problems.push(`?device=${device}: expected auto, wasm or webgpu`);
-const settings = {
-  trainExamples: setting("train", 512),
-  devExamples: setting("dev", 200),
-  batchSize: setting("batch", 16),
-  // A browser's wasm heap stops at 4 GiB: each batch is differentiated this many examples at a time (the same
-  // gradient), which MiniLM with c = 2 needs.
-  microBatchSize: setting("micro-batch", 4),
-  maxLength: setting("max-length", 64),
-  // 0: pad each batch to a multiple of 16 tokens; T: pad every batch to T (one shape, e.g. to time steps).
-  padTo: setting("pad-to", 0),
-  nDrop: setting("n-drop", 2),
-  lr: setting("lr", 1e-4),
-  seed: setting("seed", 1),
-};
+/** The settings from the page's query (keys and defaults in query.ts); a bad or unknown key is reported by `run`. */
+const { settings, device, report: reporting, problems } = parsePageQuery(location.search);
 
 const $ = (id: string) => document.getElementById(id)!;
 const show = (id: string, text: string) => ($(id).textContent = text);
+
+/**
+ * With `?report`, lines posted to serve.ts one after another (it prints them: a headless check is not silent
+ * while the page trains); `report` waits for them before posting the result.
+ */
+let posted: Promise<unknown> = Promise.resolve();
+function post(path: "progress" | "report", body: string): Promise<unknown> {
+  if (!reporting) return posted;
+  posted = posted.then(() => fetch(path, { method: "POST", body }).catch(() => undefined));
+  return posted;
+}
+
+/** The status line, on the page and (with `?report`) in serve.ts's terminal. */
+function status(text: string): void {
+  show("status", text);
+  void post("progress", text);
+}
 
 interface Example {
   sentence: string;
@@ -139,43 +136,26 @@ async function devAccuracy(
   );
 }
 
-/** Per-variant training losses as an SVG line chart (a moving average over 8 steps). */
+/** Per-variant training losses as an SVG line chart (a moving average over 8 steps), with cmploss's axes. */
 function lossChart(history: number[][]): string {
-  const W = 640;
-  const H = 240;
-  const smooth = (xs: number[]) =>
-    xs.map((_, i) => {
-      const window = xs.slice(Math.max(0, i - 7), i + 1);
-      return window.reduce((a, b) => a + b, 0) / window.length;
-    });
-  const series = history[0].map((_, v) => smooth(history.map((row) => row[v])));
-  // The variants' losses differ by little next to their size: scale the axis to their range, not from 0.
-  const all = series.flat();
-  const pad = 0.05 * (Math.max(...all) - Math.min(...all) || 1e-3);
-  const [low, top] = [Math.min(...all) - pad, Math.max(...all) + pad];
-  const x = (i: number) => 40 + (i / Math.max(1, history.length - 1)) * (W - 50);
-  const y = (loss: number) => 10 + ((top - loss) / (top - low)) * (H - 30);
-  const colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
-  const lines = series.map((s, v) => {
-    const points = s.map((loss, i) => `${x(i).toFixed(1)},${y(loss).toFixed(1)}`).join(" ");
-    const name = v === 0 ? "full model" : `ablated ${v}`;
-    return `<polyline fill="none" stroke="${colours[v % colours.length]}" stroke-width="1.5" points="${points}"><title>${name}</title></polyline>
-      <text x="${W - 100}" y="${20 + 14 * v}" fill="${colours[v % colours.length]}" font-size="12">${name}</text>`;
-  });
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="training loss per variant">
-    <line x1="40" y1="${H - 20}" x2="${W - 10}" y2="${H - 20}" stroke="#999"/>
-    <line x1="40" y1="10" x2="40" y2="${H - 20}" stroke="#999"/>
-    <text x="2" y="14" font-size="11">${top.toFixed(3)}</text>
-    <text x="2" y="${H - 22}" font-size="11">${low.toFixed(3)}</text>
-    <text x="${W / 2}" y="${H - 4}" font-size="11">step</text>${lines.join("")}</svg>`;
+  const series = history[0].map((_, v) => ({
+    name: v === 0 ? "full model" : `ablated ${v}`,
+    color: COLORS[v % COLORS.length],
+    points: smooth(
+      history.map((row, i): [number, number] => [i + 1, row[v]]),
+      8,
+    ),
+  }));
+  return chartSvg("Training task loss per variant (moving average over 8 steps)", series, "step", 640, 280);
 }
 
 async function run(): Promise<Record<string, unknown>> {
   if (problems.length > 0) throw new Error(problems.join("; "));
-  const runtime = await initRuntime({ device: device as "auto" | "wasm" | "webgpu" });
+  const runtime = await initRuntime({ device });
   show("backend", backendLine(runtime));
+  void post("progress", backendLine(runtime));
 
-  show("status", "fetching the model and the data…");
+  status("fetching the model and the data…");
   const [configText, weights, tokenizerJson, tokenizerConfig, specialTokensMap, trainText, devText] =
     await Promise.all([
       fetchOk("model/config.json").then((r) => r.text()),
@@ -195,9 +175,10 @@ async function run(): Promise<Record<string, unknown>> {
   );
   const dev = parseSst2(devText, "data/dev.tsv").slice(0, settings.devExamples);
 
-  show("status", `scoring ${dev.length} dev sentences before fine-tuning…`);
+  status(`scoring ${dev.length} dev sentences before fine-tuning…`);
   const before = await devAccuracy(loaded.params, config, tok, dev);
   show("before", `dev accuracy before: ${(100 * before).toFixed(1)} %`);
+  void post("progress", $("before").textContent!);
 
   const steps = Math.ceil(train.length / settings.batchSize);
   const stepper = makeTrainStep({
@@ -230,8 +211,7 @@ async function run(): Promise<Record<string, unknown>> {
     history.push(result.variantLosses);
     const elapsed = (performance.now() - started) / 1000;
     const eta = (elapsed / (s + 1)) * (steps - s - 1);
-    show(
-      "status",
+    status(
       `step ${s + 1}/${steps} · loss ${result.loss.toFixed(4)} · variants [${result.variantLosses
         .map((l) => l.toFixed(3))
         .join(" ")}] · ${elapsed.toFixed(0)} s, ETA ${eta.toFixed(0)} s`,
@@ -246,7 +226,8 @@ async function run(): Promise<Record<string, unknown>> {
     "after",
     `dev accuracy after ${steps} CmpDrop steps (c = ${settings.nDrop}): ${(100 * after).toFixed(1)} %`,
   );
-  show("status", `done: ${((steps * settings.batchSize) / seconds).toFixed(1)} train examples/s`);
+  void post("progress", $("after").textContent!);
+  status(`done: ${((steps * settings.batchSize) / seconds).toFixed(1)} train examples/s`);
   return {
     backend: backendLine(runtime),
     settings,
@@ -261,9 +242,8 @@ async function run(): Promise<Record<string, unknown>> {
 }
 
 /** With `?report`, the result (or the error) is posted back to serve.ts, which prints it: a headless check. */
-async function report(body: Record<string, unknown>): Promise<void> {
-  if (!query.has("report")) return;
-  await fetch("report", { method: "POST", body: JSON.stringify(body) });
+function report(body: Record<string, unknown>): Promise<unknown> {
+  return post("report", JSON.stringify(body));
 }
 
 run().then(

@@ -1,4 +1,5 @@
 /** Dependency-free SVG line charts: the training curves of a run, and the charts of experiment reports. */
+import { niceAxis } from "./axis.js";
 
 export interface Series {
   name: string;
@@ -13,6 +14,31 @@ export function escapeXml(s: string): string {
   return s.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c]!);
 }
 
+/** Rough width of `text` in the charts' 11 px sans-serif, for laying out labels and the legend. */
+function textWidth(text: string): number {
+  return 6.2 * text.length;
+}
+
+const LEGEND_ROW = 15;
+const LEGEND_SAMPLE = 22;
+
+/**
+ * A legend's layout in `width` pixels: columns of equal width (the widest item's), as many as fit, each item a
+ * short line sample in its series' colour and dash, then its name.
+ */
+function legendLayout(
+  series: Series[],
+  width: number,
+): { columns: number; columnWidth: number; rows: number } {
+  const columnWidth = LEGEND_SAMPLE + 4 + Math.max(...series.map((s) => textWidth(s.name))) + 16;
+  const columns = Math.max(1, Math.min(series.length, Math.floor(width / columnWidth)));
+  return { columns, columnWidth, rows: Math.ceil(series.length / columns) };
+}
+
+/**
+ * One chart in the rectangle [x0, x0 + width] × [0, height]: a title, the plotting area with ticks and labels
+ * on both axes (shared `niceAxis`), and below it a legend that never covers the curves.
+ */
 function panel(
   title: string,
   series: Series[],
@@ -21,45 +47,71 @@ function panel(
   height: number,
   xLabel = "steps",
 ): string {
-  const pts = series.flatMap((s) => s.points).filter(([, y]) => Number.isFinite(y));
+  const finite = series.map((s) => s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
+  const pts = finite.flat();
   if (pts.length === 0) return "";
-  const [minX, maxX] = [Math.min(...pts.map((p) => p[0])), Math.max(...pts.map((p) => p[0]))];
-  let [minY, maxY] = [Math.min(...pts.map((p) => p[1])), Math.max(...pts.map((p) => p[1]))];
-  if (maxY - minY < 1e-9) [minY, maxY] = [minY - 0.5, maxY + 0.5];
-  const m = { l: 52, r: 12, t: 28, b: 36 };
-  const sx = (x: number) => x0 + m.l + ((x - minX) / Math.max(1e-9, maxX - minX)) * (width - m.l - m.r);
-  const sy = (y: number) => m.t + (1 - (y - minY) / (maxY - minY)) * (height - m.t - m.b);
+  const xs = pts.map((p) => p[0]);
+  const xAxis = niceAxis(xs, { extend: false, integer: xs.every(Number.isInteger) });
+  const yAxis = niceAxis(pts.map((p) => p[1]));
+  const left = x0 + 14 + Math.max(...yAxis.labels.map(textWidth));
+  const right = x0 + width - 16;
+  const legend = legendLayout(series, right - left);
+  const top = 28;
+  const bottom = height - 40 - LEGEND_ROW * legend.rows; // below: tick labels, the x label, the legend
+  const sx = (x: number) => left + ((x - xAxis.min) / (xAxis.max - xAxis.min)) * (right - left);
+  const sy = (y: number) => top + (1 - (y - yAxis.min) / (yAxis.max - yAxis.min)) * (bottom - top);
   const parts = [
     `<text x="${x0 + width / 2}" y="18" text-anchor="middle" font-weight="bold">${escapeXml(title)}</text>`,
+    `<rect class="plot-area" x="${left}" y="${top}" width="${right - left}" height="${bottom - top}" fill="none" stroke="#999"/>`,
   ];
-  for (let i = 0; i <= 4; i++) {
-    const y = minY + ((maxY - minY) * i) / 4;
+  yAxis.ticks.forEach((y, i) => {
+    const at = sy(y).toFixed(1);
     parts.push(
-      `<line x1="${x0 + m.l}" x2="${x0 + width - m.r}" y1="${sy(y)}" y2="${sy(y)}" stroke="#ddd"/>`,
-      `<text x="${x0 + m.l - 4}" y="${sy(y) + 4}" text-anchor="end">${y.toPrecision(3)}</text>`,
+      `<line x1="${left}" x2="${right}" y1="${at}" y2="${at}" stroke="#e4e4e4"/>`,
+      `<line x1="${left - 4}" x2="${left}" y1="${at}" y2="${at}" stroke="#999"/>`,
+      `<text class="y-tick" x="${left - 6}" y="${(sy(y) + 4).toFixed(1)}" text-anchor="end">${yAxis.labels[i]}</text>`,
     );
-  }
+  });
+  xAxis.ticks.forEach((x, i) => {
+    const at = sx(x).toFixed(1);
+    parts.push(
+      `<line x1="${at}" x2="${at}" y1="${top}" y2="${bottom}" stroke="#f0f0f0"/>`,
+      `<line x1="${at}" x2="${at}" y1="${bottom}" y2="${bottom + 4}" stroke="#999"/>`,
+      `<text class="x-tick" x="${at}" y="${bottom + 15}" text-anchor="middle">${xAxis.labels[i]}</text>`,
+    );
+  });
   parts.push(
-    `<text x="${x0 + m.l}" y="${height - 8}">${minX}</text>`,
-    `<text x="${x0 + width - m.r}" y="${height - 8}" text-anchor="end">${maxX} ${escapeXml(xLabel)}</text>`,
-  );
-  const legendWidth = 8 + 7 * Math.max(...series.map((s) => s.name.length));
-  const legendX = x0 + width - m.r - legendWidth - 4;
-  parts.push(
-    `<rect x="${legendX}" y="${m.t + 2}" width="${legendWidth}" height="${14 * series.length + 6}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`,
+    `<text x="${(left + right) / 2}" y="${bottom + 28}" text-anchor="middle" fill="#555">${escapeXml(xLabel)}</text>`,
   );
   series.forEach((s, i) => {
-    const d = s.points
-      .filter(([, y]) => Number.isFinite(y))
+    if (finite[i].length === 0) return;
+    const d = finite[i]
       .map(([x, y], j) => `${j ? "L" : "M"}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`)
       .join("");
+    const dots =
+      finite[i].length === 1
+        ? `<circle cx="${sx(finite[i][0][0]).toFixed(1)}" cy="${sy(finite[i][0][1]).toFixed(1)}" r="2.5" fill="${s.color}"/>`
+        : ""; // a path of one point draws nothing
     parts.push(
-      `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"${s.dashed ? ' stroke-dasharray="4 3"' : ""}/>`,
-      `<text x="${legendX + 4}" y="${m.t + 16 + 14 * i}" fill="${s.color}">${escapeXml(s.name)}</text>`,
+      `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"${s.dashed ? DASH : ""}/>${dots}`,
+    );
+  });
+  const legendTop = bottom + 34;
+  parts.push(
+    `<rect class="legend" x="${left}" y="${legendTop}" width="${right - left}" height="${LEGEND_ROW * legend.rows}" fill="none"/>`,
+  );
+  series.forEach((s, i) => {
+    const x = left + legend.columnWidth * (i % legend.columns);
+    const y = legendTop + LEGEND_ROW * Math.floor(i / legend.columns) + LEGEND_ROW / 2;
+    parts.push(
+      `<line class="legend-sample" x1="${x}" x2="${x + LEGEND_SAMPLE}" y1="${y}" y2="${y}" stroke="${s.color}" stroke-width="2"${s.dashed ? DASH : ""}/>`,
+      `<text x="${x + LEGEND_SAMPLE + 4}" y="${y + 4}">${escapeXml(s.name)}</text>`,
     );
   });
   return parts.join("\n");
 }
+
+const DASH = ' stroke-dasharray="4 3"';
 
 /** Moving average that keeps curves readable for thousands of noisy steps. */
 export function smooth(points: [number, number][], window: number): [number, number][] {
