@@ -24,6 +24,7 @@ import { openGlueRun } from "../src/train/evaluateRun.js";
 import { createQaEvaluator, evaluateQaRun, QA_DEFAULTS, trainQa } from "../src/train/qaLoop.js";
 import { squadItem } from "../src/train/qaData.js";
 import { openQaRun } from "../src/train/qaRun.js";
+import { startCli } from "./cliProcess.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-predict-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -125,6 +126,18 @@ describe("cmploss predict on a GLUE run", () => {
       `cmploss: ${input}:3: expected 2 tab-separated fields (index, sentence), got 3 fields: "1\\tno tab here\\tand an extra field"`,
     );
     expect(readFileSync(output, "utf8")).toBe("earlier predictions\n");
+    expect(readdirSync(root).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("stops at SIGTERM after the rows in flight, writing nothing", async () => {
+    const output = join(root, "stopped.jsonl");
+    const args = ["predict", "--output-dir", run, "--input", "data/glue/SST-2/train.tsv"];
+    const p = startCli([...args, "--output", output, "--batch-size", "16"]);
+    while (!/predicting 67349 SST-2 rows/.test(p.stderr())) await new Promise((r) => setTimeout(r, 50));
+    p.kill("SIGTERM");
+    expect(await p.exited, p.stderr()).toBe(143);
+    expect(p.stderr()).toMatch(/predict: stopped after \d+ of 67349; no predictions written\n$/);
+    expect(existsSync(output)).toBe(false);
     expect(readdirSync(root).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 

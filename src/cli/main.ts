@@ -59,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
       } else if (command === "predict") {
         const { runPredict, predictHelp } = await import("./predictCommand.js");
         if (wantsHelp) console.log(predictHelp());
-        else await runPredict(rest);
+        else return await runPredict(rest);
       } else {
         const { runEval, evalHelp } = await import("./evalCommand.js");
         if (wantsHelp) console.log(evalHelp());

@@ -4,10 +4,11 @@ import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { AtomicFileWriter } from "../io/atomic.js";
 import { backendLine, initRuntime } from "../runtime/index.js";
-import { predictGlue, predictQa, type PredictionSink } from "../train/predict.js";
+import { predictGlue, predictQa, PredictionStopped, type PredictionSink } from "../train/predict.js";
 import { isQaTask } from "../train/qaData.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
 import { readRunTask } from "./evalCommand.js";
+import { handleStopSignals } from "./stopSignals.js";
 
 const PREDICT_FLAGS: FlagTable = {
   "output-dir": { kind: "string", help: "the run folder written by cmploss train (required)" },
@@ -47,8 +48,6 @@ export function predictHelp(): string {
   );
 }
 
-const SIGNAL_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
-
 /** The predictions' destination: stdout, or a file that appears only when complete. */
 function openSink(path: string): PredictionSink {
   if (path === "-") {
@@ -63,7 +62,7 @@ function openSink(path: string): PredictionSink {
   return new AtomicFileWriter(path);
 }
 
-export async function runPredict(argv: string[]): Promise<void> {
+export async function runPredict(argv: string[]): Promise<number> {
   const flags = { ...PREDICT_DEFAULTS, ...parseFlags(argv, PREDICT_FLAGS) } as typeof PREDICT_DEFAULTS & {
     outputDir?: string;
     input?: string;
@@ -85,23 +84,19 @@ export async function runPredict(argv: string[]): Promise<void> {
 
   const rt = await initRuntime({ device: flags.device as "auto", threads: flags.threads });
   process.stderr.write(`${backendLine(rt)}\n`);
-  // A stop (Ctrl-C, SIGTERM) leaves no partial output file behind.
+  // A stop (Ctrl-C, SIGTERM) ends after the chunk in flight and a second one at once; neither leaves a partial
+  // output file behind.
   let sink: PredictionSink | null = null;
-  const handlers = (Object.keys(SIGNAL_CODES) as (keyof typeof SIGNAL_CODES)[]).map((name) => {
-    const handler = () => {
-      sink?.abort();
-      process.stderr.write(`\ncmploss: predict: stopped by ${name}; no predictions written\n`);
-      process.exit(SIGNAL_CODES[name]);
-    };
-    process.once(name, handler);
-    return [name, handler] as const;
-  });
+  const dropOutput = () => sink?.abort();
+  process.once("exit", dropOutput);
+  const stop = handleStopSignals("stopping after the rows in flight, writing nothing");
   try {
     const options = {
       outputDir: flags.outputDir,
       input: flags.input,
       batchSize: flags.batchSize ?? (qa ? 32 : 128),
       open: () => (sink = openSink(output)),
+      signal: stop.signal,
     };
     const summary = qa ? await predictQa(options) : await predictGlue(options);
     const where = output === "-" ? "stdout" : output;
@@ -109,7 +104,13 @@ export async function runPredict(argv: string[]): Promise<void> {
     process.stderr.write(
       `cmploss: wrote ${summary.count} ${unit} to ${where} (${summary.checkpoint} weights, ${summary.seconds.toFixed(1)} s)\n`,
     );
+    return 0;
+  } catch (err) {
+    if (!(err instanceof PredictionStopped)) throw err;
+    process.stderr.write(`predict: ${err.message}\n`);
+    return stop.exitCode() ?? 1;
   } finally {
-    for (const [name, handler] of handlers) process.off(name, handler);
+    stop.dispose();
+    process.off("exit", dropOutput);
   }
 }

@@ -17,6 +17,7 @@ import { squadItem } from "./qaData.js";
 import { createQaEvaluator } from "./qaLoop.js";
 import { openQaRun } from "./qaRun.js";
 import type { RunCheckpoint } from "./runWeights.js";
+import { stopRequested } from "./stop.js";
 
 /** Where predictions go: lines in order, kept only when `commit` is reached (a file appears whole or not at all). */
 export interface PredictionSink {
@@ -38,6 +39,23 @@ export interface PredictOptions {
   /** Opens the output once the input has been read and checked. */
   open: (kind: "jsonl" | "json") => PredictionSink;
   quiet?: boolean;
+  /** Stops between chunks (Ctrl-C, SIGTERM): the output is dropped and `PredictionStopped` thrown. */
+  signal?: AbortSignal;
+}
+
+/** Thrown when a prediction run was stopped through its signal; nothing was written. */
+export class PredictionStopped extends Error {
+  constructor(
+    readonly done: number,
+    readonly total: number,
+  ) {
+    super(`stopped after ${done} of ${total}; no predictions written`);
+  }
+}
+
+/** Between chunks: throw `PredictionStopped` when the signal asks to stop. */
+async function checkStop(signal: AbortSignal | undefined, done: number, total: number): Promise<void> {
+  if (done < total && (await stopRequested(signal))) throw new PredictionStopped(done, total);
 }
 
 export interface PredictSummary {
@@ -100,6 +118,7 @@ export async function predictGlue(o: PredictOptions): Promise<PredictSummary> {
       part.forEach((row, i) => (text += JSON.stringify(glueLine(task, row, out, i)) + "\n"));
       await sink.write(text);
       update(start + part.length, "rows");
+      await checkStop(o.signal, start + part.length, rows.length);
     }
     progress.finish();
     sink.commit();
@@ -153,6 +172,7 @@ export async function predictQa(o: PredictOptions): Promise<PredictSummary> {
       assertDeviceHealthy("predict");
       for (const item of part) answers[item.id] = predictions.get(item.id) ?? "";
       update(start + part.length, "questions");
+      await checkStop(o.signal, start + part.length, items.length);
     }
     progress.finish();
     sink = o.open("json");
