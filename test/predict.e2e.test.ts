@@ -15,6 +15,8 @@ import { join } from "node:path";
 import { tree } from "@jax-js/jax";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadGlueSplit } from "../src/tasks/glue/reader.js";
+import { scoreAll } from "../src/tasks/metrics.js";
+import { getGlueTask } from "../src/tasks/registry.js";
 import { squadEvaluate } from "../src/tasks/qa/metric.js";
 import { readSquad } from "../src/tasks/qa/squad.js";
 import { TRAIN_DEFAULTS, type TrainConfig } from "../src/train/config.js";
@@ -96,6 +98,50 @@ describe("cmploss predict on a GLUE run", () => {
     const accuracy = (JSON.parse(e.stdout) as { value: number }[])[0].value;
     const correct = lines.filter((l, i) => Number(l.label) === examples[i].label).length;
     expect(correct / examples.length).toBe(accuracy);
+  });
+
+  it("writes STS-B's predicted score, reproducing cmploss eval's Pearson correlation", () => {
+    const data = join(root, "stsb-data");
+    mkdirSync(data);
+    const header = "index\tgenre\tfilename\tyear\told_index\tsource1\tsource2\tsentence1\tsentence2\tscore";
+    for (const split of ["train", "dev"]) {
+      const texts = readFileSync(`test/fixtures/sst2-tiny/${split}.tsv`, "utf8")
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((l) => l.split("\t")[0]);
+      const rows = texts
+        .slice(1)
+        .map((t, i) => [i, "g", "f", 2012, i, "s", "s", texts[i], t, `${(i * 7) % 6}.${i % 10}00`]);
+      writeFileSync(join(data, `${split}.tsv`), [header, ...rows.map((r) => r.join("\t"))].join("\n") + "\n");
+    }
+    const stsb = join(root, "stsb");
+    const t = cli(
+      ...["train", "--task", "stsb", "--data-dir", data, "--output-dir", stsb],
+      ...["--max-steps", "2", "--batch-size", "8", "--max-seq-length", "32"],
+    );
+    expect(t.code, t.stderr).toBe(0);
+    const p = cli("predict", "--output-dir", stsb, "--input", join(data, "dev.tsv"), "--output", "-");
+    expect(p.code, p.stderr).toBe(0);
+    const lines = p.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { index: number; score: number });
+    expect(lines.map((l) => l.index)).toEqual(Array.from({ length: 47 }, (_, i) => i));
+    const gold = readFileSync(join(data, "dev.tsv"), "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => Number(l.split("\t")[9]));
+    const e = cli("eval", "--output-dir", stsb, "--json");
+    expect(e.code, e.stderr).toBe(0);
+    const pearson = (JSON.parse(e.stdout) as { value: number }[])[0].value;
+    const scores = scoreAll(
+      getGlueTask("STS-B"),
+      lines.map((l) => l.score),
+      gold,
+    );
+    expect(scores.pearson).toBe(pearson);
   });
 
   it("reads JSONL rows with the task's field names and writes to stdout with --output -", () => {
