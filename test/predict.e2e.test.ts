@@ -153,6 +153,7 @@ describe("cmploss predict on a GLUE run", () => {
     );
     const p = cli("predict", "--output-dir", run, "--input", input, "--output", "-", "--batch-size", "5");
     expect(p.code, p.stderr).toBe(0);
+    expect(p.stderr).toMatch(/wrote 48 predictions to stdout/);
     const fromFile = jsonl(readFileSync(join(run, "predictions.jsonl"), "utf8"));
     const fromJsonl = jsonl(p.stdout);
     expect(fromJsonl.map((l) => [l.index, l.label])).toEqual(fromFile.map((l) => [l.index, l.label]));
@@ -193,6 +194,8 @@ describe("cmploss predict on a GLUE run", () => {
     rmSync(join(copy, "model-best.safetensors"));
     const p = cli("predict", "--output-dir", copy, "--input", dev);
     expect(p.code, p.stderr).toBe(0);
+    // The copy holds the first test's predictions.jsonl: replaced, and said so.
+    expect(p.stderr).toMatch(/wrote 48 predictions to .*predictions\.jsonl \(replacing the earlier file\)/);
     expect(p.stderr).toMatch(
       /model-best\.safetensors does not exist .*; using .*checkpoint-last\.safetensors/,
     );

@@ -98,8 +98,9 @@ export async function runPredict(argv: string[]): Promise<number> {
       open: () => (sink = openSink(output)),
       signal: stop.signal,
     };
+    const replacing = output !== "-" && existsSync(output);
     const summary = qa ? await predictQa(options) : await predictGlue(options);
-    const where = output === "-" ? "stdout" : output;
+    const where = output === "-" ? "stdout" : `${output}${replacing ? " (replacing the earlier file)" : ""}`;
     const unit = qa ? "answers" : "predictions";
     process.stderr.write(
       `cmploss: wrote ${summary.count} ${unit} to ${where} (${summary.checkpoint} weights, ${summary.seconds.toFixed(1)} s)\n`,
