@@ -23,6 +23,15 @@ export { train } from "./train/loop.js";
 export type { TrainHooks, TrainSummary } from "./train/loop.js";
 export { TrainingStopped } from "./train/stop.js";
 export { evaluateRun } from "./train/evaluateRun.js";
+export {
+  predictGlue,
+  predictQa,
+  PredictionStopped,
+  type GluePrediction,
+  type PredictionSink,
+  type PredictOptions,
+  type PredictSummary,
+} from "./train/predict.js";
 export { qaLossTables, qaObjective, type QaLevelBatch, type QaVariant } from "./train/qaObjective.js";
 export { evaluateQaRun, trainQa, QA_DEFAULTS, type QaSettings } from "./train/qaLoop.js";
 export { METHODS, runGrid, type GridOptions } from "./experiment/grid.js";

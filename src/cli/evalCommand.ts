@@ -69,7 +69,7 @@ function parseCounts(flag: string, text: string, max: number): number[] {
 }
 
 /** The task of the run in `dir`, from its run.json; a one-line error when `dir` is not a finished run's folder. */
-function readRunTask(dir: string): string {
+export function readRunTask(dir: string): string {
   const path = join(dir, RUN_FILES.run);
   let run: unknown;
   try {

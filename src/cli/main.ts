@@ -14,6 +14,7 @@ const MAIN_HELP = `Usage: cmploss <command> [flags]
 Commands:
   train   train an encoder with the cross-model comparative loss (no flags: the embedded SST-2 run)
   eval    evaluate a trained run, optionally with dropout forced on (--force-dropout k)
+  predict label new rows (GLUE TSV/JSONL) or answer new questions (SQuAD JSON) with a trained run
   experiment  a resumable grid of runs (tasks × methods × seeds) with a Markdown table and an HTML report
 
 Run "cmploss <command> --help" for the flags of a command.`;
@@ -44,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
       return command === undefined ? 2 : 0;
     case "train":
     case "eval":
+    case "predict":
     case "experiment": {
       if (!wantsHelp) preparePlatform(threadsFlag(rest) ?? threadsFromEnv());
       if (command === "train") {
@@ -54,6 +56,10 @@ async function main(argv: string[]): Promise<number> {
         const { runExperiment, experimentHelp } = await import("./experimentCommand.js");
         if (wantsHelp) console.log(experimentHelp());
         else return await runExperiment(rest);
+      } else if (command === "predict") {
+        const { runPredict, predictHelp } = await import("./predictCommand.js");
+        if (wantsHelp) console.log(predictHelp());
+        else return await runPredict(rest);
       } else {
         const { runEval, evalHelp } = await import("./evalCommand.js");
         if (wantsHelp) console.log(evalHelp());
@@ -63,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
     }
     default:
       throw new UsageError(
-        `unknown command "${command}"; expected train, eval or experiment (see cmploss --help)`,
+        `unknown command "${command}"; expected train, eval, predict or experiment (see cmploss --help)`,
       );
   }
 }

@@ -20,3 +20,54 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     throw err;
   }
 }
+
+/**
+ * A file written in pieces that appears only when complete: the pieces go to a sibling temp file, which
+ * `commit` fsyncs and renames over `path`; `abort` (or a failed write) removes it, leaving `path` as it was.
+ */
+export class AtomicFileWriter {
+  readonly #tmp: string;
+  #fd: number | null;
+
+  constructor(readonly path: string) {
+    this.#tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+    this.#fd = openSync(this.#tmp, "w");
+  }
+
+  write(data: Uint8Array | string): void {
+    if (this.#fd === null) throw new Error(`${this.path}: write after commit or abort`);
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    try {
+      let done = 0;
+      while (done < bytes.byteLength) done += writeSync(this.#fd, bytes, done, bytes.byteLength - done);
+    } catch (err) {
+      this.abort();
+      throw err;
+    }
+  }
+
+  commit(): void {
+    if (this.#fd === null) throw new Error(`${this.path}: commit after commit or abort`);
+    const fd = this.#fd;
+    this.#fd = null;
+    try {
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(this.#tmp, this.path);
+    } catch (err) {
+      rmSync(this.#tmp, { force: true });
+      throw err;
+    }
+  }
+
+  /** Drop what was written (no-op after commit). */
+  abort(): void {
+    if (this.#fd === null) return;
+    closeSync(this.#fd);
+    this.#fd = null;
+    rmSync(this.#tmp, { force: true });
+  }
+}

@@ -1,5 +1,5 @@
 /** Evaluation: predictions of the full model (SPEC §8), or with dropout forced on at power k. */
-import { jit, numpy as np, random, tree } from "@jax-js/jax";
+import { jit, nn, numpy as np, random, tree } from "@jax-js/jax";
 import { consuming } from "../util/own.js";
 import type { BertConfig } from "../models/bert/config.js";
 import { applySequenceClassifier } from "../models/classifier.js";
@@ -12,6 +12,8 @@ export interface EvalOutput {
   predictions: number[];
   /** Mean task loss over the examples. */
   loss: number;
+  /** With `probabilities` (classification): each example's class probabilities (softmax), in input order. */
+  probabilities?: Float32Array[];
 }
 
 export interface EvalBatchSource {
@@ -27,6 +29,8 @@ export interface EvalOptions {
   /** Dropout power k (0 = full model); with k > 0, `seed` fixes the dropout draws. */
   forceDropout?: number;
   seed?: number;
+  /** Also return the class probabilities (classification only). */
+  probabilities?: boolean;
 }
 
 /**
@@ -39,6 +43,7 @@ export function createEvaluator(
   options: EvalOptions,
 ): { evaluate: (params: Params, data: EvalBatchSource) => Promise<EvalOutput>; dispose: () => void } {
   const power = options.forceDropout ?? 0;
+  const withProbs = lossKind === "ce" && options.probabilities === true;
   const forward = jit(
     consuming((p: Params, batch: EncoderBatch & { labels: np.Array }, key: np.Array) => {
       const { labels, ...inputs } = batch;
@@ -52,8 +57,9 @@ export function createEvaluator(
         lossKind === "ce"
           ? crossEntropyPerExample(logits.ref, labels)
           : squaredErrorPerExample(logits.ref.reshape([-1]), labels);
+      const probs = withProbs ? nn.softmax(logits.ref, -1) : null;
       const pred = lossKind === "ce" ? np.argmax(logits, 1).astype(np.float32) : logits.reshape([-1]);
-      return [pred, np.sum(loss)];
+      return probs ? [pred, np.sum(loss), probs] : [pred, np.sum(loss)];
     }),
   );
 
@@ -62,6 +68,7 @@ export function createEvaluator(
       (a, b) => data.length(a) - data.length(b),
     );
     const predictions = new Array<number>(data.count);
+    const probabilities = withProbs ? new Array<Float32Array>(data.count) : undefined;
     let lossSum = 0;
     let key = random.key(options.seed ?? 0);
     try {
@@ -69,15 +76,21 @@ export function createEvaluator(
         const idx = order.slice(start, start + options.batchSize);
         const [stepKey, nextKey] = random.split(key, 2);
         key = nextKey;
-        const [pred, loss] = forward(tree.ref(params), data.batch(idx), stepKey) as [np.Array, np.Array];
-        const [p, l] = await Promise.all([pred.data(), loss.data()]);
+        const [pred, loss, probs] = forward(tree.ref(params), data.batch(idx), stepKey) as np.Array[];
+        const [p, l, q] = await Promise.all([pred.data(), loss.data(), probs?.data()]);
         idx.forEach((example, j) => (predictions[example] = p[j]));
+        if (probabilities && q) {
+          const k = q.length / idx.length;
+          idx.forEach(
+            (example, j) => (probabilities[example] = Float32Array.from(q.subarray(j * k, (j + 1) * k))),
+          );
+        }
         lossSum += l[0];
       }
     } finally {
       key.dispose();
     }
-    return { predictions, loss: lossSum / Math.max(1, data.count) };
+    return { predictions, loss: lossSum / Math.max(1, data.count), ...(probabilities && { probabilities }) };
   }
   return { evaluate, dispose: () => forward.dispose() };
 }

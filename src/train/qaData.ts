@@ -63,7 +63,7 @@ function toUtf16Offsets(squad: SquadLike): SquadLike {
 }
 
 /** A SQuAD example as a one-unit item. */
-function squadItem(ex: QaExample): QaItem {
+export function squadItem(ex: QaExample): QaItem {
   return {
     id: ex.id,
     question: ex.question,

@@ -3,7 +3,7 @@
  * c_crop nested crops per example (fresh random counts every epoch), c_drop dropout powers, in the reference's
  * interleaved variant order; official EM/F1 on dev; checkpoints, logs and resume as the GLUE loop.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { jit, numpy as np, random, tree } from "@jax-js/jax";
 import { hashString, mixSeed, planCrops } from "../ablation/cmpCrop.js";
@@ -25,12 +25,13 @@ import { lossOptions, microBatchNote, type TrainConfig } from "./config.js";
 import { JsonlLog, Progress, StepMeter, type EvalRecord, type StepRecord } from "./log.js";
 import { RUN_FILES, type TrainHooks, type TrainSummary } from "./loop.js";
 import { resolveModelSpec } from "./modelSource.js";
+import { openQaRun } from "./qaRun.js";
 import { adamwInit, ADAMW_DEFAULTS } from "./optimizer.js";
 import { trainingCurvesSvg } from "./plot.js";
 import { itemExample, limitContext, loadQaTask, type QaItem, type QaTaskName } from "./qaData.js";
 import { qaObjective, type QaLevelBatch } from "./qaObjective.js";
 import { linearWarmupDecay } from "./schedule.js";
-import { loadModel, loadTrainState, RunClock, saveModel, saveTrainState } from "./state.js";
+import { loadTrainState, RunClock, saveModel, saveTrainState } from "./state.js";
 import { makeOptimizerStep, type ModelState } from "./step.js";
 import { stopRequested, TrainingStopped } from "./stop.js";
 
@@ -408,26 +409,16 @@ export async function evaluateQaRun(options: {
   seed: number;
   batchSize: number;
 }): Promise<QaRunScore[]> {
-  const run = JSON.parse(readFileSync(join(options.outputDir, RUN_FILES.run), "utf8")) as {
-    config: TrainConfig;
-    settings: QaSettings;
-    model: Parameters<typeof applySpanExtractor>[2];
-    pretrained: string;
-  };
-  const data = await loadQaTask(run.config.task as QaTaskName, run.config.dataDir!, {
-    distractors: run.settings.distractors,
-  });
-  const tokenizer = await HfTokenizer.fromFolder(run.pretrained);
-  const template = initSpanExtractor(random.key(0), run.model);
-  const path = join(options.outputDir, options.checkpoint === "best" ? RUN_FILES.best : RUN_FILES.last);
-  let params: Params;
-  if (options.checkpoint === "best") params = loadModel(path, template as never).params as unknown as Params;
-  else {
-    const { state } = loadTrainState(path, template as never);
-    tree.dispose([state.opt, state.key] as never);
-    params = state.params as unknown as Params;
+  const { run, tokenizer, params } = await openQaRun(options.outputDir, options.checkpoint);
+  let data;
+  try {
+    data = await loadQaTask(run.config.task as QaTaskName, run.config.dataDir!, {
+      distractors: run.settings.distractors,
+    });
+  } catch (err) {
+    tree.dispose(params);
+    throw err;
   }
-  tree.dispose(template);
   const evaluator = createQaEvaluator(run.model, data.separator, tokenizer, {
     maxSeqLength: run.config.maxSeqLength,
     settings: run.settings,
