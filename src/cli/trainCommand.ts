@@ -5,6 +5,7 @@ import { backendLine, initRuntime } from "../runtime/index.js";
 import { BUNDLED_GLUE_TASKS, getGlueTask } from "../tasks/index.js";
 import { lossFlagConflict, TRAIN_DEFAULTS, type TrainConfig } from "../train/config.js";
 import { train } from "../train/loop.js";
+import { runFolderConflict } from "../train/runFolder.js";
 import { isQaTask, QA_TASKS } from "../train/qaData.js";
 import { QA_DEFAULTS, trainQa, type QaSettings } from "../train/qaLoop.js";
 import { TrainingStopped } from "../train/stop.js";
@@ -105,6 +106,7 @@ export const TRAIN_FLAGS: FlagTable = {
     nullable: true,
   },
   resume: { kind: "boolean", help: "continue from <output-dir>/checkpoint-last.safetensors" },
+  overwrite: { kind: "boolean", help: "delete the run already in --output-dir and start again" },
   config: {
     kind: "string",
     help: "start from the settings in a JSON file (a run's run.json works); flags override",
@@ -282,6 +284,8 @@ export async function runTrain(argv: string[]): Promise<number> {
     );
   }
   const qa = qaSettingsFromArgs(argv, config.task);
+  const conflict = runFolderConflict(config); // before anything is written
+  if (conflict) throw new UsageError(conflict);
   const rt = await initRuntime({ device: config.device, threads: config.threads ?? undefined });
   process.stderr.write(`${backendLine(rt)}\n`);
   const stop = handleStopSignals("stopping after this step, with a checkpoint");
