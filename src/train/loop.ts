@@ -69,7 +69,10 @@ const FROZEN: (keyof TrainConfig)[] = [
 
 export interface TrainHooks {
   quiet?: boolean;
-  /** Stop (as if interrupted) after this many steps of this invocation; for resume tests. */
+  /**
+   * Stop (as if interrupted) after this many steps of this invocation, with a checkpoint there and no
+   * metrics.json (the run is unfinished); for resume tests.
+   */
   stopAfter?: number;
   /**
    * Stop early when this aborts: after the step in flight, with a checkpoint at that step, by throwing
@@ -274,7 +277,8 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     evaluator.dispose();
     progress.finish();
   }
-  if (state.step < totalSteps) {
+  const unfinished = state.step < totalSteps;
+  if (unfinished) {
     // Interrupted on purpose (hooks): leave a resumable checkpoint at this exact step.
     await savingFinite(context(lastLr), () =>
       saveTrainState(lastPath, state, { best, model, wallSeconds: clock.seconds() }),
@@ -294,6 +298,8 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     wall_s: clock.seconds(),
     output_dir: out,
   };
+  // stopped by `hooks.stopAfter`: unfinished, so no metrics.json (which would mark it finished) and no export
+  if (unfinished) return summary;
   if (best) await exportHfModel(out, task);
   writeFileAtomic(join(out, RUN_FILES.metrics), JSON.stringify(summary, null, 2) + "\n");
   writeFileAtomic(
