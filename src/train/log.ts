@@ -38,11 +38,11 @@ export class JsonlLog<T extends { step: number }> {
    * it). Returns whether a torn final line was dropped.
    */
   truncateAfter(step: number): { tornLine: boolean } {
+    if (!existsSync(this.path)) return { tornLine: false };
     if (step < 0) {
       writeFileAtomic(this.path, "");
       return { tornLine: false };
     }
-    if (!existsSync(this.path)) return { tornLine: false };
     const { records, tornLine } = this.#parse();
     const kept = records.filter((r) => r.step <= step);
     writeFileAtomic(this.path, kept.map((r) => JSON.stringify(r) + "\n").join(""));

@@ -100,12 +100,6 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   const out = config.outputDir;
   // An earlier run in the folder is continued (--resume) or replaced (--overwrite) only when asked.
   const finished = checkRunFolder(config);
-  if (finished) {
-    if (!hooks.quiet) process.stderr.write(finishedNote(out, finished) + "\n");
-    return finished;
-  }
-  // Read and validate the data before touching the output folder: bad input leaves nothing behind.
-  const { task, train: trainExamples, dev: devExamples } = await loadTaskData(config.task, config.dataDir);
   const runPath = join(out, RUN_FILES.run);
   const lastPath = join(out, RUN_FILES.last);
   const resuming = config.resume && existsSync(lastPath);
@@ -124,6 +118,12 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       );
     }
   }
+  if (finished) {
+    if (!hooks.quiet) process.stderr.write(finishedNote(out, finished) + "\n");
+    return finished;
+  }
+  // Read and validate the data before touching the output folder: bad input leaves nothing behind.
+  const { task, train: trainExamples, dev: devExamples } = await loadTaskData(config.task, config.dataDir);
 
   const notes = prepareRunFolder(config);
   const stepLog = new JsonlLog<StepRecord>(join(out, RUN_FILES.steps));
