@@ -32,7 +32,7 @@ function diverged(at: DivergenceContext, what: string): TrainingDiverged {
       ? "no checkpoint had been saved"
       : `the last good checkpoint (step ${at.savedStep}) is kept in ${at.checkpoint}`;
   return new TrainingDiverged(
-    `train: diverged at step ${at.step} (lr ${at.lr.toPrecision(3)}): ${what}; ${kept}; ` +
+    `train: diverged at step ${at.step} (lr ${at.lr.toExponential(2)}): ${what}; ${kept}; ` +
       `lower --lr (or warm up longer: --warmup-ratio) and start again with --overwrite`,
   );
 }
