@@ -268,11 +268,18 @@ function cliEntry(): string {
 async function trainInChild({ config, qa }: CellSettings, log?: string, signal?: AbortSignal): Promise<void> {
   mkdirSync(config.outputDir, { recursive: true });
   const settings = join(config.outputDir, "grid-config.json");
-  // run.json's shape: `train --config` reads QA settings from `settings`.
-  const file = qa ? { config, settings: qa } : config;
+  // run.json's shape: `train --config` reads QA settings from `settings`. --overwrite goes on the command line,
+  // not into the file, so that repeating a cell's settings with --config never deletes a run unasked.
+  const saved = { ...config, overwrite: false };
+  const file = qa ? { config: saved, settings: qa } : saved;
   writeFileAtomic(settings, JSON.stringify(file, null, 2) + "\n");
   const logStart = log && existsSync(log) ? statSync(log).size : 0; // the log is appended to by every sitting
-  const { code } = await runCli(["train", "--config", settings], config.threads, log ?? "inherit", signal);
+  const { code } = await runCli(
+    ["train", "--config", settings, ...(config.overwrite ? ["--overwrite"] : [])],
+    config.threads,
+    log ?? "inherit",
+    signal,
+  );
   if (signal?.aborted) throw new GridStopped();
   if (code !== 0) {
     // the child's one-line error: in its log, or already on this terminal above
