@@ -191,6 +191,12 @@ describe("a folder that holds a run", () => {
     expect(both.stderr).toMatch(/--resume and --overwrite exclude each other/);
     expect(snapshot(dir)).toEqual(finished);
 
+    // an archived run (scripts/archive-runs.sh) has no weights: still finished
+    for (const f of [RUN_FILES.last, RUN_FILES.best]) rmSync(join(dir, f));
+    const archived = cli(...trainArgs(dir, "--max-steps", "2", "--eval-steps", "2", "--resume"));
+    expect(archived.code, archived.stderr).toBe(0);
+    expect(archived.stderr).toMatch(/already finished at step 2/);
+
     // --overwrite: a fresh run, nothing of the old one left (a stale utility curve included); temporary files of a
     // dead writer go, a live process's stay
     writeFileSync(join(dir, "utility.json"), "[]");

@@ -103,7 +103,8 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   const runPath = join(out, RUN_FILES.run);
   const lastPath = join(out, RUN_FILES.last);
   const resuming = config.resume && existsSync(lastPath);
-  if (config.resume && !existsSync(lastPath)) {
+  // (a finished run needs no checkpoint: archived runs have none)
+  if (config.resume && !finished && !existsSync(lastPath)) {
     throw new Error(`--resume: expected ${lastPath} from an earlier run, but it does not exist`);
   }
   let previous: (RunModelInfo & { config: TrainConfig }) | null = null;
