@@ -22,6 +22,7 @@ export type { TrainConfig } from "./train/config.js";
 export { train } from "./train/loop.js";
 export type { TrainHooks, TrainSummary } from "./train/loop.js";
 export { TrainingStopped } from "./train/stop.js";
+export { TrainingDiverged } from "./train/guard.js";
 export { evaluateRun } from "./train/evaluateRun.js";
 export {
   predictGlue,

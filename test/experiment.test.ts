@@ -233,6 +233,10 @@ describe("cmploss experiment", () => {
     const r = cli("experiment", "--seed", "3");
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--seed is set per run by the experiment/);
+    // the grid decides per cell whether it resumes or starts again
+    const o = cli("experiment", "--overwrite");
+    expect(o.status).toBe(2);
+    expect(o.stderr).toMatch(/--overwrite is set per run by the experiment/);
   });
 });
 

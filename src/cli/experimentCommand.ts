@@ -85,7 +85,7 @@ const OWN_FLAGS: FlagTable = {
     defaultText: "k, k/2, 0 for squad-distractor's k; 6,4,2,0 for hotpot",
   },
 };
-const PER_CELL = new Set(["task", "output-dir", "seed", "method", "resume", "data-dir"]);
+const PER_CELL = new Set(["task", "output-dir", "seed", "method", "resume", "overwrite", "data-dir"]);
 const SHARED_FLAGS: FlagTable = Object.fromEntries(
   Object.entries(TRAIN_FLAGS)
     .filter(([k]) => !PER_CELL.has(k))

@@ -7,6 +7,7 @@ import { BUNDLED_GLUE_TASKS, getGlueTask } from "../tasks/index.js";
 import { lossFlagConflict, TRAIN_DEFAULTS, type TrainConfig } from "../train/config.js";
 import { train } from "../train/loop.js";
 import { modelSpecProblem } from "../train/modelSource.js";
+import { runFolderConflict } from "../train/runFolder.js";
 import { isQaTask, QA_TASKS } from "../train/qaData.js";
 import { QA_DEFAULTS, trainQa, type QaSettings } from "../train/qaLoop.js";
 import { TrainingStopped } from "../train/stop.js";
@@ -127,6 +128,7 @@ export const TRAIN_FLAGS: FlagTable = {
     defaultText: "all cores",
   },
   resume: { kind: "boolean", help: "continue from <output-dir>/checkpoint-last.safetensors" },
+  overwrite: { kind: "boolean", help: "delete the run already in --output-dir and start again" },
   config: {
     kind: "string",
     help: "start from the settings in a JSON file (a run's run.json works); flags override",
@@ -344,6 +346,8 @@ export async function runTrain(argv: string[]): Promise<number> {
     );
   }
   const qa = qaSettingsFromArgs(argv, config.task);
+  const conflict = runFolderConflict(config); // before anything is written
+  if (conflict) throw new UsageError(conflict);
   const rt = await initRuntime({ device: config.device, threads: config.threads ?? undefined });
   process.stderr.write(`${backendLine(rt)}\n`);
   const stop = handleStopSignals("stopping after this step, with a checkpoint");

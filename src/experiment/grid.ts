@@ -3,7 +3,7 @@
  * (metrics.json present) are skipped and interrupted ones resume, so a long grid continues where it stopped.
  */
 import { spawn, type StdioOptions } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -104,6 +104,9 @@ export function cellSettings(cell: GridCell, o: GridOptions): CellSettings {
       ? o.base(cell.task)
       : { config: o.base, qa: isQaTask(cell.task) ? QA_DEFAULTS : null };
   const spec: MethodSpec = METHODS[cell.method];
+  // A checkpoint resumes; without one (a fresh cell, or a run that failed before its first checkpoint) the
+  // cell starts again, deleting what such a run left. Finished cells (metrics.json) are not trained.
+  const resume = existsSync(join(cell.outputDir, RUN_FILES.last));
   const config: TrainConfig = {
     ...shared.config,
     ...spec.config,
@@ -111,7 +114,8 @@ export function cellSettings(cell: GridCell, o: GridOptions): CellSettings {
     seed: cell.seed,
     outputDir: cell.outputDir,
     dataDir: o.dataDirs[cell.task] ?? shared.config.dataDir,
-    resume: existsSync(join(cell.outputDir, RUN_FILES.last)),
+    resume,
+    overwrite: !resume,
   };
   const qa = shared.qa && { ...shared.qa, ...spec.qa };
   for (const need of spec.needs ?? []) {
@@ -264,17 +268,36 @@ function cliEntry(): string {
 async function trainInChild({ config, qa }: CellSettings, log?: string, signal?: AbortSignal): Promise<void> {
   mkdirSync(config.outputDir, { recursive: true });
   const settings = join(config.outputDir, "grid-config.json");
-  // run.json's shape: `train --config` reads QA settings from `settings`.
-  const file = qa ? { config, settings: qa } : config;
+  // run.json's shape: `train --config` reads QA settings from `settings`. --overwrite goes on the command line,
+  // not into the file, so that repeating a cell's settings with --config never deletes a run unasked.
+  const saved = { ...config, overwrite: false };
+  const file = qa ? { config: saved, settings: qa } : saved;
   writeFileAtomic(settings, JSON.stringify(file, null, 2) + "\n");
-  const { code } = await runCli(["train", "--config", settings], config.threads, log ?? "inherit", signal);
+  const logStart = log && existsSync(log) ? statSync(log).size : 0; // the log is appended to by every sitting
+  const { code } = await runCli(
+    ["train", "--config", settings, ...(config.overwrite ? ["--overwrite"] : [])],
+    config.threads,
+    log ?? "inherit",
+    signal,
+  );
   if (signal?.aborted) throw new GridStopped();
   if (code !== 0) {
-    const where = log ? ` (its output: ${log})` : "";
+    // the child's one-line error: in its log, or already on this terminal above
+    const why = log ? errorLineOf(readFileSync(log).subarray(logStart).toString("utf8")) : null;
+    const where = log ? `; its output: ${log}` : "; its error is above";
     throw new Error(
-      `experiment: the run in ${config.outputDir} failed (exit ${code})${where}; rerun to resume it`,
+      `experiment: the run in ${config.outputDir} failed (exit ${code})${why ? `: ${why}` : ""}${where}`,
     );
   }
+}
+
+/**
+ * The error a failed run's output ends with (its last line, `cmploss: …`, as the CLI prints it), without the
+ * prefix; null when it ends otherwise (e.g. killed by a signal).
+ */
+export function errorLineOf(output: string): string | null {
+  const last = output.trimEnd().split("\n").pop() ?? "";
+  return last.startsWith("cmploss: ") ? last.slice("cmploss: ".length) : null;
 }
 
 /**

@@ -1,9 +1,25 @@
 /** Atomic file writes: write a sibling temp file, fsync, rename. Readers never see a half-written file. */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { basename, dirname, join } from "node:path";
 
+/** The temporary sibling `writeFileAtomic` writes first: `.<name>.<pid>.tmp`. */
+function tempPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+}
+
+const TEMP_NAME = /^\..+\.(\d+)\.tmp$/;
+
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const tmp = tempPath(path);
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   try {
     const fd = openSync(tmp, "w");
@@ -30,7 +46,7 @@ export class AtomicFileWriter {
   #fd: number | null;
 
   constructor(readonly path: string) {
-    this.#tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+    this.#tmp = tempPath(path);
     this.#fd = openSync(this.#tmp, "w");
   }
 
@@ -70,4 +86,31 @@ export class AtomicFileWriter {
     this.#fd = null;
     rmSync(this.#tmp, { force: true });
   }
+}
+
+/** Whether process `pid` exists (one of another user counts: it may still be writing). */
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Delete the temporary files in `dir` that a killed writer left behind (`.<name>.<pid>.tmp` whose process is
+ * gone); those of a live process are left alone. Returns the names deleted.
+ */
+export function removeOrphanedTemps(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const removed: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const m = TEMP_NAME.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    rmSync(join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
 }

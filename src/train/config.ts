@@ -54,6 +54,8 @@ export interface TrainConfig {
   /** wasm worker threads; null: all cores. */
   threads: number | null;
   resume: boolean;
+  /** Delete an earlier run in `outputDir` and start again (without it, a folder holding a run is refused). */
+  overwrite: boolean;
 }
 
 export const TRAIN_DEFAULTS: TrainConfig = {
@@ -91,6 +93,7 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   device: "auto",
   threads: null,
   resume: false,
+  overwrite: false,
 };
 
 /** Whether a batch is differentiated in parts (a micro-batch smaller than the batch). */

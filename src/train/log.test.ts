@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -17,7 +17,8 @@ describe("StepMeter", () => {
     const log = new JsonlLog<StepRecord>(join(dir, "train_log.jsonl"));
     const progress = new Progress(10, 0);
     const update = vi.spyOn(progress, "update").mockImplementation(() => {});
-    return { log, update, meter: new StepMeter(log, progress) };
+    const note = vi.spyOn(progress, "note").mockImplementation(() => {});
+    return { log, update, note, meter: new StepMeter(log, progress, ["full", "ablated 1"]) };
   }
 
   it("logs each step with its own rate and reports the run's rate over all steps", () => {
@@ -48,5 +49,56 @@ describe("StepMeter", () => {
 
   it("has no rate before any step", () => {
     expect(meter().meter.examplesPerSecond).toBe(0);
+  });
+
+  it("says once, before the first step, which number is the objective and which the variants'", () => {
+    const { note, update, meter: m } = meter();
+    const outcome = { loss: 0.5, variantLosses: [0.4, 0.6], gradNorm: 2 };
+    m.record({ step: 1, epoch: 0, lr: 0 }, outcome, 8, 1);
+    m.record({ step: 2, epoch: 0, lr: 0 }, outcome, 8, 1);
+    expect(note.mock.calls).toEqual([
+      ["progress: loss = objective [full, ablated 1] (mean task loss per variant)"],
+    ]);
+    expect(note.mock.invocationCallOrder[0]).toBeLessThan(update.mock.invocationCallOrder[0]);
+  });
+});
+
+describe("JsonlLog", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  function logWith(text: string) {
+    const dir = mkdtempSync(join(tmpdir(), "cmploss-jsonl-"));
+    dirs.push(dir);
+    const path = join(dir, "train_log.jsonl");
+    writeFileSync(path, text);
+    return { path, log: new JsonlLog<{ step: number }>(path) };
+  }
+
+  it("drops a torn final line (a write cut short) on truncation and says so", () => {
+    const { path, log } = logWith('{"step":1}\n{"step":2}\n{"step":3,"lo');
+    expect(log.read()).toEqual([{ step: 1 }, { step: 2 }]);
+    expect(log.truncateAfter(5)).toEqual({ tornLine: true });
+    expect(readFileSync(path, "utf8")).toBe('{"step":1}\n{"step":2}\n');
+    expect(log.truncateAfter(1)).toEqual({ tornLine: false });
+    expect(readFileSync(path, "utf8")).toBe('{"step":1}\n');
+  });
+
+  it("keeps a complete final record without its newline", () => {
+    const { log } = logWith('{"step":1}\n{"step":2}');
+    expect(log.truncateAfter(5)).toEqual({ tornLine: false });
+    expect(log.read()).toEqual([{ step: 1 }, { step: 2 }]);
+  });
+
+  it("names the file and line of any other malformed line, changing nothing", () => {
+    const text = '{"step":1}\n{"step":2,"lo\n{"step":3}\n';
+    const { path, log } = logWith(text);
+    expect(() => log.truncateAfter(5)).toThrow(
+      `${path}:2: expected a JSON record, got "{\\"step\\":2,\\"lo"`,
+    );
+    expect(readFileSync(path, "utf8")).toBe(text);
+    const { path: p2, log: noStep } = logWith('{"step":1}\n{"loss":2}\n');
+    expect(() => noStep.read()).toThrow(`${p2}:2: expected a JSON record with a numeric "step"`);
   });
 });

@@ -1,5 +1,6 @@
 /** Run logs: JSONL step/eval records and a progress line with ETA on stderr. */
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { basename } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
 
 export interface StepRecord {
@@ -24,17 +25,28 @@ export interface EvalRecord {
   best: boolean;
 }
 
-/** Append-only JSONL file. On resume, records after the checkpoint's step are dropped first. */
+/**
+ * Append-only JSONL file. On resume, records after the checkpoint's step are dropped first. A final line without
+ * its newline that is not JSON is a write cut short (a kill -9, a power cut) and is dropped; any other line
+ * that is not a record is an error naming the file and line.
+ */
 export class JsonlLog<T extends { step: number }> {
   constructor(readonly path: string) {}
 
-  /** Keep only records with step ≤ `step` (atomically rewrites the file). */
-  truncateAfter(step: number): void {
-    if (!existsSync(this.path)) return;
-    const kept = readFileSync(this.path, "utf8")
-      .split("\n")
-      .filter((line) => line.trim() !== "" && (JSON.parse(line) as T).step <= step);
-    writeFileAtomic(this.path, kept.map((l) => l + "\n").join(""));
+  /**
+   * Keep only records with step ≤ `step` (atomically rewrites the file; `step` < 0 empties it without reading
+   * it). Returns whether a torn final line was dropped.
+   */
+  truncateAfter(step: number): { tornLine: boolean } {
+    if (!existsSync(this.path)) return { tornLine: false };
+    if (step < 0) {
+      writeFileAtomic(this.path, "");
+      return { tornLine: false };
+    }
+    const { records, tornLine } = this.#parse();
+    const kept = records.filter((r) => r.step <= step);
+    writeFileAtomic(this.path, kept.map((r) => JSON.stringify(r) + "\n").join(""));
+    return { tornLine };
   }
 
   append(record: T): void {
@@ -43,11 +55,43 @@ export class JsonlLog<T extends { step: number }> {
 
   read(): T[] {
     if (!existsSync(this.path)) return [];
-    return readFileSync(this.path, "utf8")
-      .split("\n")
-      .filter((l) => l.trim() !== "")
-      .map((l) => JSON.parse(l) as T);
+    return this.#parse().records;
   }
+
+  #parse(): { records: T[]; tornLine: boolean } {
+    const lines = readFileSync(this.path, "utf8").split("\n");
+    const records: T[] = [];
+    let tornLine = false;
+    lines.forEach((line, i) => {
+      if (line.trim() === "") return;
+      let record: unknown;
+      try {
+        record = JSON.parse(line);
+      } catch {
+        // the last element of split("\n") is the text after the final newline: an unfinished append
+        if (i === lines.length - 1) return void (tornLine = true);
+        const shown = line.length > 40 ? `${line.slice(0, 40)}…` : line;
+        throw new Error(`${this.path}:${i + 1}: expected a JSON record, got ${JSON.stringify(shown)}`);
+      }
+      if (typeof (record as { step?: unknown } | null)?.step !== "number") {
+        throw new Error(`${this.path}:${i + 1}: expected a JSON record with a numeric "step"`);
+      }
+      records.push(record as T);
+    });
+    return { records, tornLine };
+  }
+}
+
+/**
+ * On resume: drop every log's records after the checkpoint's `step`. Returns a note for each torn final line
+ * dropped (a write cut short).
+ */
+export function truncateLogs(logs: JsonlLog<{ step: number }>[], step: number): string[] {
+  return logs.flatMap((log) =>
+    log.truncateAfter(step).tornLine
+      ? [`dropped a torn last line of ${basename(log.path)} (a write cut short)`]
+      : [],
+  );
 }
 
 /** h:mm:ss, or mm:ss under an hour. */
@@ -118,15 +162,18 @@ function formatRate(perSecond: number): string {
 
 /**
  * The record of a run's train steps: each step's JSONL line and progress update, and the examples/s of the
- * steps this call ran (evaluations and checkpoints excluded).
+ * steps this call ran (evaluations and checkpoints excluded). `variants` names the per-variant losses (full
+ * model first); a legend saying which number is which is printed once, before the first step's.
  */
 export class StepMeter {
   #examples = 0;
   #seconds = 0;
+  #legend = false;
 
   constructor(
     readonly log: JsonlLog<StepRecord>,
     readonly progress: Progress,
+    readonly variants: string[],
   ) {}
 
   record(
@@ -144,6 +191,12 @@ export class StepMeter {
       grad_norm: outcome.gradNorm,
       examples_per_s: examples / seconds,
     });
+    if (!this.#legend) {
+      this.#legend = true;
+      this.progress.note(
+        `progress: loss = objective [${this.variants.join(", ")}] (mean task loss per variant)`,
+      );
+    }
     const variants = outcome.variantLosses.map((l) => l.toFixed(3)).join(" ");
     this.progress.update(
       at.step,

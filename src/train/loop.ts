@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { random, tree } from "@jax-js/jax";
 import { writeFileAtomic } from "../io/atomic.js";
 import { assertDeviceHealthy } from "../runtime/deviceErrors.js";
-import { assertStepHealthy } from "./guard.js";
+import { assertEvalHealthy, assertStepHealthy, savingFinite, type DivergenceContext } from "./guard.js";
 import { initSequenceClassifier } from "../models/classifier.js";
 import { epochOrder, lengthGroupedOrder } from "../tasks/batch.js";
 import { scoreAll } from "../tasks/metrics.js";
@@ -17,13 +17,16 @@ import { prepareFreshModel, reopenTokenizer, type RunModelInfo, type RunTokenize
 import { lossOptions, methodPowers, microBatchNote, type TrainConfig } from "./config.js";
 import { encodeSplit } from "./data.js";
 import { createEvaluator } from "./evaluate.js";
-import { JsonlLog, Progress, StepMeter, type EvalRecord, type StepRecord } from "./log.js";
+import { JsonlLog, Progress, StepMeter, truncateLogs, type EvalRecord, type StepRecord } from "./log.js";
 import { adamwInit, ADAMW_DEFAULTS } from "./optimizer.js";
 import { trainingCurvesSvg } from "./plot.js";
 import { linearWarmupDecay } from "./schedule.js";
 import { makeTrainStep, type Params, type TrainState } from "./step.js";
 import { loadTrainState, RunClock, saveModel, saveTrainState } from "./state.js";
 import { stopRequested, TrainingStopped } from "./stop.js";
+import { checkRunFolder, finishedNote, prepareRunFolder, RUN_FILES, runJson } from "./runFolder.js";
+
+export { RUN_FILES };
 
 export interface TrainSummary {
   task: string;
@@ -35,19 +38,6 @@ export interface TrainSummary {
   wall_s: number;
   output_dir: string;
 }
-
-/** Run file names inside the output folder. */
-export const RUN_FILES = {
-  run: "run.json",
-  vocab: "vocab.txt",
-  hfModel: "hf-model",
-  last: "checkpoint-last.safetensors",
-  best: "model-best.safetensors",
-  steps: "train_log.jsonl",
-  evals: "eval_log.jsonl",
-  metrics: "metrics.json",
-  curves: "curves.svg",
-} as const;
 
 /** Settings that must not change between a run and its resume (they shape the curve). */
 const FROZEN: (keyof TrainConfig)[] = [
@@ -79,13 +69,23 @@ const FROZEN: (keyof TrainConfig)[] = [
 
 export interface TrainHooks {
   quiet?: boolean;
-  /** Stop (as if interrupted) after this many steps of this invocation; for resume tests. */
+  /**
+   * Stop (as if interrupted) after this many steps of this invocation, with a checkpoint there and no
+   * metrics.json (the run is unfinished); for resume tests.
+   */
   stopAfter?: number;
   /**
    * Stop early when this aborts: after the step in flight, with a checkpoint at that step, by throwing
    * `TrainingStopped` (no metrics.json: the run is unfinished and `--resume` goes on).
    */
   signal?: AbortSignal;
+}
+
+/** Names of the per-variant losses a config's step reports, full model first. */
+function variantNames(config: TrainConfig, powers: number[]): string[] {
+  if (config.method === "rdrop") return ["pass 1", "pass 2"];
+  if (powers.length === 1) return ["model"];
+  return powers.map((p) => (p === 0 ? "full" : `ablated ${p}`));
 }
 
 function describeMethod(config: TrainConfig): string {
@@ -98,12 +98,13 @@ function describeMethod(config: TrainConfig): string {
 export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promise<TrainSummary> {
   const clock = new RunClock();
   const out = config.outputDir;
-  // Read and validate the data before touching the output folder: bad input leaves nothing behind.
-  const { task, train: trainExamples, dev: devExamples } = await loadTaskData(config.task, config.dataDir);
+  // An earlier run in the folder is continued (--resume) or replaced (--overwrite) only when asked.
+  const finished = checkRunFolder(config);
   const runPath = join(out, RUN_FILES.run);
   const lastPath = join(out, RUN_FILES.last);
   const resuming = config.resume && existsSync(lastPath);
-  if (config.resume && !existsSync(lastPath)) {
+  // (a finished run needs no checkpoint: archived runs have none)
+  if (config.resume && !finished && !existsSync(lastPath)) {
     throw new Error(`--resume: expected ${lastPath} from an earlier run, but it does not exist`);
   }
   let previous: (RunModelInfo & { config: TrainConfig }) | null = null;
@@ -118,14 +119,22 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       );
     }
   }
+  if (finished) {
+    if (!hooks.quiet) process.stderr.write(finishedNote(out, finished) + "\n");
+    return finished;
+  }
+  // Read and validate the data before touching the output folder: bad input leaves nothing behind.
+  const { task, train: trainExamples, dev: devExamples } = await loadTaskData(config.task, config.dataDir);
 
+  const notes = prepareRunFolder(config);
   const stepLog = new JsonlLog<StepRecord>(join(out, RUN_FILES.steps));
   const evalLog = new JsonlLog<EvalRecord>(join(out, RUN_FILES.evals));
   let state: TrainState;
   let best: { step: number; value: number } | null = null;
   let info: RunModelInfo;
   let tok: RunTokenizer;
-  const notes: string[] = [];
+  // the step of the checkpoint on disk: what a divergence leaves to go back to
+  let savedStep: number | null = null;
   if (previous) {
     info = previous;
     tok = await reopenTokenizer(out, info.tokenizer);
@@ -135,9 +144,8 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     state = loaded.state;
     best = loaded.best;
     clock.resumeFrom(loaded.wallSeconds);
-    stepLog.truncateAfter(state.step);
-    evalLog.truncateAfter(state.step);
-    notes.push(`resuming at step ${state.step}`);
+    savedStep = state.step;
+    notes.push(`resuming at step ${state.step}`, ...truncateLogs([stepLog, evalLog], state.step));
   } else {
     const [initKey, dropKey] = random.split(random.key(config.seed), 2);
     const fresh = await prepareFreshModel({
@@ -152,7 +160,7 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     info = fresh.info;
     tok = fresh.tok;
     notes.push(...fresh.notes);
-    writeFileAtomic(runPath, JSON.stringify({ config, task: task.name, ...info }, null, 2) + "\n");
+    writeFileAtomic(runPath, runJson({ config, task: task.name, ...info }));
     state = { params: fresh.params, opt: adamwInit(fresh.params), key: dropKey, step: 0 };
     stepLog.truncateAfter(-1);
     evalLog.truncateAfter(-1);
@@ -196,11 +204,16 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
   const evaluator = createEvaluator(model, task.lossKind, { batchSize: config.evalBatchSize });
   const evaluate = (params: Params) => evaluator.evaluate(params, devData);
   let final: TrainSummary["final"] = { step: state.step, value: NaN, loss: NaN, scores: {} };
-  const meter = new StepMeter(stepLog, progress);
+  const meter = new StepMeter(stepLog, progress, variantNames(config, powers));
   let order: Int32Array | null = null;
   let orderEpoch = -1;
   let ranThisCall = 0;
   let stopped = false;
+  let lastLr = config.lr;
+  const context = (lr: number): DivergenceContext => {
+    lastLr = lr;
+    return { step: state.step, lr, variants: meter.variants, checkpoint: lastPath, savedStep };
+  };
   try {
     while (state.step < totalSteps) {
       const s = state.step;
@@ -218,23 +231,27 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
       const result = await stepper.step(state, trainData.batch(indices), lr);
       const dt = (performance.now() - t0) / 1000;
       state = result.state;
-      assertStepHealthy(state.step, result.loss);
+      const at = context(lr);
+      assertStepHealthy(at, result);
       meter.record({ step: state.step, epoch, lr }, result, indices.length, dt);
 
       const atEval = state.step % config.evalSteps === 0 || state.step === totalSteps;
       if (atEval) {
         const ev = await evaluate(state.params);
         assertDeviceHealthy(`train: evaluation at step ${state.step}`);
+        assertEvalHealthy(at, ev.loss);
         const scores = scoreAll(task, ev.predictions, devData.labels);
         const value = scores[task.metric];
         const isBest = best === null || value > best.value;
         if (isBest) {
+          await savingFinite(at, () =>
+            saveModel(join(out, RUN_FILES.best), state.params, {
+              step: at.step,
+              [task.metric]: value,
+              model,
+            }),
+          );
           best = { step: state.step, value };
-          await saveModel(join(out, RUN_FILES.best), state.params, {
-            step: state.step,
-            [task.metric]: value,
-            model,
-          });
         }
         evalLog.append({ step: state.step, metric: task.metric, value, scores, loss: ev.loss, best: isBest });
         final = { step: state.step, value, loss: ev.loss, scores };
@@ -244,7 +261,10 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
         progress.note(
           `step ${state.step}: dev ${shown} (loss ${ev.loss.toFixed(4)})${isBest ? " ★ best" : ""}`,
         );
-        await saveTrainState(lastPath, state, { best, model, wallSeconds: clock.seconds() });
+        await savingFinite(at, () =>
+          saveTrainState(lastPath, state, { best, model, wallSeconds: clock.seconds() }),
+        );
+        savedStep = state.step;
       }
       ranThisCall++;
       if (hooks.stopAfter !== undefined && ranThisCall >= hooks.stopAfter) break;
@@ -258,9 +278,12 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     evaluator.dispose();
     progress.finish();
   }
-  if (state.step < totalSteps) {
+  const unfinished = state.step < totalSteps;
+  if (unfinished) {
     // Interrupted on purpose (hooks): leave a resumable checkpoint at this exact step.
-    await saveTrainState(lastPath, state, { best, model, wallSeconds: clock.seconds() });
+    await savingFinite(context(lastLr), () =>
+      saveTrainState(lastPath, state, { best, model, wallSeconds: clock.seconds() }),
+    );
   }
   const stoppedAt = state.step;
   tree.dispose(state as never);
@@ -276,6 +299,8 @@ export async function train(config: TrainConfig, hooks: TrainHooks = {}): Promis
     wall_s: clock.seconds(),
     output_dir: out,
   };
+  // stopped by `hooks.stopAfter`: unfinished, so no metrics.json (which would mark it finished) and no export
+  if (unfinished) return summary;
   if (best) await exportHfModel(out, task);
   writeFileAtomic(join(out, RUN_FILES.metrics), JSON.stringify(summary, null, 2) + "\n");
   writeFileAtomic(

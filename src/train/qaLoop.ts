@@ -11,7 +11,7 @@ import { nestedRate } from "../ablation/cmpDrop.js";
 import { variantPlan } from "../ablation/plan.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { assertDeviceHealthy } from "../runtime/deviceErrors.js";
-import { assertStepHealthy } from "./guard.js";
+import { assertStepHealthy, savingFinite, type DivergenceContext } from "./guard.js";
 import { maxInputLength } from "../models/bert/config.js";
 import { loadHfSpanExtractor } from "../models/hf/load.js";
 import { applySpanExtractor, initSpanExtractor, type SpanExtractorParams } from "../models/spanExtractor.js";
@@ -22,7 +22,7 @@ import { buildQaFeatures, type QaFeature } from "../tasks/qa/features.js";
 import { squadEvaluate } from "../tasks/qa/metric.js";
 import { consuming } from "../util/own.js";
 import { lossOptions, microBatchNote, type TrainConfig } from "./config.js";
-import { JsonlLog, Progress, StepMeter, type EvalRecord, type StepRecord } from "./log.js";
+import { JsonlLog, Progress, StepMeter, truncateLogs, type EvalRecord, type StepRecord } from "./log.js";
 import { RUN_FILES, type TrainHooks, type TrainSummary } from "./loop.js";
 import { resolveModelSpec } from "./modelSource.js";
 import { openQaRun } from "./qaRun.js";
@@ -34,6 +34,7 @@ import { linearWarmupDecay } from "./schedule.js";
 import { loadTrainState, RunClock, saveModel, saveTrainState } from "./state.js";
 import { makeOptimizerStep, type ModelState } from "./step.js";
 import { stopRequested, TrainingStopped } from "./stop.js";
+import { checkRunFolder, finishedNote, prepareRunFolder, runJson } from "./runFolder.js";
 
 export interface QaSettings {
   nCrop: number;
@@ -199,6 +200,12 @@ export async function trainQa(
 ): Promise<TrainSummary> {
   const clock = new RunClock();
   const task = config.task as QaTaskName;
+  // An earlier run in the folder is continued (--resume) or replaced (--overwrite) only when asked.
+  const finished = checkRunFolder(config);
+  if (finished) {
+    if (!hooks.quiet) process.stderr.write(finishedNote(config.outputDir, finished) + "\n");
+    return finished;
+  }
   if (!config.dataDir) throw new Error(`--task ${task}: expected --data-dir with the official JSON files`);
   if (config.method === "rdrop")
     throw new Error(
@@ -232,6 +239,7 @@ export async function trainQa(
   }
   // Only now, with the model and tokenizer read: a bad --model leaves no output folder behind.
   mkdirSync(out, { recursive: true });
+  const notes = prepareRunFolder(config);
   let state: ModelState<Params> = {
     params: loaded.params,
     opt: adamwInit(loaded.params),
@@ -239,6 +247,8 @@ export async function trainQa(
     step: 0,
   };
   let best: { step: number; value: number } | null = null;
+  // the step of the checkpoint on disk: what a divergence leaves to go back to
+  let savedStep: number | null = null;
   const stepLog = new JsonlLog<StepRecord>(join(out, RUN_FILES.steps));
   const evalLog = new JsonlLog<EvalRecord>(join(out, RUN_FILES.evals));
   if (config.resume && existsSync(lastPath)) {
@@ -248,15 +258,12 @@ export async function trainQa(
     state = restored.state as unknown as ModelState<Params>;
     best = restored.best;
     clock.resumeFrom(restored.wallSeconds);
-    stepLog.truncateAfter(state.step);
-    evalLog.truncateAfter(state.step);
+    savedStep = state.step;
+    notes.push(`resuming at step ${state.step}`, ...truncateLogs([stepLog, evalLog], state.step));
   } else {
     if (config.resume)
       throw new Error(`--resume: expected ${lastPath} from an earlier run, but it does not exist`);
-    writeFileAtomic(
-      join(out, RUN_FILES.run),
-      JSON.stringify({ config, settings, model, pretrained: source.dir }, null, 2) + "\n",
-    );
+    writeFileAtomic(join(out, RUN_FILES.run), runJson({ config, settings, model, pretrained: source.dir }));
     stepLog.truncateAfter(-1);
     evalLog.truncateAfter(-1);
   }
@@ -285,12 +292,19 @@ export async function trainQa(
   progress.note(
     `cmploss: ${task} · ${config.model} · variants ${variants.map((v) => `(crop ${v.cropLevel}, drop ${v.dropPower})`).join(" ")} · ` +
       `${data.train.length} train / ${devItems.length} dev questions · ${totalSteps} steps` +
-      microBatchNote(config)
-        .map((n) => ` · ${n}`)
-        .join(""),
+      [...notes, ...microBatchNote(config)].map((n) => ` · ${n}`).join(""),
   );
   let final: TrainSummary["final"] = { step: state.step, value: NaN, loss: NaN, scores: {} };
-  const meter = new StepMeter(stepLog, progress);
+  const names = variants.map((v) =>
+    variants.length === 1
+      ? "model"
+      : v.cropLevel + v.dropPower === 0
+        ? "full"
+        : [v.cropLevel ? `crop ${v.cropLevel}` : "", v.dropPower ? `drop ${v.dropPower}` : ""]
+            .filter(Boolean)
+            .join("+"),
+  );
+  const meter = new StepMeter(stepLog, progress, names);
   let order: Int32Array | null = null;
   let orderEpoch = -1;
   const evaluator = createQaEvaluator(model, data.separator, tokenizer, {
@@ -300,6 +314,11 @@ export async function trainQa(
   });
   const dev = evaluator.prepare(devItems);
   let stopped = false;
+  let lastLr = config.lr;
+  const context = (lr: number): DivergenceContext => {
+    lastLr = lr;
+    return { step: state.step, lr, variants: names, checkpoint: lastPath, savedStep };
+  };
   try {
     while (state.step < totalSteps) {
       const s = state.step;
@@ -335,7 +354,8 @@ export async function trainQa(
       const r = await stepper.step(state, levels, lr);
       const dt = (performance.now() - t0) / 1000;
       state = r.state;
-      assertStepHealthy(state.step, r.loss);
+      const at = context(lr);
+      assertStepHealthy(at, r);
       meter.record({ step: state.step, epoch, lr }, r, batchItems.length, dt);
       if (state.step % config.evalSteps === 0 || state.step === totalSteps) {
         const ev = await evaluator.evaluate(state.params, dev);
@@ -343,19 +363,20 @@ export async function trainQa(
         const isBest = best === null || ev.f1 > best.value;
         const scores = { f1: ev.f1, exact_match: ev.exact_match };
         if (isBest) {
+          await savingFinite(at, () =>
+            saveModel(join(out, RUN_FILES.best), state.params as never, { step: at.step, f1: ev.f1, model }),
+          );
           best = { step: state.step, value: ev.f1 };
-          await saveModel(join(out, RUN_FILES.best), state.params as never, {
-            step: state.step,
-            f1: ev.f1,
-            model,
-          });
         }
         evalLog.append({ step: state.step, metric: "f1", value: ev.f1, scores, loss: NaN, best: isBest });
         final = { step: state.step, value: ev.f1, loss: NaN, scores };
         progress.note(
           `step ${state.step}: dev F1 ${ev.f1.toFixed(2)}, EM ${ev.exact_match.toFixed(2)}${isBest ? " ★ best" : ""}`,
         );
-        await saveTrainState(lastPath, state as never, { best, model, wallSeconds: clock.seconds() });
+        await savingFinite(at, () =>
+          saveTrainState(lastPath, state as never, { best, model, wallSeconds: clock.seconds() }),
+        );
+        savedStep = state.step;
       }
       if (state.step < totalSteps && (await stopRequested(hooks.signal))) {
         stopped = true;
@@ -368,7 +389,11 @@ export async function trainQa(
     progress.finish();
   }
   const stoppedAt = state.step;
-  if (stopped) await saveTrainState(lastPath, state as never, { best, model, wallSeconds: clock.seconds() });
+  if (stopped) {
+    await savingFinite(context(lastLr), () =>
+      saveTrainState(lastPath, state as never, { best, model, wallSeconds: clock.seconds() }),
+    );
+  }
   tree.dispose(state as never);
   if (stopped) throw new TrainingStopped(stoppedAt, totalSteps, lastPath);
   const summary: TrainSummary = {

@@ -9,6 +9,7 @@ import {
   tensorsToTree,
   treeToTensors,
 } from "./checkpoint.js";
+import { assertFiniteTensors } from "./guard.js";
 import type { Params, TrainState } from "./step.js";
 
 const FORMAT = "cmploss-train-state-v1";
@@ -28,13 +29,18 @@ export class RunClock {
   }
 }
 
-/** Write the model tensors (HF names) and `metadata` atomically. Borrows `params`. */
+/**
+ * Write the model tensors (HF names) and `metadata` atomically. Borrows `params`. Throws `NonFiniteWeights`,
+ * writing nothing, if a weight is NaN or infinite.
+ */
 export async function saveModel(
   path: string,
   params: Params,
   metadata: Record<string, unknown>,
 ): Promise<void> {
-  saveTensors(path, await treeToTensors(params), { format: "cmploss-model-v1", ...metadata });
+  const tensors = await treeToTensors(params);
+  assertFiniteTensors(tensors);
+  saveTensors(path, tensors, { format: "cmploss-model-v1", ...metadata });
 }
 
 /** Read model tensors shaped like `template`. Borrows `template`. */
@@ -48,7 +54,8 @@ export function loadModel(
 
 /**
  * Checkpoint everything a bit-identical resume needs, and the run's wall time so far (so that a resumed run's
- * wall_s is the whole run's, not its last part's). Borrows `state`.
+ * wall_s is the whole run's, not its last part's). Borrows `state`. Throws `NonFiniteWeights`, writing nothing,
+ * if a weight or moment is NaN or infinite.
  */
 export async function saveTrainState(
   path: string,
@@ -59,6 +66,7 @@ export async function saveTrainState(
   for (const [name, t] of await treeToTensors(state.opt.mu, "optimizer.mu.")) tensors.set(name, t);
   for (const [name, t] of await treeToTensors(state.opt.nu, "optimizer.nu.")) tensors.set(name, t);
   for (const [name, t] of await treeToTensors(state.key, "rng.key")) tensors.set(name, t);
+  assertFiniteTensors(tensors);
   saveTensors(path, tensors, {
     format: FORMAT,
     step: state.step,
