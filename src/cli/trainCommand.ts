@@ -5,7 +5,7 @@ import { backendLine, initRuntime } from "../runtime/index.js";
 import { BUNDLED_GLUE_TASKS, getGlueTask } from "../tasks/index.js";
 import { lossFlagConflict, TRAIN_DEFAULTS, type TrainConfig } from "../train/config.js";
 import { train } from "../train/loop.js";
-import { isQaTask, QA_TASKS } from "../train/qaData.js";
+import { isQaTask, QA_TASKS, qaDataDirProblem } from "../train/qaData.js";
 import { QA_DEFAULTS, trainQa, type QaSettings } from "../train/qaLoop.js";
 import { TrainingStopped } from "../train/stop.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
@@ -282,6 +282,8 @@ export async function runTrain(argv: string[]): Promise<number> {
     );
   }
   const qa = qaSettingsFromArgs(argv, config.task);
+  const qaData = isQaTask(config.task) ? qaDataDirProblem(config.task, config.dataDir) : null;
+  if (qaData) throw new UsageError(qaData);
   const rt = await initRuntime({ device: config.device, threads: config.threads ?? undefined });
   process.stderr.write(`${backendLine(rt)}\n`);
   const stop = handleStopSignals("stopping after this step, with a checkpoint");

@@ -27,7 +27,14 @@ import { RUN_FILES, type TrainHooks, type TrainSummary } from "./loop.js";
 import { resolveModelSpec } from "./modelSource.js";
 import { adamwInit, ADAMW_DEFAULTS } from "./optimizer.js";
 import { trainingCurvesSvg } from "./plot.js";
-import { itemExample, limitContext, loadQaTask, type QaItem, type QaTaskName } from "./qaData.js";
+import {
+  itemExample,
+  limitContext,
+  loadQaTask,
+  qaDataDirProblem,
+  type QaItem,
+  type QaTaskName,
+} from "./qaData.js";
 import { qaObjective, type QaLevelBatch } from "./qaObjective.js";
 import { linearWarmupDecay } from "./schedule.js";
 import { loadModel, loadTrainState, RunClock, saveModel, saveTrainState } from "./state.js";
@@ -198,7 +205,7 @@ export async function trainQa(
 ): Promise<TrainSummary> {
   const clock = new RunClock();
   const task = config.task as QaTaskName;
-  if (!config.dataDir) throw new Error(`--task ${task}: expected --data-dir with the official JSON files`);
+  if (!config.dataDir) throw new Error(qaDataDirProblem(task, null)!);
   if (config.method === "rdrop")
     throw new Error(
       `--task ${task}: R-Drop is implemented for GLUE tasks; QA trains with --method ce or cmp`,
@@ -287,6 +294,7 @@ export async function trainQa(
         .map((n) => ` · ${n}`)
         .join(""),
   );
+  for (const note of data.notes) progress.note(`cmploss: ${note}`);
   let final: TrainSummary["final"] = { step: state.step, value: NaN, loss: NaN, scores: {} };
   const meter = new StepMeter(stepLog, progress);
   let order: Int32Array | null = null;
