@@ -23,6 +23,21 @@ export function isQaTask(task: string): task is QaTaskName {
   return (QA_TASKS as readonly string[]).includes(task);
 }
 
+/** run.json's `metricScale` in QA runs whose EM/F1 are fractions in [0, 1], as every other metric. */
+export const QA_METRIC_SCALE = "fraction";
+
+/**
+ * What a run folder's stored metric values are divided by to be fractions: 100 for a QA run written before
+ * EM/F1 became fractions (run.json without `metricScale`; its metrics.json, eval_log.jsonl, utility.json and
+ * context.json hold the official script's 0–100), else 1 (GLUE runs, new QA runs, no run.json).
+ */
+export function storedMetricScale(runDir: string): 1 | 100 {
+  const path = join(runDir, "run.json");
+  if (!existsSync(path)) return 1;
+  const run = JSON.parse(readFileSync(path, "utf8")) as { config?: { task?: string }; metricScale?: string };
+  return isQaTask(run.config?.task ?? "") && run.metricScale !== QA_METRIC_SCALE ? 100 : 1;
+}
+
 /** One question over context units; answers are spans of one relevant unit. */
 export type QaItem = DistractorItem;
 

@@ -32,6 +32,8 @@ import {
   limitContext,
   loadQaTask,
   qaDataDirProblem,
+  QA_METRIC_SCALE,
+  storedMetricScale,
   type QaItem,
   type QaTaskName,
 } from "./qaData.js";
@@ -247,6 +249,12 @@ export async function trainQa(
   const stepLog = new JsonlLog<StepRecord>(join(out, RUN_FILES.steps));
   const evalLog = new JsonlLog<EvalRecord>(join(out, RUN_FILES.evals));
   if (config.resume && existsSync(lastPath)) {
+    if (storedMetricScale(out) !== 1) {
+      throw new Error(
+        `--resume: ${out} was started before QA EM/F1 became fractions (its logs hold 0–100, so a resumed ` +
+          `curve would mix scales); start it again in a new --output-dir`,
+      );
+    }
     const template = initSpanExtractor(random.key(0), model);
     const restored = loadTrainState(lastPath, template as never);
     tree.dispose([template, state] as never);
@@ -260,7 +268,11 @@ export async function trainQa(
       throw new Error(`--resume: expected ${lastPath} from an earlier run, but it does not exist`);
     writeFileAtomic(
       join(out, RUN_FILES.run),
-      JSON.stringify({ config, settings, model, pretrained: source.dir }, null, 2) + "\n",
+      JSON.stringify(
+        { config, settings, model, pretrained: source.dir, metricScale: QA_METRIC_SCALE },
+        null,
+        2,
+      ) + "\n",
     );
     stepLog.truncateAfter(-1);
     evalLog.truncateAfter(-1);
@@ -359,7 +371,7 @@ export async function trainQa(
         evalLog.append({ step: state.step, metric: "f1", value: ev.f1, scores, loss: NaN, best: isBest });
         final = { step: state.step, value: ev.f1, loss: NaN, scores };
         progress.note(
-          `step ${state.step}: dev F1 ${ev.f1.toFixed(2)}, EM ${ev.exact_match.toFixed(2)}${isBest ? " ★ best" : ""}`,
+          `step ${state.step}: dev f1 ${ev.f1.toFixed(4)}, exact_match ${ev.exact_match.toFixed(4)}${isBest ? " ★ best" : ""}`,
         );
         await saveTrainState(lastPath, state as never, { best, model, wallSeconds: clock.seconds() });
       }
