@@ -11,6 +11,7 @@ import { nestedRate } from "../ablation/cmpDrop.js";
 import { variantPlan } from "../ablation/plan.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { assertDeviceHealthy } from "../runtime/deviceErrors.js";
+import { runtimeInfo } from "../runtime/init.js";
 import { assertStepHealthy } from "./guard.js";
 import { maxInputLength } from "../models/bert/config.js";
 import { loadHfSpanExtractor } from "../models/hf/load.js";
@@ -23,6 +24,7 @@ import { squadEvaluate } from "../tasks/qa/metric.js";
 import { consuming } from "../util/own.js";
 import { lossOptions, microBatchNote, type TrainConfig } from "./config.js";
 import { JsonlLog, Progress, StepMeter, type EvalRecord, type StepRecord } from "./log.js";
+import { fitEvalBatch, fitTrainingBatches } from "./heapFit.js";
 import { RUN_FILES, type TrainHooks, type TrainSummary } from "./loop.js";
 import { resolveModelSpec } from "./modelSource.js";
 import { adamwInit, ADAMW_DEFAULTS } from "./optimizer.js";
@@ -89,7 +91,24 @@ type QaEvalOptions = {
   settings: QaSettings;
   batchSize: number;
   seed?: number;
+  /**
+   * Run every batch at one shape, [batchSize, maxSeqLength] (the last one filled with repeated windows whose
+   * scores are dropped): on the wasm heap, whose freed buffers only serve the same sizes again, a second shape
+   * would need memory of its own.
+   */
+  oneShape?: boolean;
 };
+
+/** Whether jax-js runs on its wasm backend (4 GiB heap, buffers reused only at the same size: heapFit.ts). */
+const onWasmHeap = () => runtimeInfo()?.device === "wasm";
+
+/** Number of parameters in a tree of arrays. */
+const parameterCount = (params: Params) =>
+  (tree.leaves(params) as np.Array[]).reduce((n, a) => n + a.size, 0);
+
+/** Padded length of a batch whose longest window is `longest` tokens: a multiple of 32, or T (one shape). */
+const paddedLength = (longest: number, maxSeqLength: number, oneShape: boolean) =>
+  oneShape ? maxSeqLength : Math.min(maxSeqLength, Math.ceil(longest / 32) * 32);
 
 /** Dev questions tokenised into windows once, ready to be scored any number of times. */
 export interface QaDevSet {
@@ -162,12 +181,15 @@ export function createQaEvaluator(
     const ends: Float32Array[] = [];
     for (let i = 0; i < features.length; i += o.batchSize) {
       const chunk = features.slice(i, i + o.batchSize);
-      const padTo = Math.ceil(Math.max(...chunk.map((f) => f.input_ids.length)) / 32) * 32;
-      const { start_positions, end_positions, ...inputs } = levelBatch(
-        chunk,
-        tokenizer.padId,
-        Math.min(padTo, o.maxSeqLength),
+      const rows = o.oneShape
+        ? [...chunk, ...Array.from({ length: o.batchSize - chunk.length }, () => chunk[0])]
+        : chunk;
+      const padTo = paddedLength(
+        Math.max(...chunk.map((f) => f.input_ids.length)),
+        o.maxSeqLength,
+        !!o.oneShape,
       );
+      const { start_positions, end_positions, ...inputs } = levelBatch(rows, tokenizer.padId, padTo);
       start_positions.dispose();
       end_positions.dispose();
       const T = inputs.input_ids.shape[1];
@@ -239,6 +261,22 @@ export async function trainQa(
       `--max-seq-length ${config.maxSeqLength}: the model has only ${maxInputLength(model)} positions`,
     );
   }
+  const variants = nDrop + nCrop === 0 ? [{ cropLevel: 0, dropPower: 1 }] : variantPlan(nDrop, nCrop);
+  // On CPU (wasm) every batch is padded to --max-seq-length and sized to fit the 4 GiB heap (heapFit.ts),
+  // before anything is written: a run that cannot fit stops here, not at its first evaluation.
+  const oneShape = onWasmHeap();
+  const fit = oneShape
+    ? fitTrainingBatches({
+        model,
+        paramCount: parameterCount(loaded.params),
+        seqLen: config.maxSeqLength,
+        rows: variants.length,
+        batchSize: config.batchSize,
+        examples: data.train.length,
+        microBatchSize: config.microBatchSize,
+        evalBatchSize: config.evalBatchSize,
+      })
+    : { microBatchSize: config.microBatchSize, evalBatchSize: config.evalBatchSize, notes: [] };
   let state: ModelState<Params> = {
     params: loaded.params,
     opt: adamwInit(loaded.params),
@@ -278,7 +316,6 @@ export async function trainQa(
     evalLog.truncateAfter(-1);
   }
 
-  const variants = nDrop + nCrop === 0 ? [{ cropLevel: 0, dropPower: 1 }] : variantPlan(nDrop, nCrop);
   const featureOptions = {
     maxSeqLength: config.maxSeqLength,
     docStride: settings.docStride,
@@ -291,7 +328,7 @@ export async function trainQa(
       adamw: { ...ADAMW_DEFAULTS, weightDecay: config.weightDecay },
       maxGradNorm: config.maxGradNorm,
       jit: config.jit,
-      microBatchSize: config.microBatchSize,
+      microBatchSize: fit.microBatchSize,
     },
   );
   const stepsPerEpoch = Math.ceil(data.train.length / config.batchSize);
@@ -302,9 +339,7 @@ export async function trainQa(
   progress.note(
     `cmploss: ${task} · ${config.model} · variants ${variants.map((v) => `(crop ${v.cropLevel}, drop ${v.dropPower})`).join(" ")} · ` +
       `${data.train.length} train / ${devItems.length} dev questions · ${totalSteps} steps` +
-      microBatchNote(config)
-        .map((n) => ` · ${n}`)
-        .join(""),
+      [...microBatchNote(config), ...fit.notes].map((n) => ` · ${n}`).join(""),
   );
   for (const note of data.notes) progress.note(`cmploss: ${note}`);
   let final: TrainSummary["final"] = { step: state.step, value: NaN, loss: NaN, scores: {} };
@@ -314,7 +349,8 @@ export async function trainQa(
   const evaluator = createQaEvaluator(model, data.separator, tokenizer, {
     maxSeqLength: config.maxSeqLength,
     settings,
-    batchSize: config.evalBatchSize,
+    batchSize: fit.evalBatchSize,
+    oneShape,
   });
   const dev = evaluator.prepare(devItems);
   let stopped = false;
@@ -346,7 +382,11 @@ export async function trainQa(
         });
       }
       const levels = perLevel.map((fs) =>
-        levelBatch(fs, tokenizer.padId, Math.ceil(Math.max(...fs.map((f) => f.input_ids.length)) / 32) * 32),
+        levelBatch(
+          fs,
+          tokenizer.padId,
+          paddedLength(Math.max(...fs.map((f) => f.input_ids.length)), config.maxSeqLength, oneShape),
+        ),
       );
       const lr = linearWarmupDecay(s, config.lr, warmup, totalSteps);
       const t0 = performance.now();
@@ -447,11 +487,20 @@ export async function evaluateQaRun(options: {
     params = state.params as unknown as Params;
   }
   tree.dispose(template);
+  const oneShape = onWasmHeap();
   const evaluator = createQaEvaluator(run.model, data.separator, tokenizer, {
     maxSeqLength: run.config.maxSeqLength,
     settings: run.settings,
-    batchSize: options.batchSize,
+    batchSize: oneShape
+      ? fitEvalBatch({
+          model: run.model,
+          paramCount: parameterCount(params),
+          seqLen: run.config.maxSeqLength,
+          batchSize: options.batchSize,
+        })
+      : options.batchSize,
     seed: options.seed,
+    oneShape,
   });
   const scores: QaRunScore[] = [];
   try {
