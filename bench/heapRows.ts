@@ -1,6 +1,7 @@
 /**
- * The wasm heap one program needs: `npx tsx bench/heapRows.ts <eval|train> <rows B> <tokens T> [variants V]`
- * runs one MiniLM-shaped (minilm-L6-H384-A12, random weights) forward-only span-extractor pass of [B, T], or one
+ * The wasm heap one program needs: `npx tsx bench/heapRows.ts <eval|train> <rows B> <tokens T> [variants V]
+ * [powers]` runs MiniLM-shaped (minilm-L6-H384-A12, random weights) forward-only span-extractor passes of [B, T]
+ * (one per dropout power, default 0), or one
  * CmpDrop train step of B examples × V variants, and prints the wasm heap size afterwards (jax-js grows it and
  * never returns it, so it is the peak). One shape per process: the calibration of src/train/heapFit.ts.
  */
@@ -15,10 +16,12 @@ WebAssembly.Memory = new Proxy(Memory, {
   },
 });
 
-const [mode, rowsArg, tokensArg, variantsArg] = process.argv.slice(2);
+const [mode, rowsArg, tokensArg, variantsArg, powersArg] = process.argv.slice(2);
 const B = Number(rowsArg);
 const T = Number(tokensArg);
 const V = Number(variantsArg ?? 1);
+/** eval: forward passes to run one after another in the same process, at these dropout powers (default 0). */
+const powers = (powersArg ?? "0").split(",").map(Number);
 if (!(mode === "eval" || mode === "train") || !(B >= 1) || !(T >= 1) || !(V >= 1)) {
   console.error("usage: npx tsx bench/heapRows.ts <eval|train> <rows> <tokens> [variants]");
   process.exit(2);
@@ -47,15 +50,18 @@ if (mode === "eval") {
   const { consuming } = await import("../src/util/own.js");
   type P = ReturnType<typeof initSpanExtractor>;
   const params = initSpanExtractor(random.key(0), cfg);
-  const forward = jit(
-    consuming((p: P, b: ReturnType<typeof inputs>): Arrays => {
-      const out = applySpanExtractor(p, b, cfg, { powers: [0], key: null, forwardOnly: true });
-      return [out.start_logits, out.end_logits];
-    }),
-  );
-  const [start, end] = forward(tree.ref(params), inputs());
-  await start.data();
-  end.dispose();
+  for (const power of powers) {
+    const forward = jit(
+      consuming((p: P, b: ReturnType<typeof inputs>, k: InstanceType<typeof np.Array>): Arrays => {
+        const key = power > 0 ? k : (k.dispose(), null);
+        const out = applySpanExtractor(p, b, cfg, { powers: [power], key, forwardOnly: true });
+        return [out.start_logits, out.end_logits];
+      }),
+    );
+    const [start, end] = forward(tree.ref(params), inputs(), random.key(power));
+    await start.data();
+    end.dispose();
+  }
 } else {
   const { adamwInit, ADAMW_DEFAULTS } = await import("../src/train/optimizer.js");
   const { makeTrainStep } = await import("../src/train/step.js");

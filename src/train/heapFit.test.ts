@@ -9,12 +9,14 @@ const MB = 2 ** 20;
 describe("wasm heap sizing", () => {
   it("reproduces the measured MiniLM rows (wasm heap after one program, fresh process)", () => {
     // measured: training 675 and 607 MB per extra row at T 384 (batch, variants), 141 MB at T 128;
-    // forward-only 237 MB per row at T 384, 52 MB at T 128
-    expect(rowBytes(MINILM, 384, true) / MB).toBeGreaterThan(600);
-    expect(rowBytes(MINILM, 384, true) / MB).toBeLessThan(680);
-    expect(rowBytes(MINILM, 128, true) / MB).toBeCloseTo(141, -1);
-    expect(rowBytes(MINILM, 384, false) / MB).toBeCloseTo(237, -1);
-    expect(rowBytes(MINILM, 128, false) / MB).toBeCloseTo(52, -1);
+    // forward-only 237 MB per row at T 384, 52 MB at T 128; with dropout forced on 285 and 59 MB
+    expect(rowBytes(MINILM, 384, "train") / MB).toBeGreaterThan(600);
+    expect(rowBytes(MINILM, 384, "train") / MB).toBeLessThan(680);
+    expect(rowBytes(MINILM, 128, "train") / MB).toBeCloseTo(141, -1);
+    expect(rowBytes(MINILM, 384, "forward") / MB).toBeCloseTo(237, -1);
+    expect(rowBytes(MINILM, 128, "forward") / MB).toBeCloseTo(52, -1);
+    expect(rowBytes(MINILM, 384, "dropout") / MB).toBeCloseTo(285, -1);
+    expect(rowBytes(MINILM, 128, "dropout") / MB).toBeCloseTo(59, -1);
   });
 
   it("sizes the documented QA run (MiniLM, T 384, CmpCrop + CmpDrop: 3 variants, batch 16, eval 32)", () => {
@@ -30,7 +32,8 @@ describe("wasm heap sizing", () => {
     });
     expect(fit.microBatchSize).toBe(1);
     expect(fit.evalBatchSize).toBe(3);
-    const peak = 12 * 4 * MINILM_PARAMS + 3 * rowBytes(MINILM, 384, true) + 3 * rowBytes(MINILM, 384, false);
+    const peak =
+      12 * 4 * MINILM_PARAMS + 3 * rowBytes(MINILM, 384, "train") + 3 * rowBytes(MINILM, 384, "forward");
     expect(peak).toBeLessThan(WASM_HEAP_BYTES);
     expect(fit.notes).toEqual([
       "micro-batches of 1 (sized for the 4 GiB wasm heap)",
@@ -88,10 +91,17 @@ describe("wasm heap sizing", () => {
     );
   });
 
-  it("sizes a checkpoint's scoring by the forward pass alone", () => {
-    const b = fitEvalBatch({ model: MINILM, paramCount: MINILM_PARAMS, seqLen: 384, batchSize: 32 });
-    expect(b).toBe(Math.floor((0.9 * WASM_HEAP_BYTES - 16 * MINILM_PARAMS) / rowBytes(MINILM, 384, false)));
-    expect(b).toBeLessThan(32);
-    expect(fitEvalBatch({ model: MINILM, paramCount: MINILM_PARAMS, seqLen: 64, batchSize: 8 })).toBe(8);
+  it("sizes a checkpoint's scoring by the forward pass alone, smaller when dropout is forced on", () => {
+    const scoring = { model: MINILM, paramCount: MINILM_PARAMS, seqLen: 384, batchSize: 32 };
+    const plain = fitEvalBatch({ ...scoring, dropout: false });
+    const dropout = fitEvalBatch({ ...scoring, dropout: true });
+    expect(dropout).toBe(
+      Math.floor((0.9 * WASM_HEAP_BYTES - 20 * MINILM_PARAMS) / rowBytes(MINILM, 384, "dropout")),
+    );
+    expect(dropout).toBeLessThan(plain);
+    // measured: 14 windows at power 2 ran out of the heap (4094 MB) in `cmploss eval --force-dropout 0,2`
+    expect(dropout).toBeLessThan(14);
+    expect(plain).toBeLessThan(32);
+    expect(fitEvalBatch({ ...scoring, seqLen: 64, batchSize: 8, dropout: true })).toBe(8);
   });
 });

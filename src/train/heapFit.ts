@@ -7,8 +7,8 @@
  * all-MiniLM-L6-v2's shapes (BERT, intermediate = 4 × hidden), reading the wasm heap after one program in a
  * fresh process (`bench/heapRows.ts`, 2026-12-06): per row and layer, a training program holds about 93 [T, H]
  * and 8 [heads, T, T] float32 arrays (640 MB per row at T 384, 141 MB at T 128), a forward-only pass 34 and 3
- * (237 and 52 MB); weights, gradients and AdamW state about 12 copies of the parameters (1.08 GB for MiniLM's
- * 22.7 M), a forward pass's weights about 4.
+ * (237 and 52 MB), one with dropout forced on 36 and 4 (285 and 59 MB); weights, gradients and AdamW state about
+ * 12 copies of the parameters (1.08 GB for MiniLM's 22.7 M), a forward pass's weights about 5 (389 MB).
  */
 import type { BertConfig } from "../models/bert/config.js";
 
@@ -22,9 +22,18 @@ type Shape = Pick<
   "hidden_size" | "intermediate_size" | "num_hidden_layers" | "num_attention_heads"
 >;
 
-/** Bytes one example row of `seqLen` tokens adds to a training (`training`) or forward-only program. */
-export function rowBytes(model: Shape, seqLen: number, training: boolean): number {
-  const [perWidth, perAttention] = training ? [93, 8] : [34, 3];
+/** Which program a row runs in: a training step, a forward-only pass, or one with dropout forced on. */
+export type Pass = "train" | "forward" | "dropout";
+
+const ARRAYS_PER_ROW: Record<Pass, [width: number, attention: number]> = {
+  train: [93, 8],
+  forward: [34, 3],
+  dropout: [36, 4],
+};
+
+/** Bytes one example row of `seqLen` tokens adds to a program of kind `pass`. */
+export function rowBytes(model: Shape, seqLen: number, pass: Pass): number {
+  const [perWidth, perAttention] = ARRAYS_PER_ROW[pass];
   // [T, H]-sized arrays, counted in units of H at intermediate = 4H (the FFN's [T, I] arrays scale with I).
   const width = (model.hidden_size + model.intermediate_size) / 5;
   const T = seqLen;
@@ -70,8 +79,8 @@ export function fitTrainingBatches(o: {
   evalBatchSize: number;
 }): HeapFit {
   const fixed = 12 * 4 * o.paramCount;
-  const example = o.rows * rowBytes(o.model, o.seqLen, true);
-  const evalRow = rowBytes(o.model, o.seqLen, false);
+  const example = o.rows * rowBytes(o.model, o.seqLen, "train");
+  const evalRow = rowBytes(o.model, o.seqLen, "forward");
   const room = HEAP_BUDGET - fixed;
   if (room < example + evalRow) {
     throw new Error(
@@ -99,13 +108,18 @@ export function fitTrainingBatches(o: {
   return { microBatchSize: micro, evalBatchSize, notes };
 }
 
-/** The evaluation batch for scoring a checkpoint alone on the wasm heap (weights only, no optimizer state). */
+/**
+ * The evaluation batch for scoring a checkpoint alone on the wasm heap (weights only, no optimizer state);
+ * `dropout`: some passes force dropout on (their masks make a row larger).
+ */
 export function fitEvalBatch(o: {
   model: Shape;
   paramCount: number;
   seqLen: number;
   batchSize: number;
+  dropout: boolean;
 }): number {
-  const room = HEAP_BUDGET - 4 * 4 * o.paramCount;
-  return Math.max(1, Math.min(o.batchSize, Math.floor(room / rowBytes(o.model, o.seqLen, false))));
+  const room = HEAP_BUDGET - 5 * 4 * o.paramCount;
+  const row = rowBytes(o.model, o.seqLen, o.dropout ? "dropout" : "forward");
+  return Math.max(1, Math.min(o.batchSize, Math.floor(room / row)));
 }

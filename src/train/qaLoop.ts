@@ -497,6 +497,7 @@ export async function evaluateQaRun(options: {
           paramCount: parameterCount(params),
           seqLen: run.config.maxSeqLength,
           batchSize: options.batchSize,
+          dropout: options.forceDropout.some((k) => k > 0),
         })
       : options.batchSize,
     seed: options.seed,
