@@ -112,7 +112,7 @@ export async function runEval(argv: string[]): Promise<void> {
       seed: flags.seed,
       batchSize: Math.min(flags.batchSize, 32),
     });
-    // The same row shape as GLUE's (value = the task metric; QA has no dev loss), in the official 0–100 scale.
+    // The same row shape as GLUE's (value = the task metric; QA has no dev loss), EM/F1 as fractions.
     const rows = scores.map((r) => ({
       task,
       forceDropout: r.forceDropout,
@@ -135,8 +135,8 @@ export async function runEval(argv: string[]): Promise<void> {
             String(r.maxParagraphs ?? "all").padEnd(11),
             String(r.count).padEnd(10),
             String(r.forceDropout).padEnd(6),
-            r.scores.exact_match.toFixed(2).padEnd(8),
-            r.scores.f1.toFixed(2),
+            r.scores.exact_match.toFixed(4).padEnd(8),
+            r.scores.f1.toFixed(4),
           ].join(" "),
         );
       if (plot) console.log(`utility curve: ${plot}`);

@@ -8,7 +8,7 @@ import { lossFlagConflict, TRAIN_DEFAULTS, type TrainConfig } from "../train/con
 import { train } from "../train/loop.js";
 import { modelSpecProblem } from "../train/modelSource.js";
 import { runFolderConflict } from "../train/runFolder.js";
-import { isQaTask, QA_TASKS } from "../train/qaData.js";
+import { isQaTask, QA_TASKS, qaDataDirProblem } from "../train/qaData.js";
 import { QA_DEFAULTS, trainQa, type QaSettings } from "../train/qaLoop.js";
 import { TrainingStopped } from "../train/stop.js";
 import {
@@ -346,6 +346,8 @@ export async function runTrain(argv: string[]): Promise<number> {
     );
   }
   const qa = qaSettingsFromArgs(argv, config.task);
+  const qaData = isQaTask(config.task) ? qaDataDirProblem(config.task, config.dataDir) : null;
+  if (qaData) throw new UsageError(qaData);
   const conflict = runFolderConflict(config); // before anything is written
   if (conflict) throw new UsageError(conflict);
   const rt = await initRuntime({ device: config.device, threads: config.threads ?? undefined });

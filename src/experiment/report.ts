@@ -9,7 +9,7 @@ import { writeFileAtomic } from "../io/atomic.js";
 import type { EvalRecord, StepRecord } from "../train/log.js";
 import { RUN_FILES, type TrainSummary } from "../train/loop.js";
 import { chartSvg, COLORS, escapeXml, smooth, type Series } from "../train/plot.js";
-import { isQaTask } from "../train/qaData.js";
+import { storedMetricScale } from "../train/qaData.js";
 import type { GridCell } from "./grid.js";
 
 export interface UtilityPoint {
@@ -49,14 +49,18 @@ export function meanStd(xs: number[]): { mean: number; std: number; n: number } 
   return { mean, std, n };
 }
 
-/** One run's result; metric values are fractions (QA's official 0–100 EM/F1 are divided by 100). */
+/**
+ * One run's result; metric values are fractions, as every run stores them except QA runs written before EM/F1
+ * became fractions, whose 0–100 values are divided by 100 here (`storedMetricScale`).
+ */
 export function toResult(
   cell: GridCell,
   summary: TrainSummary,
   utility: UtilityPoint[],
   context: ContextPoint[] = [],
 ): RunResult {
-  const f = isQaTask(cell.task) ? (x: number) => x / 100 : (x: number) => x;
+  const scale = storedMetricScale(cell.outputDir);
+  const f = (x: number) => x / scale;
   const best = summary.best?.value;
   return {
     task: summary.task,
@@ -216,15 +220,15 @@ export function htmlReport(results: RunResult[], title: string): string {
     const rs = results.filter((r) => r.task === task);
     const methods = [...new Set(rs.map((r) => r.method))];
     const metric = rs[0].metric;
-    const scale = isQaTask(task) ? 0.01 : 1; // eval logs keep QA's official 0–100 scale
     const devSeries: Series[] = methods.map((m, i) => {
       const runs = rs.filter((r) => r.method === m);
-      const curves = logged(runs, (r) =>
-        readJsonl<EvalRecord>(join(r.outputDir, RUN_FILES.evals)).map((e): [number, number] => [
+      const curves = logged(runs, (r) => {
+        const scale = storedMetricScale(r.outputDir); // 100: a QA run from before EM/F1 were fractions
+        return readJsonl<EvalRecord>(join(r.outputDir, RUN_FILES.evals)).map((e): [number, number] => [
           e.step,
-          e.value * scale,
-        ]),
-      );
+          e.value / scale,
+        ]);
+      });
       return {
         name: curveLabel(m, curves.length, runs.length),
         color: COLORS[i % COLORS.length],

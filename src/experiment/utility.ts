@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
+import { storedMetricScale } from "../train/qaData.js";
 import { runCli } from "./grid.js";
 import type { ContextPoint, UtilityPoint } from "./report.js";
 
@@ -74,7 +75,10 @@ async function evalRows(
   );
   if (code !== 0)
     throw new Error(`experiment: evaluating ${runDir} (${args.join(" ")}) failed (exit ${code})`);
-  return JSON.parse(stdout) as EvalRow[];
+  // `cmploss eval` scores as fractions; a QA run from before EM/F1 were fractions keeps its folder in 0–100
+  // (its recorded best and old caches), so its curves are stored on that scale and divided once, in toResult.
+  const scale = storedMetricScale(runDir);
+  return (JSON.parse(stdout) as EvalRow[]).map((r) => ({ ...r, value: r.value * scale }));
 }
 
 function cached<T>(path: string, matches: (cache: T[]) => boolean): T[] | null {

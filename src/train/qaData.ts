@@ -13,7 +13,7 @@ import {
   type SquadLike,
 } from "../tasks/qa/distractor.js";
 import { readHotpot, type HotpotExample } from "../tasks/qa/hotpot.js";
-import { readSquad } from "../tasks/qa/squad.js";
+import { answerMismatchError, readSquad } from "../tasks/qa/squad.js";
 import type { QaExample } from "../tasks/qa/types.js";
 
 export type QaTaskName = "squad" | "squad-distractor" | "hotpot";
@@ -21,6 +21,21 @@ export const QA_TASKS: readonly QaTaskName[] = ["squad", "squad-distractor", "ho
 
 export function isQaTask(task: string): task is QaTaskName {
   return (QA_TASKS as readonly string[]).includes(task);
+}
+
+/** run.json's `metricScale` in QA runs whose EM/F1 are fractions in [0, 1], as every other metric. */
+export const QA_METRIC_SCALE = "fraction";
+
+/**
+ * What a run folder's stored metric values are divided by to be fractions: 100 for a QA run written before
+ * EM/F1 became fractions (run.json without `metricScale`; its metrics.json, eval_log.jsonl, utility.json and
+ * context.json hold the official script's 0–100), else 1 (GLUE runs, new QA runs, no run.json).
+ */
+export function storedMetricScale(runDir: string): 1 | 100 {
+  const path = join(runDir, "run.json");
+  if (!existsSync(path)) return 1;
+  const run = JSON.parse(readFileSync(path, "utf8")) as { config?: { task?: string }; metricScale?: string };
+  return isQaTask(run.config?.task ?? "") && run.metricScale !== QA_METRIC_SCALE ? 100 : 1;
 }
 
 /** One question over context units; answers are spans of one relevant unit. */
@@ -32,17 +47,54 @@ export interface QaTaskData {
   /** Joins kept units (HotpotQA's context joins paragraphs with one space). */
   separator: string;
   files: string[];
+  /** What the run should say about its data (e.g. HotpotQA answers found in no supporting paragraph). */
+  notes: string[];
 }
 
 /** Deterministic data settings of the distractor benchmark (documented in README and docs/QA.md). */
 export const DISTRACTOR_SPLIT = { devFraction: 0.25, seed: 0 } as const;
 
+/** The files a QA task reads from a `--data-dir` folder (squad-distractor also takes its file itself). */
+const QA_FILES: Record<QaTaskName, string[]> = {
+  squad: ["train-v1.1.json", "dev-v1.1.json"],
+  "squad-distractor": ["dev-v1.1.json"],
+  hotpot: ["hotpot_train_v1.1.json", "hotpot_dev_distractor_v1.json"],
+};
+
+const isFile = (path: string) => existsSync(path) && statSync(path).isFile();
+
+/**
+ * What is wrong with `--data-dir` for a QA task before anything is read, or null. `squad` and `hotpot` need a
+ * folder with their train and dev files: one file given for both would train and score on the same questions,
+ * so it is refused rather than used twice (`squad-distractor` builds its own split from one file by design).
+ */
+export function qaDataDirProblem(task: QaTaskName, dataDir: string | null): string | null {
+  const files = QA_FILES[task];
+  if (dataDir === null) return `--task ${task}: expected --data-dir <folder with ${files.join(" and ")}>`;
+  if (task !== "squad-distractor" && isFile(dataDir)) {
+    return (
+      `--data-dir ${dataDir}: --task ${task} expected a folder with ${files.join(" and ")}, got a file ` +
+      `(one file for both would train and score on the same questions` +
+      `${task === "squad" ? "; --task squad-distractor splits one SQuAD file by article" : ""})`
+    );
+  }
+  return null;
+}
+
 function squadFile(dataDir: string, name: string): string {
-  if (existsSync(dataDir) && statSync(dataDir).isFile()) return dataDir;
+  if (isFile(dataDir)) return dataDir;
   const file = join(dataDir, name);
   if (!existsSync(file))
     throw new Error(`${file}: expected the official SQuAD v1.1 JSON file, it does not exist`);
   return file;
+}
+
+/** Read a SQuAD file whose every answer is where its `answer_start` says (else a one-line `DataError`). */
+async function readCheckedSquad(file: string) {
+  const data = await readSquad(file);
+  const mismatch = answerMismatchError(data, file);
+  if (mismatch) throw mismatch;
+  return data;
 }
 
 /**
@@ -108,19 +160,22 @@ export async function loadQaTask(
   dataDir: string,
   options: { distractors: number },
 ): Promise<QaTaskData> {
+  const problem = qaDataDirProblem(task, dataDir);
+  if (problem) throw new Error(problem);
   if (task === "squad") {
-    const files = [squadFile(dataDir, "train-v1.1.json"), squadFile(dataDir, "dev-v1.1.json")];
-    const [train, dev] = await Promise.all(files.map((f) => readSquad(f)));
+    const files = QA_FILES.squad.map((name) => squadFile(dataDir, name));
+    const [train, dev] = await Promise.all(files.map(readCheckedSquad));
     return {
       train: train.examples.map(squadItem),
       dev: dev.examples.map(squadItem),
       separator: "\n\n",
       files,
+      notes: [],
     };
   }
   if (task === "squad-distractor") {
-    const file = squadFile(dataDir, "dev-v1.1.json");
-    await readSquad(file); // validates the format with one-line errors before the builder trusts it
+    const file = squadFile(dataDir, QA_FILES["squad-distractor"][0]);
+    await readCheckedSquad(file); // validates the format with one-line errors before the builder trusts it
     const squad = toUtf16Offsets(JSON.parse(readFileSync(file, "utf8")) as SquadLike);
     // Distractors come from every other article of the file (they are only noise); the questions and their
     // gold paragraphs are split by article, so no dev question or gold paragraph is trained on.
@@ -131,11 +186,28 @@ export async function loadQaTask(
       dev: items.filter((it) => devTitles.has(it.title)),
       separator: "\n\n",
       files: [file],
+      notes: [],
     };
   }
-  const files = [join(dataDir, "hotpot_train_v1.1.json"), join(dataDir, "hotpot_dev_distractor_v1.json")];
+  const files = QA_FILES.hotpot.map((name) => join(dataDir, name));
   const [train, dev] = await Promise.all(files.map((f) => readHotpot(f)));
-  return { train: train.examples.map(hotpotItem), dev: dev.examples.map(hotpotItem), separator: " ", files };
+  // HotpotQA gives answers as text, located here by exact match; one found in no supporting paragraph trains
+  // as "no answer" ([CLS]) and scores against its text on dev — said, never silent.
+  const notes = [train, dev].flatMap((d, i) =>
+    d.notFound.length === 0
+      ? []
+      : [
+          `${files[i]}: ${d.notFound.length} of ${d.examples.length} answers found in no supporting paragraph ` +
+            `(e.g. question ${JSON.stringify(d.notFound[0])}); ${i === 0 ? "trained as no answer" : "scored as misses"}`,
+        ],
+  );
+  return {
+    train: train.examples.map(hotpotItem),
+    dev: dev.examples.map(hotpotItem),
+    separator: " ",
+    files,
+    notes,
+  };
 }
 
 /** Keep only the first `m` irrelevant units of every item (the context-size study: 6/4/2/0). */

@@ -11,6 +11,7 @@ import { nestedRate } from "../ablation/cmpDrop.js";
 import { variantPlan } from "../ablation/plan.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { assertDeviceHealthy } from "../runtime/deviceErrors.js";
+import { runtimeInfo } from "../runtime/init.js";
 import { assertStepHealthy, savingFinite, type DivergenceContext } from "./guard.js";
 import { maxInputLength } from "../models/bert/config.js";
 import { loadHfSpanExtractor } from "../models/hf/load.js";
@@ -23,12 +24,22 @@ import { squadEvaluate } from "../tasks/qa/metric.js";
 import { consuming } from "../util/own.js";
 import { lossOptions, microBatchNote, type TrainConfig } from "./config.js";
 import { JsonlLog, Progress, StepMeter, truncateLogs, type EvalRecord, type StepRecord } from "./log.js";
+import { fitEvalBatch, fitTrainingBatches } from "./heapFit.js";
 import { RUN_FILES, type TrainHooks, type TrainSummary } from "./loop.js";
 import { resolveModelSpec } from "./modelSource.js";
 import { openQaRun } from "./qaRun.js";
 import { adamwInit, ADAMW_DEFAULTS } from "./optimizer.js";
 import { trainingCurvesSvg } from "./plot.js";
-import { itemExample, limitContext, loadQaTask, type QaItem, type QaTaskName } from "./qaData.js";
+import {
+  itemExample,
+  limitContext,
+  loadQaTask,
+  qaDataDirProblem,
+  QA_METRIC_SCALE,
+  storedMetricScale,
+  type QaItem,
+  type QaTaskName,
+} from "./qaData.js";
 import { qaObjective, type QaLevelBatch } from "./qaObjective.js";
 import { linearWarmupDecay } from "./schedule.js";
 import { loadTrainState, RunClock, saveModel, saveTrainState } from "./state.js";
@@ -82,7 +93,24 @@ type QaEvalOptions = {
   settings: QaSettings;
   batchSize: number;
   seed?: number;
+  /**
+   * Run every batch at one shape, [batchSize, maxSeqLength] (the last one filled with repeated windows whose
+   * scores are dropped): on the wasm heap, whose freed buffers only serve the same sizes again, a second shape
+   * would need memory of its own.
+   */
+  oneShape?: boolean;
 };
+
+/** Whether jax-js runs on its wasm backend (4 GiB heap, buffers reused only at the same size: heapFit.ts). */
+const onWasmHeap = () => runtimeInfo()?.device === "wasm";
+
+/** Number of parameters in a tree of arrays. */
+const parameterCount = (params: Params) =>
+  (tree.leaves(params) as np.Array[]).reduce((n, a) => n + a.size, 0);
+
+/** Padded length of a batch whose longest window is `longest` tokens: a multiple of 32, or T (one shape). */
+const paddedLength = (longest: number, maxSeqLength: number, oneShape: boolean) =>
+  oneShape ? maxSeqLength : Math.min(maxSeqLength, Math.ceil(longest / 32) * 32);
 
 /** Dev questions tokenised into windows once, ready to be scored any number of times. */
 export interface QaDevSet {
@@ -155,12 +183,15 @@ export function createQaEvaluator(
     const ends: Float32Array[] = [];
     for (let i = 0; i < features.length; i += o.batchSize) {
       const chunk = features.slice(i, i + o.batchSize);
-      const padTo = Math.ceil(Math.max(...chunk.map((f) => f.input_ids.length)) / 32) * 32;
-      const { start_positions, end_positions, ...inputs } = levelBatch(
-        chunk,
-        tokenizer.padId,
-        Math.min(padTo, o.maxSeqLength),
+      const rows = o.oneShape
+        ? [...chunk, ...Array.from({ length: o.batchSize - chunk.length }, () => chunk[0])]
+        : chunk;
+      const padTo = paddedLength(
+        Math.max(...chunk.map((f) => f.input_ids.length)),
+        o.maxSeqLength,
+        !!o.oneShape,
       );
+      const { start_positions, end_positions, ...inputs } = levelBatch(rows, tokenizer.padId, padTo);
       start_positions.dispose();
       end_positions.dispose();
       const T = inputs.input_ids.shape[1];
@@ -206,7 +237,7 @@ export async function trainQa(
     if (!hooks.quiet) process.stderr.write(finishedNote(config.outputDir, finished) + "\n");
     return finished;
   }
-  if (!config.dataDir) throw new Error(`--task ${task}: expected --data-dir with the official JSON files`);
+  if (!config.dataDir) throw new Error(qaDataDirProblem(task, null)!);
   if (config.method === "rdrop")
     throw new Error(
       `--task ${task}: R-Drop is implemented for GLUE tasks; QA trains with --method ce or cmp`,
@@ -237,6 +268,22 @@ export async function trainQa(
       `--max-seq-length ${config.maxSeqLength}: the model has only ${maxInputLength(model)} positions`,
     );
   }
+  const variants = nDrop + nCrop === 0 ? [{ cropLevel: 0, dropPower: 1 }] : variantPlan(nDrop, nCrop);
+  // On CPU (wasm) every batch is padded to --max-seq-length and sized to fit the 4 GiB heap (heapFit.ts),
+  // before anything is written: a run that cannot fit stops here, not at its first evaluation.
+  const oneShape = onWasmHeap();
+  const fit = oneShape
+    ? fitTrainingBatches({
+        model,
+        paramCount: parameterCount(loaded.params),
+        seqLen: config.maxSeqLength,
+        rows: variants.length,
+        batchSize: config.batchSize,
+        examples: data.train.length,
+        microBatchSize: config.microBatchSize,
+        evalBatchSize: config.evalBatchSize,
+      })
+    : { microBatchSize: config.microBatchSize, evalBatchSize: config.evalBatchSize, notes: [] };
   // Only now, with the model and tokenizer read: a bad --model leaves no output folder behind.
   mkdirSync(out, { recursive: true });
   const notes = prepareRunFolder(config);
@@ -252,6 +299,12 @@ export async function trainQa(
   const stepLog = new JsonlLog<StepRecord>(join(out, RUN_FILES.steps));
   const evalLog = new JsonlLog<EvalRecord>(join(out, RUN_FILES.evals));
   if (config.resume && existsSync(lastPath)) {
+    if (storedMetricScale(out) !== 1) {
+      throw new Error(
+        `--resume: ${out} was started before QA EM/F1 became fractions (its logs hold 0–100, so a resumed ` +
+          `curve would mix scales); start it again in a new --output-dir`,
+      );
+    }
     const template = initSpanExtractor(random.key(0), model);
     const restored = loadTrainState(lastPath, template as never);
     tree.dispose([template, state] as never);
@@ -263,12 +316,14 @@ export async function trainQa(
   } else {
     if (config.resume)
       throw new Error(`--resume: expected ${lastPath} from an earlier run, but it does not exist`);
-    writeFileAtomic(join(out, RUN_FILES.run), runJson({ config, settings, model, pretrained: source.dir }));
+    writeFileAtomic(
+      join(out, RUN_FILES.run),
+      runJson({ config, settings, model, pretrained: source.dir, metricScale: QA_METRIC_SCALE }),
+    );
     stepLog.truncateAfter(-1);
     evalLog.truncateAfter(-1);
   }
 
-  const variants = nDrop + nCrop === 0 ? [{ cropLevel: 0, dropPower: 1 }] : variantPlan(nDrop, nCrop);
   const featureOptions = {
     maxSeqLength: config.maxSeqLength,
     docStride: settings.docStride,
@@ -281,7 +336,7 @@ export async function trainQa(
       adamw: { ...ADAMW_DEFAULTS, weightDecay: config.weightDecay },
       maxGradNorm: config.maxGradNorm,
       jit: config.jit,
-      microBatchSize: config.microBatchSize,
+      microBatchSize: fit.microBatchSize,
     },
   );
   const stepsPerEpoch = Math.ceil(data.train.length / config.batchSize);
@@ -292,8 +347,9 @@ export async function trainQa(
   progress.note(
     `cmploss: ${task} · ${config.model} · variants ${variants.map((v) => `(crop ${v.cropLevel}, drop ${v.dropPower})`).join(" ")} · ` +
       `${data.train.length} train / ${devItems.length} dev questions · ${totalSteps} steps` +
-      [...notes, ...microBatchNote(config)].map((n) => ` · ${n}`).join(""),
+      [...notes, ...microBatchNote(config), ...fit.notes].map((n) => ` · ${n}`).join(""),
   );
+  for (const note of data.notes) progress.note(`cmploss: ${note}`);
   let final: TrainSummary["final"] = { step: state.step, value: NaN, loss: NaN, scores: {} };
   const names = variants.map((v) =>
     variants.length === 1
@@ -310,7 +366,8 @@ export async function trainQa(
   const evaluator = createQaEvaluator(model, data.separator, tokenizer, {
     maxSeqLength: config.maxSeqLength,
     settings,
-    batchSize: config.evalBatchSize,
+    batchSize: fit.evalBatchSize,
+    oneShape,
   });
   const dev = evaluator.prepare(devItems);
   let stopped = false;
@@ -347,7 +404,11 @@ export async function trainQa(
         });
       }
       const levels = perLevel.map((fs) =>
-        levelBatch(fs, tokenizer.padId, Math.ceil(Math.max(...fs.map((f) => f.input_ids.length)) / 32) * 32),
+        levelBatch(
+          fs,
+          tokenizer.padId,
+          paddedLength(Math.max(...fs.map((f) => f.input_ids.length)), config.maxSeqLength, oneShape),
+        ),
       );
       const lr = linearWarmupDecay(s, config.lr, warmup, totalSteps);
       const t0 = performance.now();
@@ -371,7 +432,7 @@ export async function trainQa(
         evalLog.append({ step: state.step, metric: "f1", value: ev.f1, scores, loss: NaN, best: isBest });
         final = { step: state.step, value: ev.f1, loss: NaN, scores };
         progress.note(
-          `step ${state.step}: dev F1 ${ev.f1.toFixed(2)}, EM ${ev.exact_match.toFixed(2)}${isBest ? " ★ best" : ""}`,
+          `step ${state.step}: dev f1 ${ev.f1.toFixed(4)}, exact_match ${ev.exact_match.toFixed(4)}${isBest ? " ★ best" : ""}`,
         );
         await savingFinite(at, () =>
           saveTrainState(lastPath, state as never, { best, model, wallSeconds: clock.seconds() }),
@@ -444,11 +505,21 @@ export async function evaluateQaRun(options: {
     tree.dispose(params);
     throw err;
   }
+  const oneShape = onWasmHeap();
   const evaluator = createQaEvaluator(run.model, data.separator, tokenizer, {
     maxSeqLength: run.config.maxSeqLength,
     settings: run.settings,
-    batchSize: options.batchSize,
+    batchSize: oneShape
+      ? fitEvalBatch({
+          model: run.model,
+          paramCount: parameterCount(params),
+          seqLen: run.config.maxSeqLength,
+          batchSize: options.batchSize,
+          dropout: options.forceDropout.some((k) => k > 0),
+        })
+      : options.batchSize,
     seed: options.seed,
+    oneShape,
   });
   const scores: QaRunScore[] = [];
   try {

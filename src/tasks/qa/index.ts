@@ -1,6 +1,6 @@
 /** Extractive QA on the host: SQuAD/HotpotQA readers, sliding-window features, span decoding, SQuAD EM/F1. */
 export type { QaAnswer, QaExample } from "./types.js";
-export { parseSquad, readSquad } from "./squad.js";
+export { answerMismatchError, parseSquad, readSquad } from "./squad.js";
 export type { AnswerMismatch, SquadData } from "./squad.js";
 export { TITLE_CLOSE, TITLE_OPEN, YES_NO_PREFIX, parseHotpot, readHotpot } from "./hotpot.js";
 export type { HotpotData, HotpotExample, HotpotParagraph } from "./hotpot.js";

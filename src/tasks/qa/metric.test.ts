@@ -39,11 +39,38 @@ describe("SQuAD v1.1 metric", () => {
     }
   });
 
-  it("matches the aggregate bit for bit, an unanswered question scoring 0", () => {
+  it("matches the aggregate (the script's percent as a fraction), an unanswered question scoring 0", () => {
     const golds = new Map<string, string[]>(FIXTURE.cases.map((c) => [c.id, c.golds]));
     for (const id of FIXTURE.unanswered) golds.set(id, ["anything"]);
     const predictions = new Map(FIXTURE.cases.map((c) => [c.id, c.prediction]));
-    const got = squadEvaluate(golds, predictions);
-    expect(got).toEqual({ ...FIXTURE.aggregate, missing: FIXTURE.unanswered });
+    const { exact_match, f1, ...rest } = squadEvaluate(golds, predictions);
+    expect(rest).toEqual({ total: FIXTURE.aggregate.total, missing: FIXTURE.unanswered });
+    expect(100 * exact_match).toBeCloseTo(FIXTURE.aggregate.exact_match, 12);
+    expect(100 * f1).toBeCloseTo(FIXTURE.aggregate.f1, 12);
+    expect(FIXTURE.aggregate.f1).toBeGreaterThan(1); // the script's scale is percent: a fraction must differ
+  });
+
+  it("scores on the 0–1 scale of every other metric: all right is 1, not 100", () => {
+    const golds = new Map([
+      ["a", ["Denver Broncos"]],
+      ["b", ["1937"]],
+    ]);
+    const all = squadEvaluate(
+      golds,
+      new Map([
+        ["a", "the Denver Broncos"],
+        ["b", "1937"],
+      ]),
+    );
+    expect([all.exact_match, all.f1]).toEqual([1, 1]);
+    const half = squadEvaluate(
+      golds,
+      new Map([
+        ["a", "Denver"],
+        ["b", "1937"],
+      ]),
+    );
+    expect(half.exact_match).toBe(0.5);
+    expect(half.f1).toBeCloseTo((2 / 3 + 1) / 2, 12);
   });
 });

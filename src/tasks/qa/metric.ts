@@ -1,6 +1,7 @@
 /**
  * The official SQuAD v1.1 EM/F1 (`evaluate-v1.1.py`): normalise (lower-case, drop ASCII punctuation, drop the
- * words a/an/the, collapse whitespace), exact match, bag-of-tokens F1, max over gold answers, mean × 100.
+ * words a/an/the, collapse whitespace), exact match, bag-of-tokens F1, max over gold answers, mean — as a fraction in [0, 1], the scale of every cmploss
+ * metric (the official script prints the mean × 100).
  *
  * Python's regex `\b` and `str.split()` are Unicode-aware and JavaScript's are not, so both are spelled out
  * here; `test/fixtures/qa/squad_metric.json` (from `dev/python/qa/squad_eval_fixture.py`) checks parity.
@@ -72,7 +73,7 @@ export function maxOverGroundTruths(
   return best;
 }
 
-/** SQuAD EM and F1 in percent. */
+/** SQuAD EM and F1 as fractions in [0, 1] (the official script's numbers / 100). */
 export interface SquadScores {
   exact_match: number;
   f1: number;
@@ -101,5 +102,5 @@ export function squadEvaluate(
     f1 += maxOverGroundTruths(f1Score, prediction, answers);
   }
   const total = golds.size;
-  return { exact_match: (100 * em) / total, f1: (100 * f1) / total, total, missing };
+  return { exact_match: em / total, f1: f1 / total, total, missing };
 }

@@ -64,7 +64,14 @@ describe("readSquad", () => {
     const { examples, mismatches } = parseSquad(f, "x.json");
     expect(examples).toHaveLength(1);
     expect(mismatches).toEqual([
-      { id: "q1", path: "data[0].paragraphs[0].qas[0].answers[1]", text: "cat", start: 0, found: "The" },
+      {
+        id: "q1",
+        path: "data[0].paragraphs[0].qas[0].answers[1]",
+        text: "cat",
+        answerStart: 0,
+        start: 0,
+        found: "The",
+      },
     ]);
   });
 

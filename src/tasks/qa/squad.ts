@@ -12,6 +12,9 @@ export interface AnswerMismatch {
   /** JSON path of the answer, e.g. `data[3].paragraphs[0].qas[2].answers[1]`. */
   path: string;
   text: string;
+  /** `answer_start` as the file gives it (code points). */
+  answerStart: number;
+  /** The same as a UTF-16 index into the context. */
   start: number;
   /** What the context holds at `start` (as many characters as the answer text). */
   found: string;
@@ -60,9 +63,10 @@ export function parseSquad(json: unknown, file: string): SquadData {
           const aPath = `${qPath}.answers[${k}]`;
           const answer = r.object(answerJson, aPath);
           const text = r.string(answer.text, `${aPath}.text`);
-          const start = toUtf16(r.integer(answer.answer_start, `${aPath}.answer_start`));
+          const answerStart = r.integer(answer.answer_start, `${aPath}.answer_start`);
+          const start = toUtf16(answerStart);
           const found = context.slice(start, start + text.length);
-          if (found !== text) mismatches.push({ id, path: aPath, text, start, found });
+          if (found !== text) mismatches.push({ id, path: aPath, text, answerStart, start, found });
           return { text, start };
         });
         examples.push({ id, question, context, answers, title });
@@ -70,6 +74,29 @@ export function parseSquad(json: unknown, file: string): SquadData {
     });
   });
   return { version, examples, mismatches };
+}
+
+/**
+ * The one-line error for a file whose answers do not all sit where their `answer_start` says (SQuAD's own
+ * convention: the context at `answer_start` reads the answer text), naming the first such answer's question;
+ * null when every answer matches.
+ */
+export function answerMismatchError(data: SquadData, file: string): DataError | null {
+  const [first] = data.mismatches;
+  if (first === undefined) return null;
+  const context = data.examples.find((ex) => ex.id === first.id)?.context ?? "";
+  const got =
+    first.start >= context.length
+      ? `answer_start ${first.answerStart} past the end of its ${context.length}-character context`
+      : showValue(first.found);
+  const more =
+    data.mismatches.length > 1 ? ` (${data.mismatches.length} answers in the file do not match)` : "";
+  return new DataError(
+    file,
+    undefined,
+    `${first.path} of question ${showValue(first.id)} to read ${showValue(first.text)} at its answer_start ${first.answerStart}`,
+    `${got}${more}`,
+  );
 }
 
 /** Read a SQuAD v1.1 JSON file (see `parseSquad`). */
