@@ -148,17 +148,19 @@ describe("examples/browser/serve.ts", () => {
       spawnSync(process.execPath, ["--import", "tsx", "examples/browser/serve.ts", ...flags], {
         encoding: "utf8",
       });
-    const cases: [string[], string][] = [
+    // a missing model is a failure (exit 1); a bad flag or value a usage error (exit 2)
+    const cases: [string[], string, number][] = [
       [
         ["--model", out],
         `serve: ${join(out, "config.json")}: expected a Hugging Face model folder with config.json (bash scripts/fetch-minilm.sh)`,
+        1,
       ],
-      [["--bogus"], "serve: Unknown option '--bogus'"],
-      [["--port", "http"], "serve: --port http: expected 0..65535"],
+      [["--bogus"], "serve: Unknown option '--bogus'", 2],
+      [["--port", "http"], "serve: --port http: expected 0..65535", 2],
     ];
-    for (const [flags, message] of cases) {
+    for (const [flags, message, code] of cases) {
       const run = serve(...flags);
-      expect(run.status, flags.join(" ")).toBe(1);
+      expect(run.status, flags.join(" ")).toBe(code);
       expect(run.stderr.trim()).toBe(message);
     }
   });

@@ -102,7 +102,9 @@ describe("metric scale", () => {
   });
 
   it("refuses to resume a QA run whose logs are on the old 0–100 scale, rather than mix scales", async () => {
+    // interrupted (a checkpoint, no metrics.json): resuming it would log fractions beside its 0–100 ones
     const old = qaRun("resume-old", [0.5], 100, false);
+    rmSync(join(old.outputDir, RUN_FILES.metrics));
     writeFileSync(join(old.outputDir, RUN_FILES.last), "");
     const config = {
       ...TRAIN_DEFAULTS,
@@ -116,5 +118,21 @@ describe("metric scale", () => {
     await expect(trainQa(config, { ...QA_DEFAULTS, distractors: 2 }, { quiet: true })).rejects.toThrow(
       /^--resume: .*resume-old was started before QA EM\/F1 became fractions .*start it again in a new --output-dir$/,
     );
+  });
+
+  it("reports a finished old-scale QA run as fractions when --resume finds nothing to do", async () => {
+    const old = qaRun("finished-old", [0.5], 100, false);
+    const config = {
+      ...TRAIN_DEFAULTS,
+      task: "squad-distractor",
+      dataDir: "test/fixtures/qa/squad-small.json",
+      model: "test/fixtures/hf/bert-tiny",
+      outputDir: old.outputDir,
+      resume: true,
+    };
+    const summary = await trainQa(config, QA_DEFAULTS, { quiet: true });
+    expect(summary.final.value).toBeCloseTo(0.5, 12);
+    expect(summary.best?.value).toBeCloseTo(0.5, 12);
+    expect(summary.final.scores.exact_match).toBeCloseTo(0.25, 12);
   });
 });

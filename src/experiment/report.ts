@@ -9,7 +9,7 @@ import { writeFileAtomic } from "../io/atomic.js";
 import type { EvalRecord, StepRecord } from "../train/log.js";
 import { RUN_FILES, type TrainSummary } from "../train/loop.js";
 import { chartSvg, COLORS, escapeXml, smooth, type Series } from "../train/plot.js";
-import { storedMetricScale } from "../train/qaData.js";
+import { storedMetricScale, summaryAsFractions } from "../train/qaData.js";
 import type { GridCell } from "./grid.js";
 
 export interface UtilityPoint {
@@ -61,15 +61,15 @@ export function toResult(
 ): RunResult {
   const scale = storedMetricScale(cell.outputDir);
   const f = (x: number) => x / scale;
-  const best = summary.best?.value;
+  const { best, final } = summaryAsFractions(summary, cell.outputDir);
   return {
     task: summary.task,
     method: cell.method,
     seed: cell.seed,
     metric: summary.metric,
-    best: best === undefined ? null : f(best),
-    final: f(summary.final.value),
-    scores: Object.fromEntries(Object.entries(summary.final.scores ?? {}).map(([k, v]) => [k, f(v)])),
+    best: best?.value ?? null,
+    final: final.value,
+    scores: final.scores ?? {},
     wall_s: summary.wall_s,
     examples_per_s: summary.examples_per_s,
     utility: utility.map((u) => ({ ...u, value: f(u.value) })),

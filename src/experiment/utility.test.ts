@@ -28,10 +28,14 @@ beforeEach(() => {
 });
 
 /** A run folder with a run.json and an eval log but no weights: any dev pass it asked for would fail. */
-function runFolder(settings: object | undefined, task = "squad-distractor"): string {
+function runFolder(
+  settings: object | undefined,
+  task = "squad-distractor",
+  metricScale = "fraction",
+): string {
   const dir = mkdtempSync(join(tmpdir(), "cmploss-utility-"));
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "run.json"), JSON.stringify({ config: { task }, settings }));
+  writeFileSync(join(dir, "run.json"), JSON.stringify({ config: { task }, settings, metricScale }));
   const evals = [
     { step: 2, metric: "f1", value: 40, loss: null, best: true },
     { step: 4, metric: "f1", value: 55, loss: null, best: true },
@@ -73,5 +77,10 @@ describe("curve points that a run already logged", () => {
     // a run evaluated on fewer distractors while training: nothing is taken from its log
     await utilityCurve(runFolder({ ...qa, maxParagraphs: 2 }), [0]);
     expect(calls[2].slice(6, 8)).toEqual(["--force-dropout", "0"]);
+  });
+
+  it("stores a QA run from before fractions (no metricScale in run.json) on its folder's 0–100 scale", async () => {
+    const old = runFolder(qa, "squad-distractor", "");
+    expect((await utilityCurve(old, [0, 2])).map((p) => p.value)).toEqual([55, 1200]);
   });
 });

@@ -15,6 +15,7 @@ import {
 import { readHotpot, type HotpotExample } from "../tasks/qa/hotpot.js";
 import { answerMismatchError, readSquad } from "../tasks/qa/squad.js";
 import type { QaExample } from "../tasks/qa/types.js";
+import type { TrainSummary } from "./loop.js";
 
 export type QaTaskName = "squad" | "squad-distractor" | "hotpot";
 export const QA_TASKS: readonly QaTaskName[] = ["squad", "squad-distractor", "hotpot"];
@@ -36,6 +37,25 @@ export function storedMetricScale(runDir: string): 1 | 100 {
   if (!existsSync(path)) return 1;
   const run = JSON.parse(readFileSync(path, "utf8")) as { config?: { task?: string }; metricScale?: string };
   return isQaTask(run.config?.task ?? "") && run.metricScale !== QA_METRIC_SCALE ? 100 : 1;
+}
+
+/**
+ * A run's metrics.json summary with its metric values as fractions: a QA run from before EM/F1 were fractions
+ * (`storedMetricScale` 100) stored them × 100.
+ */
+export function summaryAsFractions<S extends TrainSummary>(summary: S, runDir: string): S {
+  const scale = storedMetricScale(runDir);
+  if (scale === 1) return summary;
+  const f = (x: number) => x / scale;
+  return {
+    ...summary,
+    best: summary.best && { ...summary.best, value: f(summary.best.value) },
+    final: {
+      ...summary.final,
+      value: f(summary.final.value),
+      scores: Object.fromEntries(Object.entries(summary.final.scores ?? {}).map(([k, v]) => [k, f(v)])),
+    },
+  };
 }
 
 /** One question over context units; answers are spans of one relevant unit. */

@@ -10,6 +10,7 @@ import { loadTensorMetadata } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
 import type { TrainSummary } from "./loop.js";
 import { RUN_TOKENIZER_DIR } from "./modelSource.js";
+import { summaryAsFractions } from "./qaData.js";
 
 /** Run file names inside the output folder. */
 export const RUN_FILES = {
@@ -45,7 +46,7 @@ export function earlierRun(dir: string): EarlierRun {
     } catch {
       throw new Error(`${metrics}: expected the JSON summary of a finished run`);
     }
-    return { kind: "finished", summary };
+    return { kind: "finished", summary: summaryAsFractions(summary, dir) };
   }
   const last = join(dir, RUN_FILES.last);
   if (existsSync(last)) {
