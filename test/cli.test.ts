@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -13,19 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadTensorMetadata } from "../src/train/checkpoint.js";
-import { jsonlLines, startCli, untilJsonlLines } from "./cliProcess.js";
+import { cli, jsonlLines, startCli, untilJsonlLines } from "./cliProcess.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-cli-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-    encoding: "utf8",
-    env: { ...process.env, CMPLOSS_THREADS: "1", CMPLOSS_DEBUG: "" },
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function brokenCopy(name: string, edit: (train: string) => string): string {
   const dir = join(root, name);

@@ -1,6 +1,19 @@
-/** The cmploss CLI as a child process that a test can signal while it runs. */
-import { spawn } from "node:child_process";
+/** The cmploss CLI as a child process: run to the end (`cli`), or started so that a test can signal it. */
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+
+/** The environment every CLI child runs with: one thread, no stack traces. */
+const CLI_ENV = { CMPLOSS_THREADS: "1", CMPLOSS_DEBUG: "" };
+
+/** Run `cmploss …args` to its end (2 minutes at most): its exit code and output. */
+export function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ...CLI_ENV },
+    timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
 
 export interface RunningCli {
   /** Resolves to the exit code (null: killed by a signal it did not handle). */
@@ -12,7 +25,7 @@ export interface RunningCli {
 
 export function startCli(args: string[], env: Record<string, string> = {}): RunningCli {
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-    env: { ...process.env, CMPLOSS_THREADS: "1", CMPLOSS_DEBUG: "", ...env },
+    env: { ...process.env, ...CLI_ENV, ...env },
   });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));

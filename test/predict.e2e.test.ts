@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -26,19 +25,10 @@ import { openGlueRun } from "../src/train/evaluateRun.js";
 import { createQaEvaluator, evaluateQaRun, QA_DEFAULTS, trainQa } from "../src/train/qaLoop.js";
 import { squadItem } from "../src/train/qaData.js";
 import { openQaRun } from "../src/train/qaRun.js";
-import { startCli } from "./cliProcess.js";
+import { cli, startCli } from "./cliProcess.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-predict-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-    encoding: "utf8",
-    env: { ...process.env, CMPLOSS_THREADS: "1", CMPLOSS_DEBUG: "" },
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 type Line = { index: number | string; label: string; probabilities: Record<string, number> };
 const jsonl = (text: string) =>

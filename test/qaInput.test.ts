@@ -1,9 +1,9 @@
 /** QA input through the CLI: bad answer offsets and data folders stop a run with one line before it trains. */
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { cli } from "./cliProcess.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-qa-input-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -12,15 +12,6 @@ const SQUAD = "test/fixtures/qa/squad-small.json";
 const HOTPOT = "test/fixtures/qa/hotpot-small.json";
 const TINY = ["--model", "test/fixtures/hf/bert-tiny", "--max-seq-length", "64", "--doc-stride", "16"];
 const TINY_RUN = [...TINY, "--max-query-length", "16", "--batch-size", "2", "--max-steps", "1"];
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-    encoding: "utf8",
-    env: { ...process.env, CMPLOSS_THREADS: "1", CMPLOSS_DEBUG: "" },
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 type Squad = { data: { paragraphs: { qas: { id: string; answers: { answer_start: number }[] }[] }[] }[] };
 

@@ -22,18 +22,10 @@ import { TRAIN_DEFAULTS, type TrainConfig } from "../src/train/config.js";
 import { TrainingDiverged } from "../src/train/guard.js";
 import { RUN_FILES, train } from "../src/train/loop.js";
 import { QA_DEFAULTS, trainQa } from "../src/train/qaLoop.js";
+import { cli } from "./cliProcess.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-life-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-    encoding: "utf8",
-    env: { ...process.env, CMPLOSS_THREADS: "1", CMPLOSS_DEBUG: "" },
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** `cmploss train` on the 96-row fixture, as the library config `glue(name)` below. */
 const trainArgs = (dir: string, ...extra: string[]) => [
