@@ -6,7 +6,8 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { jit, numpy as np, random, tree } from "@jax-js/jax";
-import { hashString, mixSeed, planCrops } from "../ablation/cmpCrop.js";
+import { planCrops } from "../ablation/cmpCrop.js";
+import { hashString, mixSeed } from "../util/hostRng.js";
 import { nestedRate } from "../ablation/cmpDrop.js";
 import { variantPlan } from "../ablation/plan.js";
 import { writeFileAtomic } from "../io/atomic.js";
