@@ -8,7 +8,7 @@ import { utilityCurveSvg } from "../train/plot.js";
 import { isQaTask } from "../train/qaData.js";
 import { evaluateQaRun } from "../train/qaLoop.js";
 import { evaluateRun, type RunEvaluation } from "../train/evaluateRun.js";
-import { RUN_FILES } from "../train/loop.js";
+import { DERIVED_FILES, RUN_FILES } from "../train/runFiles.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
 
 const EVAL_FLAGS: FlagTable = {
@@ -185,7 +185,7 @@ function writeUtilityPlot(
   metric: string,
 ): string | null {
   if (rows.length < 2) return null;
-  const path = join(runDir, "utility-curve.svg");
+  const path = join(runDir, DERIVED_FILES.utilityCurve);
   const points = rows.map((r) => ({ power: r.forceDropout, value: r.value, loss: r.loss }));
   writeFileAtomic(path, utilityCurveSvg(points, metric));
   return path;

@@ -7,6 +7,7 @@ import { BUNDLED_GLUE_TASKS, getGlueTask } from "../tasks/index.js";
 import { lossFlagConflict, TRAIN_DEFAULTS, type TrainConfig } from "../train/config.js";
 import { train } from "../train/loop.js";
 import { modelSpecProblem } from "../train/modelSource.js";
+import { RUN_FILES } from "../train/runFiles.js";
 import { runFolderConflict } from "../train/runFolder.js";
 import { isQaTask, QA_TASKS, qaDataDirProblem } from "../train/qaData.js";
 import { QA_DEFAULTS, trainQa, type QaSettings } from "../train/qaLoop.js";
@@ -40,7 +41,10 @@ export const TRAIN_FLAGS: FlagTable = {
     nullable: true,
     defaultText: "the bundled SST-2",
   },
-  "output-dir": { kind: "string", help: "where checkpoints, logs, metrics.json and curves.svg go" },
+  "output-dir": {
+    kind: "string",
+    help: `where checkpoints, logs, ${RUN_FILES.metrics} and ${RUN_FILES.curves} go`,
+  },
   model: {
     kind: "string",
     help: `a preset (${Object.keys(BERT_PRESETS).join(", ")}), a Hugging Face model folder, or a Hub id org/name`,
@@ -127,7 +131,7 @@ export const TRAIN_FLAGS: FlagTable = {
     nullable: true,
     defaultText: "all cores",
   },
-  resume: { kind: "boolean", help: "continue from <output-dir>/checkpoint-last.safetensors" },
+  resume: { kind: "boolean", help: `continue from <output-dir>/${RUN_FILES.last}` },
   overwrite: { kind: "boolean", help: "delete the run already in --output-dir and start again" },
   config: {
     kind: "string",
@@ -369,6 +373,8 @@ export async function runTrain(argv: string[]): Promise<number> {
     `dev ${summary.metric}: ${summary.final.value.toFixed(4)} (final, step ${summary.final.step}); best ${best}; ` +
       `${summary.examples_per_s.toFixed(1)} train examples/s; ${summary.wall_s.toFixed(0)} s`,
   );
-  console.log(`outputs in ${summary.output_dir} (metrics.json, curves.svg, model-best.safetensors)`);
+  console.log(
+    `outputs in ${summary.output_dir} (${RUN_FILES.metrics}, ${RUN_FILES.curves}, ${RUN_FILES.best})`,
+  );
   return 0;
 }

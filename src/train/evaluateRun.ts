@@ -11,7 +11,7 @@ import { reopenTokenizer, type RunModelInfo, type RunTokenizer } from "./modelSo
 import type { TrainConfig } from "./config.js";
 import { encodeSplit } from "./data.js";
 import { evaluateSplit } from "./evaluate.js";
-import { RUN_FILES } from "./loop.js";
+import { RUN_FILES } from "./runFiles.js";
 import { loadRunParams, runWeightsFile, type RunCheckpoint } from "./runWeights.js";
 import type { Params } from "./step.js";
 import { assertDeviceHealthy } from "../runtime/deviceErrors.js";

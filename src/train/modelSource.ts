@@ -11,12 +11,13 @@ import { initSequenceClassifier } from "../models/classifier.js";
 import { fetchHubModel, isHubId } from "../models/hf/hub.js";
 import { loadHfClassifier } from "../models/hf/load.js";
 import type { HfConfigJson } from "../models/hf/config.js";
-import { TOKENIZER_FILES } from "../models/hf/save.js";
+import { MODEL_FILE, TOKENIZER_FILES } from "../models/hf/files.js";
 import { HfTokenizer } from "../tasks/hfTokenizer.js";
 import type { GlueExample } from "../tasks/glue/reader.js";
 import type { GlueTask } from "../tasks/registry.js";
 import { PAD_ID, WordVocab } from "../tasks/vocab.js";
 import type { TokenEncoder } from "./data.js";
+import { RUN_FILES } from "./runFiles.js";
 import type { Params } from "./step.js";
 
 export type TokenizerKind = "word" | "hf";
@@ -37,12 +38,9 @@ export interface RunTokenizer {
   padId: number;
 }
 
-export const RUN_TOKENIZER_DIR = "tokenizer";
-export const RUN_VOCAB = "vocab.txt";
-
 /** A folder with a Hugging Face config.json. */
 function isModelFolder(path: string): boolean {
-  return existsSync(join(path, "config.json")) && statSync(path).isDirectory();
+  return existsSync(join(path, MODEL_FILE.config)) && statSync(path).isDirectory();
 }
 
 /**
@@ -54,7 +52,7 @@ export function modelSpecProblem(spec: string): string | null {
   if (existsSync(spec)) {
     return isModelFolder(spec)
       ? null
-      : `--model ${spec}: expected a Hugging Face model folder with config.json, found none`;
+      : `--model ${spec}: expected a Hugging Face model folder with ${MODEL_FILE.config}, found none`;
   }
   if (isHubId(spec)) return null;
   return `--model ${spec}: expected a preset (${Object.keys(BERT_PRESETS).join(", ")}), a model folder, or a Hub id org/name`;
@@ -92,7 +90,7 @@ export async function prepareFreshModel(options: {
       options.trainExamples.flatMap((ex) => (ex.textB === undefined ? [ex.textA] : [ex.textA, ex.textB])),
       { minFreq: options.minWordFreq },
     );
-    await vocab.save(join(runDir, RUN_VOCAB));
+    await vocab.save(join(runDir, RUN_FILES.vocab));
     const model = presetConfig(spec, vocab.size, {
       max_position_embeddings: Math.max(512, options.maxSeqLength),
     });
@@ -111,7 +109,7 @@ export async function prepareFreshModel(options: {
   }
   // Read from the user's folder (its errors name the user's files), and only then copied into the run folder.
   const tokenizer = await HfTokenizer.fromFolder(source.dir);
-  const tokDir = join(runDir, RUN_TOKENIZER_DIR);
+  const tokDir = join(runDir, RUN_FILES.tokenizer);
   mkdirSync(tokDir, { recursive: true });
   for (const f of TOKENIZER_FILES)
     if (existsSync(join(source.dir, f))) cpSync(join(source.dir, f), join(tokDir, f));
@@ -133,7 +131,8 @@ export async function prepareFreshModel(options: {
 
 /** The tokenizer stored in a run folder. */
 export async function reopenTokenizer(runDir: string, kind: TokenizerKind): Promise<RunTokenizer> {
-  if (kind === "word") return { tokenizer: await WordVocab.load(join(runDir, RUN_VOCAB)), padId: PAD_ID };
-  const tokenizer = await HfTokenizer.fromFolder(join(runDir, RUN_TOKENIZER_DIR));
+  if (kind === "word")
+    return { tokenizer: await WordVocab.load(join(runDir, RUN_FILES.vocab)), padId: PAD_ID };
+  const tokenizer = await HfTokenizer.fromFolder(join(runDir, RUN_FILES.tokenizer));
   return { tokenizer, padId: tokenizer.padId };
 }
