@@ -1,6 +1,7 @@
 /** `cmploss train`: flags (kebab-case mirrors of the reference's) → TrainConfig → train(). */
 import { readFileSync } from "node:fs";
 import { JsonSyntaxError, parseJson } from "../io/jsonText.js";
+import { LOSS_TARGETS, PRIMARY_LOSSES } from "../loss/index.js";
 import { BERT_PRESETS } from "../models/bert/config.js";
 import { backendLine, initRuntime } from "../runtime/index.js";
 import { BUNDLED_GLUE_TASKS, getGlueTask } from "../tasks/index.js";
@@ -94,11 +95,11 @@ export const TRAIN_FLAGS: FlagTable = {
     max: 16,
   },
   "just-cmp": { kind: "boolean", help: "comparative loss alone, with the dummy model (SPEC §3)" },
-  "loss-target": { kind: "string", help: "dummy baseline", values: ["ultra", "best", "first"] },
+  "loss-target": { kind: "string", help: "dummy baseline", values: LOSS_TARGETS },
   "loss-primary": {
     kind: "string",
     help: "primary loss with --no-just-cmp",
-    values: ["max", "avg", "first", "last"],
+    values: PRIMARY_LOSSES,
   },
   "cr-temp": { kind: "number", help: "temperature of the comparison", min: 1e-6 },
   "cr-weight": { kind: "number", help: "weight of the ranking term with --no-just-cmp", min: 0 },
