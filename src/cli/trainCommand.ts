@@ -23,6 +23,7 @@ import {
   type FlagSpec,
   type FlagTable,
 } from "./args.js";
+import { DEVICE_FLAG, THREADS_FLAG } from "./runtimeFlags.js";
 import { handleStopSignals } from "./stopSignals.js";
 
 const PRETRAINED_LR = 5e-5;
@@ -119,19 +120,8 @@ export const TRAIN_FLAGS: FlagTable = {
     nullable: true,
   },
   jit: { kind: "boolean", help: "compile the train step with jax-js jit" },
-  device: {
-    kind: "string",
-    help: "jax-js backend; auto: WebGPU on a hardware GPU, else wasm",
-    values: ["auto", "wasm", "webgpu", "cpu"],
-  },
-  threads: {
-    kind: "number",
-    help: "wasm worker threads",
-    integer: true,
-    min: 1,
-    nullable: true,
-    defaultText: "all cores",
-  },
+  device: DEVICE_FLAG,
+  threads: { ...THREADS_FLAG, nullable: true },
   resume: { kind: "boolean", help: `continue from <output-dir>/${RUN_FILES.last}` },
   overwrite: { kind: "boolean", help: "delete the run already in --output-dir and start again" },
   config: {
