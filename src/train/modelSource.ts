@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { numpy as np } from "@jax-js/jax";
 import { BERT_PRESETS, maxInputLength, presetConfig, type BertConfig } from "../models/bert/config.js";
-import { initSequenceClassifier } from "../models/classifier.js";
+import { initSequenceClassifier, type SequenceClassifierParams } from "../models/classifier.js";
 import { fetchHubModel, isHubId } from "../models/hf/hub.js";
 import { loadHfClassifier } from "../models/hf/load.js";
 import type { HfConfigJson } from "../models/hf/config.js";
@@ -18,7 +18,6 @@ import type { GlueTask } from "../tasks/registry.js";
 import { PAD_ID, WordVocab } from "../tasks/vocab.js";
 import type { TokenEncoder } from "./data.js";
 import { RUN_FILES } from "./runFiles.js";
-import type { Params } from "./step.js";
 
 export type TokenizerKind = "word" | "hf";
 
@@ -81,7 +80,7 @@ export async function prepareFreshModel(options: {
   maxSeqLength: number;
   runDir: string;
   key: np.Array;
-}): Promise<{ info: RunModelInfo; params: Params; tok: RunTokenizer; notes: string[] }> {
+}): Promise<{ info: RunModelInfo; params: SequenceClassifierParams; tok: RunTokenizer; notes: string[] }> {
   const { spec, task, runDir, key } = options;
   const source = await resolveModelSpec(spec);
   if (source.kind === "preset") {
