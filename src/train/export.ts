@@ -8,7 +8,7 @@ import { saveHfClassifier, type HfSaveOptions } from "../models/hf/save.js";
 import type { GlueTask } from "../tasks/registry.js";
 import { SPECIAL_TOKENS } from "../tasks/vocab.js";
 import type { RunModelInfo } from "./modelSource.js";
-import { RUN_FILES } from "./runFiles.js";
+import { RUN_FILES, RUN_TOKENIZER_DIR } from "./runFiles.js";
 import { loadModel } from "./state.js";
 
 /**
@@ -58,7 +58,7 @@ export async function exportHfModel(
   tree.dispose(template);
   const tokenizer: HfSaveOptions["tokenizer"] =
     run.tokenizer === "hf"
-      ? { fromDir: join(runDir, RUN_FILES.tokenizer) }
+      ? { fromDir: join(runDir, RUN_TOKENIZER_DIR) }
       : {
           files: wordVocabTokenizerFiles(
             readFileSync(join(runDir, RUN_FILES.vocab), "utf8"),

@@ -17,7 +17,7 @@ import type { GlueExample } from "../tasks/glue/reader.js";
 import type { GlueTask } from "../tasks/registry.js";
 import { PAD_ID, WordVocab } from "../tasks/vocab.js";
 import type { TokenEncoder } from "./data.js";
-import { RUN_FILES } from "./runFiles.js";
+import { RUN_FILES, RUN_TOKENIZER_DIR } from "./runFiles.js";
 
 export type TokenizerKind = "word" | "hf";
 
@@ -108,7 +108,7 @@ export async function prepareFreshModel(options: {
   }
   // Read from the user's folder (its errors name the user's files), and only then copied into the run folder.
   const tokenizer = await HfTokenizer.fromFolder(source.dir);
-  const tokDir = join(runDir, RUN_FILES.tokenizer);
+  const tokDir = join(runDir, RUN_TOKENIZER_DIR);
   mkdirSync(tokDir, { recursive: true });
   for (const f of TOKENIZER_FILES)
     if (existsSync(join(source.dir, f))) cpSync(join(source.dir, f), join(tokDir, f));
@@ -132,6 +132,6 @@ export async function prepareFreshModel(options: {
 export async function reopenTokenizer(runDir: string, kind: TokenizerKind): Promise<RunTokenizer> {
   if (kind === "word")
     return { tokenizer: await WordVocab.load(join(runDir, RUN_FILES.vocab)), padId: PAD_ID };
-  const tokenizer = await HfTokenizer.fromFolder(join(runDir, RUN_FILES.tokenizer));
+  const tokenizer = await HfTokenizer.fromFolder(join(runDir, RUN_TOKENIZER_DIR));
   return { tokenizer, padId: tokenizer.padId };
 }

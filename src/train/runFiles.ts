@@ -1,13 +1,11 @@
 /** The names of what a training run keeps in its output folder, in one place (`test/oneSource.test.ts`). */
 import { TOKENIZER_FILE } from "../models/hf/files.js";
 
-/** Files and folders a training run writes in its output folder. */
+/** Files and folders every training run writes in its output folder. */
 export const RUN_FILES = {
   run: "run.json",
   /** The word vocabulary of a from-scratch (preset) model, in BERT's `vocab.txt` format. */
   vocab: TOKENIZER_FILE.vocabTxt,
-  /** Folder: the tokenizer files copied from a pretrained `--model`. */
-  tokenizer: "tokenizer",
   /** Folder: the Hugging Face export of the best weights. */
   hfModel: "hf-model",
   last: "checkpoint-last.safetensors",
@@ -17,6 +15,9 @@ export const RUN_FILES = {
   metrics: "metrics.json",
   curves: "curves.svg",
 } as const;
+
+/** Folder of a run from a pretrained `--model`: the tokenizer files copied from it. */
+export const RUN_TOKENIZER_DIR = "tokenizer";
 
 /** Files scored from a run's weights afterwards (`cmploss eval` / `experiment`): stale once it trains again. */
 export const DERIVED_FILES = {
