@@ -72,7 +72,7 @@ if (mode === "eval") {
     lossKind: "ce",
     powers: V === 1 ? [1] : variantPowers(V - 1),
     mode: "batched",
-    loss: {},
+    loss: { kind: "cmp" },
     adamw: ADAMW_DEFAULTS,
     maxGradNorm: 1,
     jit: true,

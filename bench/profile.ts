@@ -28,7 +28,7 @@ const stepper = makeTrainStep({
   lossKind: "ce",
   powers: variantPowers(Number(nDrop)),
   mode: "batched",
-  loss: {},
+  loss: { kind: "cmp" },
   adamw: ADAMW_DEFAULTS,
   maxGradNorm: 1,
   jit: true,

@@ -45,7 +45,7 @@ export async function timeSteps(args: StepTimingArgs): Promise<StepTiming> {
     lossKind: "ce",
     powers: variantPowers(args.nDrop),
     mode: args.mode,
-    loss: {},
+    loss: { kind: "cmp" },
     adamw: ADAMW_DEFAULTS,
     maxGradNorm: 1,
     jit: args.jit,

@@ -15,7 +15,13 @@ export {
   rdropLoss,
   symmetricKl,
 } from "./loss/index.js";
-export type { ComparativeLossOptions, LossTarget, PrimaryLoss } from "./loss/index.js";
+export type {
+  CmpOptions,
+  ComparativeLossOptions,
+  LossTarget,
+  PrimaryLoss,
+  RegulariserOptions,
+} from "./loss/index.js";
 export {
   applyCrop,
   cmpDropMasks,

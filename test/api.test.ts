@@ -18,9 +18,9 @@ describe("package root API", () => {
 
   it("uses the issue's option names and defaults", async () => {
     const t = np.array([[1, 2]]);
-    const a = await cmploss.comparativeLoss(t.ref, {}).data();
+    const a = await cmploss.comparativeLoss(t.ref).data();
     const b = await cmploss
-      .comparativeLoss(t, { temperature: 1, target: "ultra", listwise: false, justCmp: true })
+      .comparativeLoss(t, { kind: "cmp", temperature: 1, target: "ultra", listwise: false })
       .data();
     expect(Array.from(a)).toEqual(Array.from(b));
     expect(cmploss.TRAIN_DEFAULTS.nDrop).toBe(2);

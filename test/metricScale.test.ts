@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { GridCell } from "../src/experiment/grid.js";
 import { htmlReport, toResult } from "../src/experiment/report.js";
 import { TRAIN_DEFAULTS } from "../src/train/config.js";
-import { RUN_FILES, type TrainSummary } from "../src/train/loop.js";
+import type { TrainSummary } from "../src/train/loop.js";
+import { RUN_FILES } from "../src/train/runFiles.js";
 import { QA_METRIC_SCALE, storedMetricScale } from "../src/train/qaData.js";
 import { QA_DEFAULTS, trainQa } from "../src/train/qaLoop.js";
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TRAIN_DEFAULTS, type TrainConfig } from "../src/train/config.js";
-import { RUN_FILES } from "../src/train/loop.js";
+import { RUN_FILES } from "../src/train/runFiles.js";
 import { evaluateQaRun, QA_DEFAULTS, trainQa } from "../src/train/qaLoop.js";
 import { TrainingStopped } from "../src/train/stop.js";
 

@@ -34,7 +34,11 @@ const levels = () => [level(12, 0), level(9, 1), level(6, 2)];
 describe("QA objective with CmpCrop and CmpDrop variants", () => {
   it("gives each variant the losses of its own crop level and dropout power", async () => {
     const params = initSpanExtractor(random.key(0), cfg);
-    const { start, end } = qaLossTables(params, levels(), random.key(5), { model: cfg, variants, loss: {} });
+    const { start, end } = qaLossTables(params, levels(), random.key(5), {
+      model: cfg,
+      variants,
+      loss: { kind: "cmp" },
+    });
     expect(start.shape).toEqual([3, 5]);
     const s = await start.data();
     const e = await end.data();
@@ -57,7 +61,7 @@ describe("QA objective with CmpCrop and CmpDrop variants", () => {
     const params = initSpanExtractor(random.key(0), cfg);
     const stepper = makeOptimizerStep(
       (p: typeof params, batch: QaLevelBatch[], key: np.Array) =>
-        qaObjective(p, batch, key, { model: cfg, variants, loss: {} }),
+        qaObjective(p, batch, key, { model: cfg, variants, loss: { kind: "cmp" } }),
       { adamw: ADAMW_DEFAULTS, maxGradNorm: 1, jit: true },
     );
     let state = { params, opt: adamwInit(params), key: random.key(1), step: 0 };
@@ -84,7 +88,7 @@ describe("QA objective with CmpCrop and CmpDrop variants", () => {
       const params = initSpanExtractor(random.key(0), still);
       const stepper = makeOptimizerStep(
         (p: typeof params, batch: QaLevelBatch[], key: np.Array) =>
-          qaObjective(p, batch, key, { model: still, variants: crops, loss: {} }),
+          qaObjective(p, batch, key, { model: still, variants: crops, loss: { kind: "cmp" } }),
         // Adam's first step is lr · g / (|g| + eps): with the usual tiny eps it is ≈ lr · sign(g) and turns
         // float noise in entries that nearly cancel into whole steps; eps = 1 keeps it proportional to g.
         { adamw: { ...ADAMW_DEFAULTS, eps: 1 }, maxGradNorm: 1, jit: true, microBatchSize },

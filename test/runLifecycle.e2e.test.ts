@@ -20,7 +20,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadTensorMetadata, loadTensors, saveTensors } from "../src/train/checkpoint.js";
 import { TRAIN_DEFAULTS, type TrainConfig } from "../src/train/config.js";
 import { TrainingDiverged } from "../src/train/guard.js";
-import { RUN_FILES, train } from "../src/train/loop.js";
+import { train } from "../src/train/loop.js";
+import { RUN_FILES } from "../src/train/runFiles.js";
 import { QA_DEFAULTS, trainQa } from "../src/train/qaLoop.js";
 import { cli } from "./cliProcess.js";
 

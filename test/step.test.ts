@@ -27,7 +27,7 @@ function stepConfig(over: Partial<StepConfig> = {}): StepConfig {
     lossKind: "ce",
     powers: [0, 1, 2, 3],
     mode: "batched",
-    loss: {},
+    loss: { kind: "cmp" },
     adamw: ADAMW_DEFAULTS,
     maxGradNorm: 1,
     jit: false,

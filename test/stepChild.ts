@@ -48,7 +48,7 @@ const stepper = makeTrainStep({
   lossKind: "ce",
   powers: [0, 1, 2],
   mode: "batched",
-  loss: {},
+  loss: { kind: "cmp" },
   adamw: ADAMW_DEFAULTS,
   maxGradNorm: 1,
   jit: true,

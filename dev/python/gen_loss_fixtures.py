@@ -126,7 +126,7 @@ def comparative(l: np.ndarray, o: dict, frozen: dict | None = None) -> tuple[np.
     rank = list_mle if o.get("listwise", False) else hinge
     s = -l / t
     consts: dict = {}
-    if o.get("justCmp", True):
+    if o["kind"] == "cmp":
         target = o.get("target", "ultra")
         dummies = frozen["dummies"] if frozen else [dummy_effect(s[r], target) for r in range(b)]
         consts["dummies"] = dummies
@@ -151,15 +151,15 @@ def comparative(l: np.ndarray, o: dict, frozen: dict | None = None) -> tuple[np.
 
 
 def option_grid() -> list[dict]:
-    """Every non-conflicting combination: target only with justCmp, primary/weight/schedule only without."""
+    """Every combination each kind accepts: target only with "cmp", primary/weight/schedule only with "regulariser"."""
     grid = []
     for listwise, t in itertools.product([False, True], [1.0, 0.5]):
         for target in ["ultra", "best", "first"]:
-            grid.append({"justCmp": True, "target": target, "listwise": listwise, "temperature": t})
+            grid.append({"kind": "cmp", "target": target, "listwise": listwise, "temperature": t})
         for prim, w, sched in itertools.product(["max", "avg", "first", "last"], [0.0, 0.5], [False, True]):
             grid.append(
                 {
-                    "justCmp": False,
+                    "kind": "regulariser",
                     "primary": prim,
                     "weight": w,
                     "schedule": sched,

@@ -186,7 +186,7 @@ async function run(): Promise<Record<string, unknown>> {
     lossKind: "ce",
     powers: Array.from({ length: settings.nDrop + 1 }, (_, k) => k), // full model, then CmpDrop 1..c
     mode: "batched",
-    loss: {}, // the reference's defaults: pairwise hinge over all pairs with the "ultra" dummy
+    loss: { kind: "cmp" }, // the reference's defaults: pairwise hinge over all pairs with the "ultra" dummy
     adamw: ADAMW_DEFAULTS,
     maxGradNorm: 1,
     jit: true,

@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  EVAL_KEEP,
-  applyCrop,
-  cropLevels,
-  hashString,
-  hostRng,
-  mixSeed,
-  planCrops,
-  shuffled,
-  type ContextUnit,
-  type HostRng,
-  type UnitAnswer,
-} from "./cmpCrop.js";
+import { EVAL_KEEP, applyCrop, cropLevels, planCrops, type ContextUnit, type UnitAnswer } from "./cmpCrop.js";
+import { hostRng, shuffled, type HostRng } from "../util/hostRng.js";
 
 /** A random context: `n` units, some relevant, each relevant unit holding one answer. */
 function randomExample(rng: HostRng, n: number): { units: ContextUnit[]; answers: UnitAnswer[] } {
@@ -33,32 +22,6 @@ function randomExample(rng: HostRng, n: number): { units: ContextUnit[]; answers
 }
 
 const isSubset = (a: number[], b: number[]) => a.every((i) => b.includes(i));
-
-describe("seeded host randomness", () => {
-  it("hostRng is deterministic, in [0, 1), and seed-sensitive", () => {
-    const a = Array.from({ length: 100 }, hostRng(5));
-    const b = Array.from({ length: 100 }, hostRng(5));
-    const c = Array.from({ length: 100 }, hostRng(6));
-    expect(a).toEqual(b);
-    expect(a).not.toEqual(c);
-    expect(a.every((x) => x >= 0 && x < 1)).toBe(true);
-  });
-
-  it("mixSeed depends on salt order; hashString is stable", () => {
-    expect(mixSeed(1, 2, 3)).not.toBe(mixSeed(1, 3, 2));
-    expect(mixSeed(1, 2, 3)).toBe(mixSeed(1, 2, 3));
-    expect(hashString("5733be284776f41900661182")).toBe(hashString("5733be284776f41900661182"));
-    expect(() => mixSeed(-1)).toThrow(RangeError);
-    expect(() => hostRng(2 ** 32)).toThrow(/hostRng/);
-  });
-
-  it("shuffled is a permutation and leaves its input alone", () => {
-    const xs = [...Array(20).keys()];
-    const ys = shuffled(xs, hostRng(1));
-    expect(xs).toEqual([...Array(20).keys()]);
-    expect([...ys].sort((a, b) => a - b)).toEqual(xs);
-  });
-});
 
 describe("planCrops (property tests over random seeds and sizes)", () => {
   it("nests, keeps every relevant unit, and is deterministic per seed (train)", () => {

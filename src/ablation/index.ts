@@ -1,21 +1,5 @@
 export { cmpDropMasks, nestedDropout, nestedRate } from "./cmpDrop.js";
-export {
-  EVAL_KEEP,
-  applyCrop,
-  cropLevels,
-  hashString,
-  hostRng,
-  mixSeed,
-  planCrops,
-  shuffled,
-} from "./cmpCrop.js";
-export type {
-  ContextUnit,
-  CropPlan,
-  CropPlanOptions,
-  CroppedContext,
-  HostRng,
-  UnitAnswer,
-} from "./cmpCrop.js";
+export { EVAL_KEEP, applyCrop, cropLevels, planCrops } from "./cmpCrop.js";
+export type { ContextUnit, CropPlan, CropPlanOptions, CroppedContext, UnitAnswer } from "./cmpCrop.js";
 export { variantPlan } from "./plan.js";
 export type { AblationVariant } from "./plan.js";

@@ -8,8 +8,9 @@ import { utilityCurveSvg } from "../train/plot.js";
 import { isQaTask } from "../train/qaData.js";
 import { evaluateQaRun } from "../train/qaLoop.js";
 import { evaluateRun, type RunEvaluation } from "../train/evaluateRun.js";
-import { RUN_FILES } from "../train/loop.js";
+import { DERIVED_FILES, RUN_FILES } from "../train/runFiles.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
+import { DEVICE_FLAG, THREADS_FLAG } from "./runtimeFlags.js";
 
 const EVAL_FLAGS: FlagTable = {
   "output-dir": { kind: "string", help: "the run folder written by cmploss train (required)" },
@@ -27,18 +28,8 @@ const EVAL_FLAGS: FlagTable = {
     help: "QA runs: keep only the first m distractor paragraphs; a list like 4,2,0 gives a context-size curve",
   },
   json: { kind: "boolean", help: "print the results as JSON" },
-  device: {
-    kind: "string",
-    help: "jax-js backend; auto: WebGPU on a hardware GPU, else wasm",
-    values: ["auto", "wasm", "webgpu", "cpu"],
-  },
-  threads: {
-    kind: "number",
-    help: "wasm worker threads",
-    integer: true,
-    min: 1,
-    defaultText: "all cores",
-  },
+  device: DEVICE_FLAG,
+  threads: THREADS_FLAG,
 };
 
 const EVAL_DEFAULTS = {
@@ -185,7 +176,7 @@ function writeUtilityPlot(
   metric: string,
 ): string | null {
   if (rows.length < 2) return null;
-  const path = join(runDir, "utility-curve.svg");
+  const path = join(runDir, DERIVED_FILES.utilityCurve);
   const points = rows.map((r) => ({ power: r.forceDropout, value: r.value, loss: r.loss }));
   writeFileAtomic(path, utilityCurveSvg(points, metric));
   return path;

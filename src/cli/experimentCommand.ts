@@ -17,7 +17,7 @@ import {
 import { toResult, writeReports, type RunResult } from "../experiment/report.js";
 import { cachedContext, cachedUtility, contextCurve, utilityCurve } from "../experiment/utility.js";
 import { TRAIN_DEFAULTS } from "../train/config.js";
-import { RUN_FILES } from "../train/loop.js";
+import { RUN_FILES } from "../train/runFiles.js";
 import { isQaTask } from "../train/qaData.js";
 import { QA_DEFAULTS, type QaSettings } from "../train/qaLoop.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";

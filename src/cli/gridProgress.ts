@@ -10,7 +10,7 @@ import {
   type TimedRun,
 } from "../experiment/grid.js";
 import { formatDuration } from "../train/log.js";
-import { RUN_FILES } from "../train/loop.js";
+import { RUN_FILES } from "../train/runFiles.js";
 
 export class GridProgress {
   readonly failed: string[] = [];

@@ -7,6 +7,7 @@ import { backendLine, initRuntime } from "../runtime/index.js";
 import { predictGlue, predictQa, PredictionStopped, type PredictionSink } from "../train/predict.js";
 import { isQaTask } from "../train/qaData.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
+import { DEVICE_FLAG, THREADS_FLAG } from "./runtimeFlags.js";
 import { readRunTask } from "./evalCommand.js";
 import { handleStopSignals } from "./stopSignals.js";
 
@@ -26,12 +27,8 @@ const PREDICT_FLAGS: FlagTable = {
     integer: true,
     min: 1,
   },
-  device: {
-    kind: "string",
-    help: "jax-js backend; auto: WebGPU on a hardware GPU, else wasm",
-    values: ["auto", "wasm", "webgpu", "cpu"],
-  },
-  threads: { kind: "number", help: "wasm worker threads (default: all cores)", integer: true, min: 1 },
+  device: DEVICE_FLAG,
+  threads: THREADS_FLAG,
 };
 
 const PREDICT_DEFAULTS = { device: "auto" };

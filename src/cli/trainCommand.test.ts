@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { TRAIN_DEFAULTS } from "../train/config.js";
+import { lossOptions, TRAIN_DEFAULTS } from "../train/config.js";
 import { QA_DEFAULTS } from "../train/qaLoop.js";
+import type { ComparativeLossOptions } from "../loss/index.js";
 import { checkSetting } from "./args.js";
 import {
   CONFIG_SCHEMA,
@@ -134,5 +135,70 @@ describe("--config schema", () => {
     expect(() => trainConfigFromArgs(["--model", dir])).toThrow(
       `--model ${dir}: expected a Hugging Face model folder with config.json`,
     );
+  });
+});
+
+describe("loss flags → comparativeLoss options (lossOptions)", () => {
+  it("maps the defaults and each mode's flags onto its union member", () => {
+    expect(lossOptions(trainConfigFromArgs([]))).toEqual({
+      kind: "cmp",
+      target: "ultra",
+      temperature: 1,
+      listwise: false,
+    });
+    expect(
+      lossOptions(trainConfigFromArgs(["--loss-target", "first", "--cr-temp", "0.5", "--listwise"])),
+    ).toEqual({ kind: "cmp", target: "first", temperature: 0.5, listwise: true });
+    expect(lossOptions(trainConfigFromArgs(["--no-just-cmp"]))).toEqual({
+      kind: "regulariser",
+      primary: "max",
+      weight: 0,
+      schedule: false,
+      temperature: 1,
+      listwise: false,
+    });
+    const regulariser = ["--no-just-cmp", "--loss-primary", "avg", "--cr-weight", "0.5", "--cr-schedule"];
+    expect(lossOptions(trainConfigFromArgs(regulariser))).toEqual({
+      kind: "regulariser",
+      primary: "avg",
+      weight: 0.5,
+      schedule: true,
+      temperature: 1,
+      listwise: false,
+    });
+  });
+
+  it("refuses a flag of the other mode, as before", () => {
+    expect(() => trainConfigFromArgs(["--cr-weight", "1"])).toThrow(
+      /--cr-weight only apply with --no-just-cmp/,
+    );
+    expect(() => trainConfigFromArgs(["--no-just-cmp", "--loss-target", "best"])).toThrow(
+      /--loss-target only applies with --just-cmp/,
+    );
+  });
+
+  it("reaches every option set of the loss fixtures from flags, so their values hold for the CLI", () => {
+    // test/fixtures/loss.json (dev/python/gen_loss_fixtures.py) holds the golden values per option set.
+    const fixture = JSON.parse(readFileSync("test/fixtures/loss.json", "utf8")) as {
+      tables: { cases: { options: ComparativeLossOptions }[] }[];
+    };
+    const optionSets = fixture.tables[0].cases.map((c) => c.options);
+    expect(optionSets.length).toBe(76);
+    for (const o of optionSets) {
+      const ranking = ["--cr-temp", String(o.temperature), o.listwise ? "--listwise" : "--no-listwise"];
+      const argv =
+        o.kind === "cmp"
+          ? ["--just-cmp", "--loss-target", String(o.target), ...ranking]
+          : [
+              "--no-just-cmp",
+              "--loss-primary",
+              o.primary,
+              "--cr-weight",
+              String(o.weight),
+              o.schedule ? "--cr-schedule" : "--no-cr-schedule",
+              ...ranking,
+            ];
+      expect(lossOptions(trainConfigFromArgs(argv)), argv.join(" ")).toEqual(o);
+    }
   });
 });

@@ -1,12 +1,14 @@
 /** `cmploss train`: flags (kebab-case mirrors of the reference's) → TrainConfig → train(). */
 import { readFileSync } from "node:fs";
 import { JsonSyntaxError, parseJson } from "../io/jsonText.js";
+import { LOSS_TARGETS, PRIMARY_LOSSES } from "../loss/index.js";
 import { BERT_PRESETS } from "../models/bert/config.js";
 import { backendLine, initRuntime } from "../runtime/index.js";
 import { BUNDLED_GLUE_TASKS, getGlueTask } from "../tasks/index.js";
 import { lossFlagConflict, TRAIN_DEFAULTS, type TrainConfig } from "../train/config.js";
 import { train } from "../train/loop.js";
 import { modelSpecProblem } from "../train/modelSource.js";
+import { RUN_FILES } from "../train/runFiles.js";
 import { runFolderConflict } from "../train/runFolder.js";
 import { isQaTask, QA_TASKS, qaDataDirProblem } from "../train/qaData.js";
 import { QA_DEFAULTS, trainQa, type QaSettings } from "../train/qaLoop.js";
@@ -21,6 +23,7 @@ import {
   type FlagSpec,
   type FlagTable,
 } from "./args.js";
+import { DEVICE_FLAG, THREADS_FLAG } from "./runtimeFlags.js";
 import { handleStopSignals } from "./stopSignals.js";
 
 const PRETRAINED_LR = 5e-5;
@@ -40,7 +43,10 @@ export const TRAIN_FLAGS: FlagTable = {
     nullable: true,
     defaultText: "the bundled SST-2",
   },
-  "output-dir": { kind: "string", help: "where checkpoints, logs, metrics.json and curves.svg go" },
+  "output-dir": {
+    kind: "string",
+    help: `where checkpoints, logs, ${RUN_FILES.metrics} and ${RUN_FILES.curves} go`,
+  },
   model: {
     kind: "string",
     help: `a preset (${Object.keys(BERT_PRESETS).join(", ")}), a Hugging Face model folder, or a Hub id org/name`,
@@ -90,11 +96,11 @@ export const TRAIN_FLAGS: FlagTable = {
     max: 16,
   },
   "just-cmp": { kind: "boolean", help: "comparative loss alone, with the dummy model (SPEC §3)" },
-  "loss-target": { kind: "string", help: "dummy baseline", values: ["ultra", "best", "first"] },
+  "loss-target": { kind: "string", help: "dummy baseline", values: LOSS_TARGETS },
   "loss-primary": {
     kind: "string",
     help: "primary loss with --no-just-cmp",
-    values: ["max", "avg", "first", "last"],
+    values: PRIMARY_LOSSES,
   },
   "cr-temp": { kind: "number", help: "temperature of the comparison", min: 1e-6 },
   "cr-weight": { kind: "number", help: "weight of the ranking term with --no-just-cmp", min: 0 },
@@ -114,20 +120,9 @@ export const TRAIN_FLAGS: FlagTable = {
     nullable: true,
   },
   jit: { kind: "boolean", help: "compile the train step with jax-js jit" },
-  device: {
-    kind: "string",
-    help: "jax-js backend; auto: WebGPU on a hardware GPU, else wasm",
-    values: ["auto", "wasm", "webgpu", "cpu"],
-  },
-  threads: {
-    kind: "number",
-    help: "wasm worker threads",
-    integer: true,
-    min: 1,
-    nullable: true,
-    defaultText: "all cores",
-  },
-  resume: { kind: "boolean", help: "continue from <output-dir>/checkpoint-last.safetensors" },
+  device: DEVICE_FLAG,
+  threads: { ...THREADS_FLAG, nullable: true },
+  resume: { kind: "boolean", help: `continue from <output-dir>/${RUN_FILES.last}` },
   overwrite: { kind: "boolean", help: "delete the run already in --output-dir and start again" },
   config: {
     kind: "string",
@@ -369,6 +364,8 @@ export async function runTrain(argv: string[]): Promise<number> {
     `dev ${summary.metric}: ${summary.final.value.toFixed(4)} (final, step ${summary.final.step}); best ${best}; ` +
       `${summary.examples_per_s.toFixed(1)} train examples/s; ${summary.wall_s.toFixed(0)} s`,
   );
-  console.log(`outputs in ${summary.output_dir} (metrics.json, curves.svg, model-best.safetensors)`);
+  console.log(
+    `outputs in ${summary.output_dir} (${RUN_FILES.metrics}, ${RUN_FILES.curves}, ${RUN_FILES.best})`,
+  );
   return 0;
 }

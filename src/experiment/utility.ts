@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
 import { storedMetricScale } from "../train/qaData.js";
+import { DERIVED_FILES, RUN_FILES } from "../train/runFiles.js";
 import { runCli } from "./grid.js";
 import type { ContextPoint, UtilityPoint } from "./report.js";
 
@@ -31,8 +32,8 @@ interface EvalRow {
 export function recordedBest(
   runDir: string,
 ): { value: number; loss: number | null; paragraphs: number | null } | null {
-  const logPath = join(runDir, "eval_log.jsonl");
-  const runPath = join(runDir, "run.json");
+  const logPath = join(runDir, RUN_FILES.evals);
+  const runPath = join(runDir, RUN_FILES.run);
   if (!existsSync(logPath) || !existsSync(runPath)) return null;
   const run = JSON.parse(readFileSync(runPath, "utf8")) as {
     config: { task: string };
@@ -90,7 +91,7 @@ function cached<T>(path: string, matches: (cache: T[]) => boolean): T[] | null {
 /** The cached utility curve at exactly `powers`, or null (no cache, or other powers). */
 export function cachedUtility(runDir: string, powers: number[]): UtilityPoint[] | null {
   return cached<UtilityPoint>(
-    join(runDir, "utility.json"),
+    join(runDir, DERIVED_FILES.utility),
     (c) => c.map((p) => p.power).join() === powers.join(),
   );
 }
@@ -99,7 +100,7 @@ export function cachedUtility(runDir: string, powers: number[]): UtilityPoint[] 
 export function cachedContext(runDir: string, sizes: number[]): ContextPoint[] | null {
   if (sizes.length === 0) return [];
   return cached<ContextPoint>(
-    join(runDir, "context.json"),
+    join(runDir, DERIVED_FILES.context),
     (c) => c.map((p) => p.maxParagraphs).join() === sizes.join(),
   );
 }
@@ -125,7 +126,7 @@ export async function utilityCurve(
       known.set(r.forceDropout, { power: r.forceDropout, rate: r.rate, value: r.value, loss: r.loss });
   }
   const points = powers.map((k) => known.get(k)!);
-  writeFileAtomic(join(runDir, "utility.json"), JSON.stringify(points, null, 2) + "\n");
+  writeFileAtomic(join(runDir, DERIVED_FILES.utility), JSON.stringify(points, null, 2) + "\n");
   return points;
 }
 
@@ -146,6 +147,6 @@ export async function contextCurve(
     for (const r of rows) known.set(r.maxParagraphs!, r.value);
   }
   const points = sizes.map((m) => ({ maxParagraphs: m, value: known.get(m)! }));
-  writeFileAtomic(join(runDir, "context.json"), JSON.stringify(points, null, 2) + "\n");
+  writeFileAtomic(join(runDir, DERIVED_FILES.context), JSON.stringify(points, null, 2) + "\n");
   return points;
 }

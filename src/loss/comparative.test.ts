@@ -57,10 +57,10 @@ describe("comparativeLoss gradient by finite differences", () => {
   // whatever the tie rule. Its batch-mean primaries are ≥ 0.07 from 1.1, so a step never flips the schedule.
   const losses = table("n4_mixed");
   const settings: ComparativeLossOptions[] = [
-    {},
-    { listwise: true, temperature: 0.5 },
-    { justCmp: false, primary: "avg", weight: 0.5, listwise: true },
-    { justCmp: false, primary: "first", weight: 0.5, schedule: true, temperature: 0.5 },
+    { kind: "cmp" },
+    { kind: "cmp", listwise: true, temperature: 0.5 },
+    { kind: "regulariser", primary: "avg", weight: 0.5, listwise: true },
+    { kind: "regulariser", primary: "first", weight: 0.5, schedule: true, temperature: 0.5 },
   ];
 
   it.each(settings.map((o) => ({ o, name: JSON.stringify(o) })))("$name", async ({ o }) => {
@@ -98,7 +98,9 @@ describe("comparativeLoss formulas", () => {
           }
           return sum / (((c + 2) * (c + 1)) / 2);
         });
-        expect(await comparativeLoss(np.array(l), { temperature }).data()).toBeAllclose(expected);
+        expect(await comparativeLoss(np.array(l), { kind: "cmp", temperature }).data()).toBeAllclose(
+          expected,
+        );
       }
     }
   });
@@ -106,10 +108,10 @@ describe("comparativeLoss formulas", () => {
   it("n = 1 is the plain task loss for every mode", async () => {
     const l = [[0.7], [0.0], [2.5]];
     const settings: ComparativeLossOptions[] = [
-      {},
-      { target: "first" },
-      { target: "best", listwise: true, temperature: 0.1 },
-      { justCmp: false, primary: "avg", weight: 0.5, schedule: true },
+      { kind: "cmp" },
+      { kind: "cmp", target: "first" },
+      { kind: "cmp", target: "best", listwise: true, temperature: 0.1 },
+      { kind: "regulariser", primary: "avg", weight: 0.5, schedule: true },
     ];
     for (const o of settings) {
       expect(await comparativeLoss(np.array(l), o).data()).toBeAllclose([0.7, 0, 2.5]);
@@ -120,16 +122,20 @@ describe("comparativeLoss formulas", () => {
   it("best and first dummies take no gradient, and a tie with the dummy passes it", async () => {
     // s = [−0.3, −0.8]; best: dummy −0.3 ties model 0: pairs (0,1) 0, (0,d) 0, (1,d) 0.5 → 0.5/3.
     const l = [[0.3, 0.8]];
-    expect(await comparativeLoss(np.array(l), { target: "best" }).data()).toBeAllclose([0.5 / 3]);
+    expect(await comparativeLoss(np.array(l), { kind: "cmp", target: "best" }).data()).toBeAllclose([
+      0.5 / 3,
+    ]);
     // ∂/∂l_i of max(0, s_d − s_i) is +1/(P·T) when active; the tied pair (0, d) counts as active.
-    expect(await lossGrad(l, { target: "best" })).toBeAllclose([[1 / 3, 1 / 3]]);
+    expect(await lossGrad(l, { kind: "cmp", target: "best" })).toBeAllclose([[1 / 3, 1 / 3]]);
     // first with s0 = −0.3 > s* = −0.8: dummy (−0.3 − 0.8)/2 = −0.55: pairs (0,d) 0, (1,d) 0.25 → 0.25/3.
-    expect(await comparativeLoss(np.array(l), { target: "first" }).data()).toBeAllclose([0.25 / 3]);
-    expect(await lossGrad(l, { target: "first" })).toBeAllclose([[0, 1 / 3]]);
+    expect(await comparativeLoss(np.array(l), { kind: "cmp", target: "first" }).data()).toBeAllclose([
+      0.25 / 3,
+    ]);
+    expect(await lossGrad(l, { kind: "cmp", target: "first" })).toBeAllclose([[0, 1 / 3]]);
   });
 
   it("schedule drops the regulariser only while the batch-mean primary exceeds 1.1", async () => {
-    const o: ComparativeLossOptions = { justCmp: false, primary: "first", weight: 1, schedule: true };
+    const o: ComparativeLossOptions = { kind: "regulariser", primary: "first", weight: 1, schedule: true };
     // l0 mean 0.5: R kept; row R = mean of max(0, l_i − l_j) over 1 pair.
     expect(await comparativeLoss(np.array([[0.5, 0.2]]), o).data()).toBeAllclose([0.5 + 0.3]);
     // l0 mean 1.5: R dropped for the whole batch.
@@ -142,8 +148,8 @@ describe("comparativeLoss formulas", () => {
   it("gives the same values under jit", async () => {
     const l = table("n5");
     const settings: ComparativeLossOptions[] = [
-      { target: "first", listwise: true },
-      { justCmp: false, primary: "max", weight: 0.5, schedule: true, temperature: 0.5 },
+      { kind: "cmp", target: "first", listwise: true },
+      { kind: "regulariser", primary: "max", weight: 0.5, schedule: true, temperature: 0.5 },
     ];
     for (const o of settings) {
       const f = jit((x: np.Array) => comparativeLoss(x, o));
@@ -200,7 +206,7 @@ describe("comparativeLoss ownership and validation", () => {
       [0.3, 0.5],
       [0.2, 0.1],
     ]);
-    const out = comparativeLoss(l.ref, { justCmp: false, weight: 0.5, schedule: true });
+    const out = comparativeLoss(l.ref, { kind: "regulariser", primary: "max", weight: 0.5, schedule: true });
     expect(l.refCount).toBe(1);
     await out.data();
     comparativeLoss(l).dispose();
@@ -234,66 +240,118 @@ describe("comparativeLoss ownership and validation", () => {
     ],
     [
       "temperature 0",
-      () => comparativeLoss(np.ones([2, 2]), { temperature: 0 }),
+      () => comparativeLoss(np.ones([2, 2]), { kind: "cmp", temperature: 0 }),
       RangeError,
       /temperature > 0/,
     ],
-    ["temperature NaN", () => comparativeLoss(np.ones([2, 2]), { temperature: NaN }), RangeError, /got NaN/],
+    [
+      "temperature NaN",
+      () => comparativeLoss(np.ones([2, 2]), { kind: "cmp", temperature: NaN }),
+      RangeError,
+      /got NaN/,
+    ],
     [
       "temperature string",
-      () => comparativeLoss(np.ones([2, 2]), { temperature: "1" as unknown as number }),
+      () => comparativeLoss(np.ones([2, 2]), { kind: "cmp", temperature: "1" as unknown as number }),
       TypeError,
       /temperature to be a number, got string/,
     ],
     [
       "unknown target",
-      () => comparativeLoss(np.ones([2, 2]), { target: "worst" as "best" }),
+      () => comparativeLoss(np.ones([2, 2]), { kind: "cmp", target: "worst" as "best" }),
       RangeError,
       /target to be "ultra" \| "best" \| "first", got "worst"/,
     ],
     [
       "unknown primary",
-      () => comparativeLoss(np.ones([2, 2]), { justCmp: false, primary: "fst" as "first" }),
+      () => comparativeLoss(np.ones([2, 2]), { kind: "regulariser", primary: "fst" as "first", weight: 1 }),
       RangeError,
       /primary/,
     ],
     [
       "negative weight",
-      () => comparativeLoss(np.ones([2, 2]), { justCmp: false, weight: -1 }),
+      () => comparativeLoss(np.ones([2, 2]), { kind: "regulariser", primary: "max", weight: -1 }),
       RangeError,
       /weight ≥ 0/,
     ],
     [
+      "regulariser without weight",
+      () =>
+        comparativeLoss(np.ones([2, 2]), {
+          kind: "regulariser",
+          primary: "max",
+        } as unknown as ComparativeLossOptions),
+      TypeError,
+      /weight to be a number, got undefined/,
+    ],
+    [
       "non-boolean listwise",
-      () => comparativeLoss(np.ones([2, 2]), { listwise: 1 as unknown as boolean }),
+      () => comparativeLoss(np.ones([2, 2]), { kind: "cmp", listwise: 1 as unknown as boolean }),
       TypeError,
       /listwise to be a boolean/,
     ],
     [
-      "weight with justCmp",
-      () => comparativeLoss(np.ones([2, 2]), { weight: 0.5 }),
-      Error,
-      /only with justCmp: false .*got weight 0.5 with justCmp: true/,
+      "no kind",
+      () => comparativeLoss(np.ones([2, 2]), { temperature: 2 } as unknown as ComparativeLossOptions),
+      TypeError,
+      /kind to be "cmp" \| "regulariser", got undefined/,
     ],
     [
-      "schedule with justCmp",
-      () => comparativeLoss(np.ones([2, 2]), { schedule: true, primary: "avg" }),
-      Error,
-      /got primary "avg", schedule: true with justCmp: true/,
+      "unknown kind",
+      () => comparativeLoss(np.ones([2, 2]), { kind: "justCmp" } as unknown as ComparativeLossOptions),
+      RangeError,
+      /kind to be "cmp" \| "regulariser", got "justCmp"/,
     ],
     [
-      "target without justCmp",
-      () => comparativeLoss(np.ones([2, 2]), { justCmp: false, target: "first" }),
+      "weight with cmp",
+      () =>
+        comparativeLoss(np.ones([2, 2]), { kind: "cmp", weight: 0.5 } as unknown as ComparativeLossOptions),
       Error,
-      /target only with justCmp: true.*got target "first" with justCmp: false/,
+      /options of kind "cmp" among kind, target, temperature, listwise, got "weight" \(weight only with kind "regulariser"\)/,
+    ],
+    [
+      "schedule with cmp",
+      () =>
+        comparativeLoss(np.ones([2, 2]), {
+          kind: "cmp",
+          schedule: true,
+          primary: "avg",
+        } as unknown as ComparativeLossOptions),
+      Error,
+      /got "schedule", "primary" \(schedule, primary only with kind "regulariser"\)/,
+    ],
+    [
+      "target with regulariser",
+      () =>
+        comparativeLoss(np.ones([2, 2]), {
+          kind: "regulariser",
+          primary: "max",
+          weight: 1,
+          target: "first",
+        } as unknown as ComparativeLossOptions),
+      Error,
+      /options of kind "regulariser" among .*got "target" \(target only with kind "cmp"\)/,
+    ],
+    [
+      "the old justCmp flag",
+      () =>
+        comparativeLoss(np.ones([2, 2]), { kind: "cmp", justCmp: true } as unknown as ComparativeLossOptions),
+      Error,
+      /got "justCmp"$/,
     ],
     [
       "unknown key",
-      () => comparativeLoss(np.ones([2, 2]), { temprature: 2 } as ComparativeLossOptions),
+      () =>
+        comparativeLoss(np.ones([2, 2]), { kind: "cmp", temprature: 2 } as unknown as ComparativeLossOptions),
       Error,
       /got "temprature"/,
     ],
-    ["null options", () => comparativeLoss(np.ones([2, 2]), null as unknown as object), TypeError, /options/],
+    [
+      "null options",
+      () => comparativeLoss(np.ones([2, 2]), null as unknown as ComparativeLossOptions),
+      TypeError,
+      /options/,
+    ],
   ];
 
   it.each(bad)("rejects %s", (_name, call, kind, message) => {
@@ -310,23 +368,40 @@ describe("comparativeLoss ownership and validation", () => {
 
   it("disposes losses when it throws", () => {
     const l = np.ones([2, 2]);
-    expect(() => comparativeLoss(l, { temperature: -1 })).toThrow(RangeError);
+    expect(() => comparativeLoss(l, { kind: "cmp", temperature: -1 })).toThrow(RangeError);
     expect(l.refCount).toBe(0);
   });
 
   it("accepts defaults spelled out in either mode", async () => {
     const l = [[0.3, 0.5]];
-    const all = {
-      temperature: 1,
-      target: "ultra",
-      listwise: false,
+    const ranking = { temperature: 1, listwise: false } as const;
+    expect(
+      await comparativeLoss(np.array(l), { kind: "cmp", target: "ultra", ...ranking }).data(),
+    ).toBeAllclose([(0.3 + 0.5) / 3]);
+    const regulariser = {
+      kind: "regulariser",
       primary: "max",
       weight: 0,
       schedule: false,
+      ...ranking,
     } as const;
-    expect(await comparativeLoss(np.array(l), { ...all, justCmp: true }).data()).toBeAllclose([
-      (0.3 + 0.5) / 3,
-    ]);
-    expect(await comparativeLoss(np.array(l), { ...all, justCmp: false }).data()).toBeAllclose([0.5]);
+    expect(await comparativeLoss(np.array(l), regulariser).data()).toBeAllclose([0.5]);
+  });
+
+  it("cannot be written with a setting of the other mode (type-checked by tsc --noEmit)", () => {
+    const inert: ComparativeLossOptions[] = [
+      // @ts-expect-error a dummy target exists only for kind "cmp"
+      { kind: "regulariser", primary: "avg", weight: 1, target: "best" },
+      // @ts-expect-error the regulariser's weight has no meaning without it
+      { kind: "cmp", weight: 0.5 },
+      // @ts-expect-error nor has its schedule
+      { kind: "cmp", schedule: true },
+      // @ts-expect-error a regulariser needs its primary loss and weight
+      { kind: "regulariser" },
+      // @ts-expect-error the boolean the union replaced
+      { justCmp: false, primary: "avg", weight: 1 },
+    ];
+    for (const o of inert)
+      expect(() => comparativeLoss(np.ones([2, 2]), o)).toThrow(/comparativeLoss: expected/);
   });
 });

@@ -16,38 +16,55 @@ export const PRIMARY_LOSSES: readonly PrimaryLoss[] = ["max", "avg", "first", "l
 /** With `schedule`, the regulariser is left out while the batch-mean primary loss exceeds this (SPEC §5). */
 export const SCHEDULE_THRESHOLD = 1.1;
 
-/** Options of `comparativeLoss`; every field is optional and defaults as documented. */
-export interface ComparativeLossOptions {
+/** How the n models' losses are ranked (SPEC §2, §4); used by both kinds of `ComparativeLossOptions`. */
+export interface RankingOptions {
   /** Temperature of the effects s = −l / temperature (SPEC §2); > 0. Default 1. */
   temperature?: number;
-  /** The dummy model's baseline (SPEC §3); only with `justCmp: true`. Default `"ultra"`. */
-  target?: LossTarget;
   /** Rank with ListMLE (SPEC §4) instead of the pairwise hinge (SPEC §2). Default false. */
   listwise?: boolean;
-  /** Comparative loss alone, with the dummy model appended and ranked (SPEC §2–3). Default true. */
-  justCmp?: boolean;
-  /** Primary task loss over the n models (SPEC §5); only with `justCmp: false`. Default `"max"`. */
-  primary?: PrimaryLoss;
-  /** Weight w ≥ 0 of the regulariser R (SPEC §5); only with `justCmp: false`. Default 0. */
-  weight?: number;
-  /**
-   * Leave R out while the batch-mean primary loss exceeds 1.1 (SPEC §5); only with `justCmp: false`.
-   * Default false.
-   */
+}
+
+/**
+ * The comparative loss alone, with the dummy model appended and ranked (SPEC §2–3): the paper's main setting
+ * and the reference's `just_cmp = true`.
+ */
+export interface CmpOptions extends RankingOptions {
+  kind: "cmp";
+  /** The dummy model's baseline (SPEC §3). Default `"ultra"`. */
+  target?: LossTarget;
+}
+
+/**
+ * A primary task loss plus a weighted ranking regulariser over the real models only, no dummy (SPEC §5): the
+ * reference's `just_cmp = false`. With `weight` 0 it is the primary loss alone (the paper's weighting study).
+ */
+export interface RegulariserOptions extends RankingOptions {
+  kind: "regulariser";
+  /** How the n task losses become one (the reference's `loss_primary`). */
+  primary: PrimaryLoss;
+  /** Weight w ≥ 0 of the regulariser R (the reference's `cr_weight`). */
+  weight: number;
+  /** Leave R out while the batch-mean primary loss exceeds 1.1 (the reference's `cr_schedule`). Default false. */
   schedule?: boolean;
 }
 
-const OPTION_KEYS: readonly string[] = [
-  "temperature",
-  "target",
-  "listwise",
-  "justCmp",
-  "primary",
-  "weight",
-  "schedule",
-];
+/**
+ * Options of `comparativeLoss`, one member per mode, so that a setting of the other mode (a `target` for the
+ * regulariser, a `weight` for the comparative loss alone) cannot be written.
+ */
+export type ComparativeLossOptions = CmpOptions | RegulariserOptions;
 
-type ResolvedOptions = Required<ComparativeLossOptions>;
+/** Every `ComparativeLossOptions` kind. */
+export const LOSS_KINDS: readonly ComparativeLossOptions["kind"][] = ["cmp", "regulariser"];
+
+const RANKING_KEYS = ["temperature", "listwise"] as const;
+const OPTION_KEYS: Record<ComparativeLossOptions["kind"], readonly string[]> = {
+  cmp: ["kind", "target", ...RANKING_KEYS],
+  regulariser: ["kind", "primary", "weight", "schedule", ...RANKING_KEYS],
+};
+
+/** The options with every default filled in and every value checked. */
+type ResolvedOptions = Required<CmpOptions> | Required<RegulariserOptions>;
 
 /**
  * Mean over all pairs i < j of max(0, s⁽ʲ⁾ − s⁽ⁱ⁾): each pair in which the later (more ablated) model has the
@@ -107,38 +124,40 @@ export function primaryLoss(losses: np.Array, primary: PrimaryLoss = "max"): np.
  * The cross-model comparative loss of each example (SPEC §2–5).
  *
  * With s⁽ⁱ⁾ = −l⁽ⁱ⁾ / temperature:
- * - `justCmp: true` (default): the dummy model (`dummyEffect`, SPEC §3) is appended after column n−1 and the
+ * - `kind: "cmp"` (default): the dummy model (`dummyEffect`, SPEC §3) is appended after column n−1 and the
  *   m = n + 1 effects are ranked with `pairwiseHinge` (mean over m(m−1)/2 pairs) or, with `listwise`,
  *   `listMle`. With target `"ultra"` the task losses themselves sit inside the ranking loss.
- * - `justCmp: false` (regulariser): `primaryLoss(l, primary) + weight · R`, where R ranks the n real models
- *   only (no dummy). With `schedule`, R is dropped for the whole batch while mean_B(primary) > 1.1 (a
- *   data-dependent 0/1 gate computed on the device, so the function stays traceable under `jit`; no gradient
- *   flows through it).
+ * - `kind: "regulariser"`: `primaryLoss(l, primary) + weight · R`, where R ranks the n real models only (no
+ *   dummy). With `schedule`, R is dropped for the whole batch while mean_B(primary) > 1.1 (a data-dependent
+ *   0/1 gate computed on the device, so the function stays traceable under `jit`; no gradient flows through
+ *   it).
  * - n = 1 (no ablation, c = 0): the plain task loss l⁽⁰⁾, whatever the options, as in the reference, which
  *   switches `just_cmp` off and `cr_weight` to 0 without ablations. So target `"first"`, which needs an
  *   ablated model, is well defined for n = 1 too, and temperature has no effect.
  *
- * Options that have no effect in the chosen mode must be left unset or at their defaults: `target` other than
- * `"ultra"` with `justCmp: false`, or `primary` other than `"max"`, `weight` ≠ 0 or `schedule: true` with
- * `justCmp: true`, throw an `Error` rather than being ignored. Unknown option keys throw too.
+ * A setting of the other kind (`target` with `"regulariser"`; `primary`, `weight` or `schedule` with `"cmp"`)
+ * is a type error, and from untyped callers an `Error`, as is an unknown key.
  *
  * @param losses `[B, n]` per-example task losses (never batch-averaged): column 0 the full model, columns
  *   1..n−1 increasingly ablated variants (SPEC §2); float dtype.
- * @param options see `ComparativeLossOptions`; defaults: temperature 1, target `"ultra"`, listwise false,
- *   justCmp true, primary `"max"`, weight 0, schedule false.
+ * @param options see `ComparativeLossOptions`; default `{ kind: "cmp" }` (target `"ultra"`, temperature 1,
+ *   pairwise).
  * @returns `[B]` per-example loss; average it over the batch yourself.
  * @throws TypeError for a non-array, a non-float dtype or an option of the wrong kind; Error for a shape
- *   other than `[B, n]` with B, n ≥ 1, for an unknown option key and for conflicting options; RangeError for
- *   an out-of-range temperature (≤ 0), weight (< 0) or an unknown target / primary.
+ *   other than `[B, n]` with B, n ≥ 1, for an unknown option key and for a key of the other kind; RangeError
+ *   for an unknown `kind`, target or primary, or an out-of-range temperature (≤ 0) or weight (< 0).
  *
  * Consumes `losses` (also when it throws).
  */
-export function comparativeLoss(losses: np.Array, options: ComparativeLossOptions = {}): np.Array {
+export function comparativeLoss(
+  losses: np.Array,
+  options: ComparativeLossOptions = { kind: "cmp" },
+): np.Array {
   expectTable("comparativeLoss", "losses", losses, "[B, n]", [losses]);
   const o = resolveOptions(options, losses);
   if (losses.shape[1] === 1) return losses.slice([], 0);
   const rank = o.listwise ? listMleUnchecked : hinge;
-  if (o.justCmp) {
+  if (o.kind === "cmp") {
     const effects = losses.div(-o.temperature);
     const dummy = dummyEffectUnchecked(effects.ref, o.target);
     return rank(np.concatenate([effects, dummy], 1));
@@ -161,38 +180,39 @@ function resolveOptions(options: ComparativeLossOptions, losses: np.Array): Reso
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     reject(new TypeError(`${fn}: expected options to be an object, got ${describe(options)}`), owned);
   }
-  const unknown = Object.keys(options).filter((k) => !OPTION_KEYS.includes(k));
-  if (unknown.length > 0) {
-    const shown = unknown.slice(0, 10).map((k) => `"${k}"`);
+  const kind = expectChoice(fn, "kind", options.kind, LOSS_KINDS, owned);
+  const stray = Object.keys(options).filter((k) => !OPTION_KEYS[kind].includes(k));
+  if (stray.length > 0) {
+    const shown = stray.slice(0, 10).map((k) => `"${k}"`);
+    const other = kind === "cmp" ? "regulariser" : "cmp";
+    const why = stray.some((k) => OPTION_KEYS[other].includes(k))
+      ? ` (${stray.filter((k) => OPTION_KEYS[other].includes(k)).join(", ")} only with kind "${other}")`
+      : "";
     reject(
-      new Error(`${fn}: expected options among ${OPTION_KEYS.join(", ")}, got ${shown.join(", ")}`),
+      new Error(
+        `${fn}: expected options of kind "${kind}" among ${OPTION_KEYS[kind].join(", ")}, got ${shown.join(", ")}${why}`,
+      ),
       owned,
     );
   }
-  const o: ResolvedOptions = {
+  const ranking = {
     temperature: expectNumber(fn, "temperature", options.temperature ?? 1, 0, false, owned),
-    target: expectChoice(fn, "target", options.target ?? "ultra", LOSS_TARGETS, owned),
     listwise: expectBoolean(fn, "listwise", options.listwise ?? false, owned),
-    justCmp: expectBoolean(fn, "justCmp", options.justCmp ?? true, owned),
-    primary: expectChoice(fn, "primary", options.primary ?? "max", PRIMARY_LOSSES, owned),
-    weight: expectNumber(fn, "weight", options.weight ?? 0, 0, true, owned),
+  };
+  if (options.kind === "cmp") {
+    return {
+      kind: "cmp",
+      ...ranking,
+      target: expectChoice(fn, "target", options.target ?? "ultra", LOSS_TARGETS, owned),
+    };
+  }
+  return {
+    kind: "regulariser",
+    ...ranking,
+    primary: expectChoice(fn, "primary", options.primary, PRIMARY_LOSSES, owned),
+    weight: expectNumber(fn, "weight", options.weight, 0, true, owned),
     schedule: expectBoolean(fn, "schedule", options.schedule ?? false, owned),
   };
-  const inert: string[] = [];
-  if (o.justCmp) {
-    if (o.primary !== "max") inert.push(`primary "${o.primary}"`);
-    if (o.weight !== 0) inert.push(`weight ${o.weight}`);
-    if (o.schedule) inert.push("schedule: true");
-  } else if (o.target !== "ultra") {
-    inert.push(`target "${o.target}"`);
-  }
-  if (inert.length > 0) {
-    const rule = o.justCmp
-      ? "primary, weight and schedule only with justCmp: false (regulariser mode, SPEC §5)"
-      : "target only with justCmp: true (the dummy model exists only there, SPEC §3)";
-    reject(new Error(`${fn}: expected ${rule}, got ${inert.join(", ")} with justCmp: ${o.justCmp}`), owned);
-  }
-  return o;
 }
 
 function hinge(effects: np.Array): np.Array {

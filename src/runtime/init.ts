@@ -10,6 +10,9 @@ import { coalesceSubmits } from "./submitCoalescing.js";
 
 export type DeviceName = "wasm" | "webgpu" | "cpu";
 
+/** What a caller may ask `initRuntime` for: a backend, or "auto" to let it choose. */
+export const DEVICE_REQUESTS = ["auto", "wasm", "webgpu", "cpu"] as const;
+
 export interface RuntimeOptions {
   /**
    * Backend for all arrays. Default "wasm". "auto": WebGPU when a hardware adapter is there (in Node: the
@@ -130,8 +133,8 @@ async function chooseDevice(): Promise<{ device: DeviceName; reason: string }> {
  */
 export async function initRuntime(options: RuntimeOptions = {}): Promise<RuntimeInfo> {
   const requested = options.device ?? "wasm";
-  if (!["auto", "wasm", "webgpu", "cpu"].includes(requested)) {
-    throw new RangeError(`initRuntime: expected device auto | wasm | webgpu | cpu, got ${requested}`);
+  if (!(DEVICE_REQUESTS as readonly string[]).includes(requested)) {
+    throw new RangeError(`initRuntime: expected device ${DEVICE_REQUESTS.join(" | ")}, got ${requested}`);
   }
   if (requested === "auto" && current) return current;
   let auto = requested === "auto" ? await chooseDevice() : null;

@@ -119,6 +119,11 @@ describe("epochOrder", () => {
     // A change here breaks bit-exact resume of old runs.
     expect(Array.from(epochOrder(10, 0, 0))).toEqual([2, 1, 7, 5, 9, 0, 4, 8, 3, 6]);
     expect(Array.from(epochOrder(10, 42, 3))).toEqual([4, 2, 6, 3, 1, 0, 9, 8, 7, 5]);
+    // Pinned at dbe864f, before the shuffle moved to util/hostRng.ts: the largest seed and epoch too.
+    expect(Array.from(epochOrder(12, 0xffffffff, 0xffffffff))).toEqual([
+      5, 9, 3, 6, 10, 7, 2, 8, 11, 4, 1, 0,
+    ]);
+    expect(Array.from(epochOrder(12, 123456789, 1))).toEqual([10, 3, 5, 1, 4, 6, 8, 7, 2, 11, 9, 0]);
   });
 
   it("rejects bad arguments", () => {

@@ -3,6 +3,7 @@
  * epoch shuffler. Shape letters: B batch, T tokens.
  */
 import { numpy as np } from "@jax-js/jax";
+import { checkUint32, hostRng, mixSeedLegacy, shuffleInPlace } from "../util/hostRng.js";
 import { PAD_ID } from "./specialIds.js";
 import type { Encoding } from "./vocab.js";
 
@@ -114,30 +115,6 @@ export function toDeviceBatch(host: HostBatch): DeviceBatch {
   };
 }
 
-/** murmur3's 32-bit finaliser: spreads nearby seeds (0, 1, 2, …) over the whole state space. */
-function fmix32(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** mulberry32: a small 32-bit PRNG with a full 2^32 period, giving uniforms in [0, 1). */
-function mulberry32(state: number): () => number {
-  let a = state | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function checkUint32(fn: string, name: string, v: number): void {
-  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
-    throw new RangeError(`${fn}: expected ${name} to be an integer in [0, 2^32), got ${v}`);
-  }
-}
-
 /**
  * The order in which epoch `epoch` visits examples 0..n-1: a Fisher–Yates shuffle driven by mulberry32
  * seeded from (seed, epoch).
@@ -157,16 +134,9 @@ export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
   checkUint32("epochOrder", "seed", seed);
   checkUint32("epochOrder", "epoch", epoch);
   // Hash epoch first, then combine: seeds (s, e) and (e, s) must not collide.
-  const random = mulberry32(fmix32(seed ^ fmix32((epoch + 0x9e3779b9) >>> 0)));
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const tmp = order[i];
-    order[i] = order[j];
-    order[j] = tmp;
-  }
-  return order;
+  return shuffleInPlace(order, hostRng(mixSeedLegacy(seed, epoch)));
 }
 
 /**

@@ -3,6 +3,7 @@
  * `encode` interface and unpadded output as `WordVocab`, and ids identical to HF's fast tokenizer.
  */
 import { Tokenizer } from "@huggingface/tokenizers";
+import { TOKENIZER_FILE } from "../models/hf/files.js";
 import { DataError } from "./errors.js";
 import { byteLevelOffsets, wordPieceOffsets, type TextOffsets } from "./qa/offsets.js";
 import { truncateLongestFirst } from "./truncation.js";
@@ -114,12 +115,16 @@ export interface TokenizerFiles {
   specialTokensMap?: string | object;
 }
 
-const TOKENIZER_FILE_NAMES: Record<keyof TokenizerFiles, string> = {
-  tokenizerJson: "tokenizer.json",
-  vocabTxt: "vocab.txt",
-  tokenizerConfig: "tokenizer_config.json",
-  specialTokensMap: "special_tokens_map.json",
-};
+/** The fields of `TokenizerFiles`, in reading order. */
+const TOKENIZER_FIELDS: readonly (keyof TokenizerFiles)[] = [
+  "tokenizerJson",
+  "vocabTxt",
+  "tokenizerConfig",
+  "specialTokensMap",
+];
+
+/** Which file a tokenizer's vocabulary came from. */
+type VocabSource = (typeof TOKENIZER_FILE)["tokenizerJson" | "vocabTxt"];
 
 /** `<dir>/<name>` without a doubled separator (node:path is not available in browsers). */
 function inFolder(dir: string, name: string): string {
@@ -146,9 +151,10 @@ async function readTokenizerFolder(dir: string): Promise<TokenizerFiles> {
     );
   }
   const files: TokenizerFiles = {};
-  for (const [field, name] of Object.entries(TOKENIZER_FILE_NAMES) as [keyof TokenizerFiles, string][]) {
+  for (const field of TOKENIZER_FIELDS) {
+    const name = TOKENIZER_FILE[field];
     if (!entries.includes(name)) continue;
-    if (field === "vocabTxt" && entries.includes("tokenizer.json")) continue; // unused: tokenizer.json wins
+    if (field === "vocabTxt" && entries.includes(TOKENIZER_FILE.tokenizerJson)) continue; // tokenizer.json wins
     const path = inFolder(dir, name);
     try {
       files[field] = await fs.readFile(path, "utf8");
@@ -377,10 +383,10 @@ function fromVocabTxt(text: string, config: Json, file: string): Backend {
 export class HfTokenizer implements TokenEncoder {
   readonly #backend: Backend;
   /** Which file the vocabulary came from. */
-  readonly source: "tokenizer.json" | "vocab.txt";
+  readonly source: VocabSource;
   readonly padId: number;
 
-  private constructor(backend: Backend, source: "tokenizer.json" | "vocab.txt", padId: number) {
+  private constructor(backend: Backend, source: VocabSource, padId: number) {
     this.#backend = backend;
     this.source = source;
     this.padId = padId;
@@ -402,7 +408,7 @@ export class HfTokenizer implements TokenEncoder {
    * @throws Error when neither `tokenizerJson` nor `vocabTxt` is given; DataError for a file that cannot be used.
    */
   static fromFiles(files: TokenizerFiles, where = "."): HfTokenizer {
-    const fileName = (field: keyof TokenizerFiles) => inFolder(where, TOKENIZER_FILE_NAMES[field]);
+    const fileName = (field: keyof TokenizerFiles) => inFolder(where, TOKENIZER_FILE[field]);
     const optional = (field: "tokenizerConfig" | "specialTokensMap"): Json => {
       const content = files[field];
       return content === undefined ? {} : jsonObject(content, fileName(field));
@@ -410,17 +416,17 @@ export class HfTokenizer implements TokenEncoder {
     // tokenizer_config.json wins over special_tokens_map.json, as in transformers.
     const config = { ...optional("specialTokensMap"), ...optional("tokenizerConfig") };
     let backend: Backend;
-    let source: "tokenizer.json" | "vocab.txt";
+    let source: VocabSource;
     let padFallback: string | undefined;
     if (files.tokenizerJson !== undefined) {
       const file = fileName("tokenizerJson");
       const json = jsonObject(files.tokenizerJson, file);
       backend = fromTokenizerJson(json, config, file);
-      source = "tokenizer.json";
+      source = TOKENIZER_FILE.tokenizerJson;
       padFallback = isObject(json.padding) ? tokenName(json.padding.pad_token) : undefined;
     } else if (files.vocabTxt !== undefined) {
       backend = fromVocabTxt(files.vocabTxt, config, fileName("vocabTxt"));
-      source = "vocab.txt";
+      source = TOKENIZER_FILE.vocabTxt;
     } else {
       throw new Error(
         `HfTokenizer.fromFiles: expected tokenizer.json (any BERT-family model) or vocab.txt (BERT WordPiece) for ${where}, got neither`,

@@ -39,6 +39,21 @@ describe("basicTokenize", () => {
     expect(basicTokenize("«Café»\u200b—déjà vu…")).toEqual(["«", "café", "»", "—", "déjà", "vu", "…"]);
     expect(basicTokenize("   ")).toEqual([]);
   });
+
+  it("splits on exactly the characters of `\\s` that survive cleaning (its split is bertPreTokenize's)", () => {
+    // basicTokenize used to split on /\s+/u itself; the shared pre-tokenizer uses Rust's White_Space set. The two
+    // differ only on U+0085, U+000B, U+000C (control) and U+FEFF (format), which cleaning removes first.
+    const differs: string[] = [];
+    for (let cp = 0; cp <= 0x10ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const ch = String.fromCodePoint(cp);
+      if (/[\p{Cc}\p{Cf}]/u.test(ch) && !/[\t\n\r]/.test(ch)) continue;
+      const split = basicTokenize(`a${ch}b`).length === 2 && basicTokenize(`a${ch}b`)[0] === "a";
+      const punct = basicTokenize(`a${ch}b`).length === 3;
+      if (!punct && split !== /\s/u.test(ch)) differs.push(cp.toString(16));
+    }
+    expect(differs).toEqual([]);
+  });
 });
 
 describe("WordVocab.build", () => {

@@ -2,6 +2,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { DataError, showValue } from "./errors.js";
 import { truncateLongestFirst } from "./truncation.js";
+import { bertPreTokenize } from "./wordpiece.js";
 
 export { CLS_ID, MASK_ID, PAD_ID, SEP_ID, SPECIAL_TOKENS, UNK_ID } from "./specialIds.js";
 import { CLS_ID, PAD_ID, SEP_ID, SPECIAL_TOKENS, UNK_ID } from "./specialIds.js";
@@ -27,44 +28,18 @@ export interface EncodeOptions {
 }
 
 /**
- * Whether `ch` is punctuation for splitting, as in BERT's BasicTokenizer: every non-alphanumeric printable
- * ASCII character (so `$`, `+`, `^`, `` ` `` count) plus Unicode punctuation (category P).
- */
-function isPunctuation(ch: string): boolean {
-  const c = ch.codePointAt(0)!;
-  if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126))
-    return true;
-  return /^\p{P}$/u.test(ch);
-}
-
-/**
  * Split text into words, a simplified BERT BasicTokenizer (uncased).
  *
  * 1. Remove control and format characters other than whitespace (BERT's `_clean_text`).
  * 2. Lower-case (`String.prototype.toLowerCase`, locale-independent).
- * 3. Split on Unicode whitespace.
- * 4. Make every punctuation character its own token: `"it's!"` → `it ' s !`.
+ * 3. Split on Unicode whitespace and make every punctuation character its own token: `"it's!"` → `it ' s !`
+ *    (`bertPreTokenize`, shared with the WordPiece tokenizer; after step 1 its whitespace set equals `\s`).
  *
  * Unlike BERT there is no accent stripping and no splitting around CJK characters; a word-level vocabulary
  * built from the same function handles both consistently.
  */
 export function basicTokenize(text: string): string[] {
-  const cleaned = text.replace(/(?![\t\n\r])[\p{Cc}\p{Cf}]/gu, "").toLowerCase();
-  const out: string[] = [];
-  for (const word of cleaned.split(/\s+/u)) {
-    let current = "";
-    for (const ch of word) {
-      if (isPunctuation(ch)) {
-        if (current !== "") out.push(current);
-        out.push(ch);
-        current = "";
-      } else {
-        current += ch;
-      }
-    }
-    if (current !== "") out.push(current);
-  }
-  return out;
+  return bertPreTokenize(text.replace(/(?![\t\n\r])[\p{Cc}\p{Cf}]/gu, "").toLowerCase());
 }
 
 function compareStrings(a: string, b: string): number {

@@ -1,5 +1,5 @@
 /** Everything a training run needs, with the defaults of the embedded run (`cmploss train` with no flags). */
-import type { ComparativeLossOptions } from "../loss/index.js";
+import type { ComparativeLossOptions, LossTarget, PrimaryLoss } from "../loss/index.js";
 
 export interface TrainConfig {
   task: string;
@@ -33,8 +33,8 @@ export interface TrainConfig {
   /** CmpDrop ablations c (0: plain fine-tuning with ordinary dropout). */
   nDrop: number;
   justCmp: boolean;
-  lossTarget: NonNullable<ComparativeLossOptions["target"]>;
-  lossPrimary: NonNullable<ComparativeLossOptions["primary"]>;
+  lossTarget: LossTarget;
+  lossPrimary: PrimaryLoss;
   crTemp: number;
   crWeight: number;
   crSchedule: boolean;
@@ -120,16 +120,25 @@ export function variantPowers(nDrop: number): number[] {
   return nDrop === 0 ? [1] : Array.from({ length: nDrop + 1 }, (_, k) => k);
 }
 
-/** The comparative-loss options a config selects (only those that apply to its mode). */
-export function lossOptions(cfg: TrainConfig): ComparativeLossOptions {
-  const common = { temperature: cfg.crTemp, listwise: cfg.listwise };
-  if (cfg.justCmp) return { ...common, justCmp: true, target: cfg.lossTarget };
+/**
+ * The comparative-loss options the flags select: `--just-cmp` (default) gives `kind: "cmp"` with
+ * `--loss-target`; `--no-just-cmp` gives `kind: "regulariser"` with `--loss-primary`, `--cr-weight` and
+ * `--cr-schedule`; `--cr-temp` and `--listwise` go to both. The one place the flat flags meet the union.
+ */
+export function lossOptions(
+  cfg: Pick<
+    TrainConfig,
+    "justCmp" | "lossTarget" | "lossPrimary" | "crTemp" | "crWeight" | "crSchedule" | "listwise"
+  >,
+): ComparativeLossOptions {
+  const ranking = { temperature: cfg.crTemp, listwise: cfg.listwise };
+  if (cfg.justCmp) return { kind: "cmp", target: cfg.lossTarget, ...ranking };
   return {
-    ...common,
-    justCmp: false,
+    kind: "regulariser",
     primary: cfg.lossPrimary,
     weight: cfg.crWeight,
     schedule: cfg.crSchedule,
+    ...ranking,
   };
 }
 

@@ -2,10 +2,10 @@
 import { jit, nn, numpy as np, random, tree } from "@jax-js/jax";
 import { consuming } from "../util/own.js";
 import type { BertConfig } from "../models/bert/config.js";
-import { applySequenceClassifier } from "../models/classifier.js";
+import { applySequenceClassifier, type SequenceClassifierParams } from "../models/classifier.js";
 import type { EncoderBatch } from "../models/bert/apply.js";
 import { crossEntropyPerExample, squaredErrorPerExample } from "../loss/index.js";
-import type { LossKind, Params } from "./step.js";
+import type { LossKind } from "./step.js";
 
 export interface EvalOutput {
   /** Predicted class per example (classification) or predicted score (regression), in input order. */
@@ -41,11 +41,14 @@ export function createEvaluator(
   cfg: BertConfig,
   lossKind: LossKind,
   options: EvalOptions,
-): { evaluate: (params: Params, data: EvalBatchSource) => Promise<EvalOutput>; dispose: () => void } {
+): {
+  evaluate: (params: SequenceClassifierParams, data: EvalBatchSource) => Promise<EvalOutput>;
+  dispose: () => void;
+} {
   const power = options.forceDropout ?? 0;
   const withProbs = lossKind === "ce" && options.probabilities === true;
   const forward = jit(
-    consuming((p: Params, batch: EncoderBatch & { labels: np.Array }, key: np.Array) => {
+    consuming((p: SequenceClassifierParams, batch: EncoderBatch & { labels: np.Array }, key: np.Array) => {
       const { labels, ...inputs } = batch;
       const dropKey = power > 0 ? key : (key.dispose(), null);
       const logits = applySequenceClassifier(p, inputs, cfg, {
@@ -63,7 +66,7 @@ export function createEvaluator(
     }),
   );
 
-  async function evaluate(params: Params, data: EvalBatchSource): Promise<EvalOutput> {
+  async function evaluate(params: SequenceClassifierParams, data: EvalBatchSource): Promise<EvalOutput> {
     const order = Array.from({ length: data.count }, (_, i) => i).sort(
       (a, b) => data.length(a) - data.length(b),
     );
@@ -100,7 +103,7 @@ export function createEvaluator(
  * Borrows `params`.
  */
 export async function evaluateSplit(
-  params: Params,
+  params: SequenceClassifierParams,
   cfg: BertConfig,
   lossKind: LossKind,
   data: EvalBatchSource,

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { random, tree } from "@jax-js/jax";
 import { nestedRate } from "../ablation/cmpDrop.js";
-import { initSequenceClassifier } from "../models/classifier.js";
+import { initSequenceClassifier, type SequenceClassifierParams } from "../models/classifier.js";
 import { scoreAll } from "../tasks/metrics.js";
 import { bundledGlueDir, loadGlueSplit } from "../tasks/glue/reader.js";
 import { getGlueTask, type GlueSplit, type GlueTask } from "../tasks/registry.js";
@@ -11,9 +11,8 @@ import { reopenTokenizer, type RunModelInfo, type RunTokenizer } from "./modelSo
 import type { TrainConfig } from "./config.js";
 import { encodeSplit } from "./data.js";
 import { evaluateSplit } from "./evaluate.js";
-import { RUN_FILES } from "./loop.js";
+import { RUN_FILES } from "./runFiles.js";
 import { loadRunParams, runWeightsFile, type RunCheckpoint } from "./runWeights.js";
-import type { Params } from "./step.js";
 import { assertDeviceHealthy } from "../runtime/deviceErrors.js";
 
 export interface RunEvaluation {
@@ -36,7 +35,7 @@ export interface OpenGlueRun {
   run: RunModelInfo & { config: TrainConfig };
   task: GlueTask;
   tok: RunTokenizer;
-  params: Params;
+  params: SequenceClassifierParams;
   /** The weights used (with `fallback`, "last" when the run has no best model yet), and why, if they changed. */
   checkpoint: RunCheckpoint;
   note: string | null;

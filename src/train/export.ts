@@ -3,10 +3,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { random, tree } from "@jax-js/jax";
 import { initSequenceClassifier } from "../models/classifier.js";
+import { TOKENIZER_FILE } from "../models/hf/files.js";
 import { saveHfClassifier, type HfSaveOptions } from "../models/hf/save.js";
 import type { GlueTask } from "../tasks/registry.js";
 import { SPECIAL_TOKENS } from "../tasks/vocab.js";
-import { RUN_TOKENIZER_DIR, RUN_VOCAB, type RunModelInfo } from "./modelSource.js";
+import type { RunModelInfo } from "./modelSource.js";
+import { RUN_FILES, RUN_TOKENIZER_DIR } from "./runFiles.js";
 import { loadModel } from "./state.js";
 
 /**
@@ -17,8 +19,8 @@ import { loadModel } from "./state.js";
 function wordVocabTokenizerFiles(vocabText: string, maxLength: number): Record<string, string> {
   const [pad, unk, cls, sep, mask] = SPECIAL_TOKENS;
   return {
-    "vocab.txt": vocabText,
-    "tokenizer_config.json": JSON.stringify(
+    [TOKENIZER_FILE.vocabTxt]: vocabText,
+    [TOKENIZER_FILE.tokenizerConfig]: JSON.stringify(
       {
         tokenizer_class: "BertTokenizer",
         do_lower_case: true,
@@ -34,7 +36,7 @@ function wordVocabTokenizerFiles(vocabText: string, maxLength: number): Record<s
       null,
       2,
     ),
-    "special_tokens_map.json": JSON.stringify(
+    [TOKENIZER_FILE.specialTokensMap]: JSON.stringify(
       { pad_token: pad, unk_token: unk, cls_token: cls, sep_token: sep, mask_token: mask },
       null,
       2,
@@ -46,20 +48,20 @@ function wordVocabTokenizerFiles(vocabText: string, maxLength: number): Record<s
 export async function exportHfModel(
   runDir: string,
   task: GlueTask,
-  dest = join(runDir, "hf-model"),
+  dest = join(runDir, RUN_FILES.hfModel),
 ): Promise<string> {
-  const run = JSON.parse(readFileSync(join(runDir, "run.json"), "utf8")) as RunModelInfo & {
+  const run = JSON.parse(readFileSync(join(runDir, RUN_FILES.run), "utf8")) as RunModelInfo & {
     config: { maxSeqLength: number };
   };
   const template = initSequenceClassifier(random.key(0), run.model, run.numLabels);
-  const { params, metadata } = loadModel(join(runDir, "model-best.safetensors"), template);
+  const { params, metadata } = loadModel(join(runDir, RUN_FILES.best), template);
   tree.dispose(template);
   const tokenizer: HfSaveOptions["tokenizer"] =
     run.tokenizer === "hf"
       ? { fromDir: join(runDir, RUN_TOKENIZER_DIR) }
       : {
           files: wordVocabTokenizerFiles(
-            readFileSync(join(runDir, RUN_VOCAB), "utf8"),
+            readFileSync(join(runDir, RUN_FILES.vocab), "utf8"),
             run.config.maxSeqLength,
           ),
         };

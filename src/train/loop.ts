@@ -24,9 +24,8 @@ import { linearWarmupDecay } from "./schedule.js";
 import { makeTrainStep, type Params, type TrainState } from "./step.js";
 import { loadTrainState, RunClock, saveModel, saveTrainState } from "./state.js";
 import { stopRequested, TrainingStopped } from "./stop.js";
-import { checkRunFolder, finishedNote, prepareRunFolder, RUN_FILES, runJson } from "./runFolder.js";
-
-export { RUN_FILES };
+import { checkRunFolder, finishedNote, prepareRunFolder, runJson } from "./runFolder.js";
+import { RUN_FILES } from "./runFiles.js";
 
 export interface TrainSummary {
   task: string;

@@ -7,17 +7,17 @@ import { cpSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { numpy as np } from "@jax-js/jax";
 import { BERT_PRESETS, maxInputLength, presetConfig, type BertConfig } from "../models/bert/config.js";
-import { initSequenceClassifier } from "../models/classifier.js";
+import { initSequenceClassifier, type SequenceClassifierParams } from "../models/classifier.js";
 import { fetchHubModel, isHubId } from "../models/hf/hub.js";
 import { loadHfClassifier } from "../models/hf/load.js";
 import type { HfConfigJson } from "../models/hf/config.js";
-import { TOKENIZER_FILES } from "../models/hf/save.js";
+import { MODEL_FILE, TOKENIZER_FILES } from "../models/hf/files.js";
 import { HfTokenizer } from "../tasks/hfTokenizer.js";
 import type { GlueExample } from "../tasks/glue/reader.js";
 import type { GlueTask } from "../tasks/registry.js";
 import { PAD_ID, WordVocab } from "../tasks/vocab.js";
 import type { TokenEncoder } from "./data.js";
-import type { Params } from "./step.js";
+import { RUN_FILES, RUN_TOKENIZER_DIR } from "./runFiles.js";
 
 export type TokenizerKind = "word" | "hf";
 
@@ -37,12 +37,9 @@ export interface RunTokenizer {
   padId: number;
 }
 
-export const RUN_TOKENIZER_DIR = "tokenizer";
-export const RUN_VOCAB = "vocab.txt";
-
 /** A folder with a Hugging Face config.json. */
 function isModelFolder(path: string): boolean {
-  return existsSync(join(path, "config.json")) && statSync(path).isDirectory();
+  return existsSync(join(path, MODEL_FILE.config)) && statSync(path).isDirectory();
 }
 
 /**
@@ -54,7 +51,7 @@ export function modelSpecProblem(spec: string): string | null {
   if (existsSync(spec)) {
     return isModelFolder(spec)
       ? null
-      : `--model ${spec}: expected a Hugging Face model folder with config.json, found none`;
+      : `--model ${spec}: expected a Hugging Face model folder with ${MODEL_FILE.config}, found none`;
   }
   if (isHubId(spec)) return null;
   return `--model ${spec}: expected a preset (${Object.keys(BERT_PRESETS).join(", ")}), a model folder, or a Hub id org/name`;
@@ -83,7 +80,7 @@ export async function prepareFreshModel(options: {
   maxSeqLength: number;
   runDir: string;
   key: np.Array;
-}): Promise<{ info: RunModelInfo; params: Params; tok: RunTokenizer; notes: string[] }> {
+}): Promise<{ info: RunModelInfo; params: SequenceClassifierParams; tok: RunTokenizer; notes: string[] }> {
   const { spec, task, runDir, key } = options;
   const source = await resolveModelSpec(spec);
   if (source.kind === "preset") {
@@ -92,7 +89,7 @@ export async function prepareFreshModel(options: {
       options.trainExamples.flatMap((ex) => (ex.textB === undefined ? [ex.textA] : [ex.textA, ex.textB])),
       { minFreq: options.minWordFreq },
     );
-    await vocab.save(join(runDir, RUN_VOCAB));
+    await vocab.save(join(runDir, RUN_FILES.vocab));
     const model = presetConfig(spec, vocab.size, {
       max_position_embeddings: Math.max(512, options.maxSeqLength),
     });
@@ -133,7 +130,8 @@ export async function prepareFreshModel(options: {
 
 /** The tokenizer stored in a run folder. */
 export async function reopenTokenizer(runDir: string, kind: TokenizerKind): Promise<RunTokenizer> {
-  if (kind === "word") return { tokenizer: await WordVocab.load(join(runDir, RUN_VOCAB)), padId: PAD_ID };
+  if (kind === "word")
+    return { tokenizer: await WordVocab.load(join(runDir, RUN_FILES.vocab)), padId: PAD_ID };
   const tokenizer = await HfTokenizer.fromFolder(join(runDir, RUN_TOKENIZER_DIR));
   return { tokenizer, padId: tokenizer.padId };
 }

@@ -16,6 +16,7 @@ import { readHotpot, type HotpotExample } from "../tasks/qa/hotpot.js";
 import { answerMismatchError, readSquad } from "../tasks/qa/squad.js";
 import type { QaExample } from "../tasks/qa/types.js";
 import type { TrainSummary } from "./loop.js";
+import { RUN_FILES } from "./runFiles.js";
 
 export type QaTaskName = "squad" | "squad-distractor" | "hotpot";
 export const QA_TASKS: readonly QaTaskName[] = ["squad", "squad-distractor", "hotpot"];
@@ -33,7 +34,7 @@ export const QA_METRIC_SCALE = "fraction";
  * context.json hold the official script's 0–100), else 1 (GLUE runs, new QA runs, no run.json).
  */
 export function storedMetricScale(runDir: string): 1 | 100 {
-  const path = join(runDir, "run.json");
+  const path = join(runDir, RUN_FILES.run);
   if (!existsSync(path)) return 1;
   const run = JSON.parse(readFileSync(path, "utf8")) as { config?: { task?: string }; metricScale?: string };
   return isQaTask(run.config?.task ?? "") && run.metricScale !== QA_METRIC_SCALE ? 100 : 1;

@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { random, tree } from "@jax-js/jax";
 import { initSpanExtractor, type SpanExtractorParams } from "../models/spanExtractor.js";
 import type { BertConfig } from "../models/bert/config.js";
+import { MODEL_FILE } from "../models/hf/files.js";
 import { HfTokenizer } from "../tasks/hfTokenizer.js";
 import type { TrainConfig } from "./config.js";
-import { RUN_FILES } from "./loop.js";
+import { RUN_FILES } from "./runFiles.js";
 import type { QaSettings } from "./qaLoop.js";
 import { loadRunParams, runWeightsFile, type RunCheckpoint } from "./runWeights.js";
 
@@ -42,7 +43,7 @@ export async function openQaRun(
   const runPath = join(dir, RUN_FILES.run);
   if (!existsSync(runPath)) throw new Error(`${runPath}: expected a run folder written by cmploss train`);
   const run = JSON.parse(readFileSync(runPath, "utf8")) as QaRunInfo;
-  if (!existsSync(join(run.pretrained, "config.json"))) {
+  if (!existsSync(join(run.pretrained, MODEL_FILE.config))) {
     throw new Error(
       `${runPath}: expected the run's --model folder ${run.pretrained} (a QA run reads its tokenizer there), ` +
         `it no longer exists; put the model back at that path`,

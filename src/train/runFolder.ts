@@ -9,24 +9,8 @@ import { removeOrphanedTemps } from "../io/atomic.js";
 import { loadTensorMetadata } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
 import type { TrainSummary } from "./loop.js";
-import { RUN_TOKENIZER_DIR } from "./modelSource.js";
 import { summaryAsFractions } from "./qaData.js";
-
-/** Run file names inside the output folder. */
-export const RUN_FILES = {
-  run: "run.json",
-  vocab: "vocab.txt",
-  hfModel: "hf-model",
-  last: "checkpoint-last.safetensors",
-  best: "model-best.safetensors",
-  steps: "train_log.jsonl",
-  evals: "eval_log.jsonl",
-  metrics: "metrics.json",
-  curves: "curves.svg",
-} as const;
-
-/** Files scored from a run's weights afterwards (cmploss eval / experiment): stale once it trains again. */
-const DERIVED_FILES = ["utility.json", "context.json", "utility-curve.svg"];
+import { DERIVED_FILES, RUN_FILES, RUN_TOKENIZER_DIR } from "./runFiles.js";
 
 /** What an earlier run left in a folder. */
 export type EarlierRun =
@@ -113,7 +97,7 @@ export function runFolderConflict(
 
 /** Delete an earlier run's files (and what was scored from its weights) so nothing stale stays; others stay. */
 export function clearRun(dir: string): void {
-  for (const name of [...Object.values(RUN_FILES), RUN_TOKENIZER_DIR, ...DERIVED_FILES]) {
+  for (const name of [...Object.values(RUN_FILES), RUN_TOKENIZER_DIR, ...Object.values(DERIVED_FILES)]) {
     rmSync(join(dir, name), { recursive: true, force: true });
   }
 }

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { tree } from "@jax-js/jax";
-import { RUN_FILES } from "./loop.js";
+import { RUN_FILES } from "./runFiles.js";
 import { loadModel, loadTrainState } from "./state.js";
 import type { Params } from "./step.js";
 

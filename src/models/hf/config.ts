@@ -2,13 +2,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BertConfig } from "../bert/config.js";
+import { MODEL_FILE } from "./files.js";
 import { hfConfigFromJson, type HfConfigJson } from "./parse.js";
 
 export type { HfConfigJson } from "./parse.js";
 
 /** Parse and validate `<dir>/config.json`. @throws one-line Errors naming the file and field. */
 export function readHfConfig(dir: string): { config: BertConfig; raw: HfConfigJson } {
-  const file = join(dir, "config.json");
+  const file = join(dir, MODEL_FILE.config);
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, "utf8"));

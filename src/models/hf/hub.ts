@@ -5,16 +5,12 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { MODEL_FILE, TOKENIZER_FILES } from "./files.js";
 
 const HUB_FILES = [
-  { name: "config.json", required: true },
-  { name: "model.safetensors", required: true },
-  { name: "tokenizer.json", required: false },
-  { name: "tokenizer_config.json", required: false },
-  { name: "special_tokens_map.json", required: false },
-  { name: "vocab.txt", required: false },
-  { name: "vocab.json", required: false },
-  { name: "merges.txt", required: false },
+  { name: MODEL_FILE.config, required: true },
+  { name: MODEL_FILE.weights, required: true },
+  ...TOKENIZER_FILES.map((name) => ({ name, required: false })),
 ];
 
 /** `org/name` (the Hub's repository id form). */
@@ -31,7 +27,7 @@ export function hubCacheDir(id: string): string {
 /** Local folder for a Hub id, downloading it on first use. */
 export async function fetchHubModel(id: string, options: { timeoutMs?: number } = {}): Promise<string> {
   const dir = hubCacheDir(id);
-  if (existsSync(join(dir, "config.json"))) return dir;
+  if (existsSync(join(dir, MODEL_FILE.config))) return dir;
   const tmp = `${dir}.${process.pid}.partial`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });

@@ -8,6 +8,7 @@ export {
   paramsFromTensors,
 } from "./parse.js";
 export type { HfConfigJson, LoadedClassifier, LoadedModel } from "./parse.js";
-export { hfConfigJson, saveHfClassifier, TOKENIZER_FILES } from "./save.js";
+export { MODEL_FILE, TOKENIZER_FILE, TOKENIZER_FILES } from "./files.js";
+export { hfConfigJson, saveHfClassifier } from "./save.js";
 export type { HfSaveOptions } from "./save.js";
 export { fetchHubModel, hubCacheDir, isHubId } from "./hub.js";

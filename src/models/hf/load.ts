@@ -10,6 +10,7 @@ import type { BertConfig } from "../bert/config.js";
 import { initSequenceClassifier } from "../classifier.js";
 import { initSpanExtractor } from "../spanExtractor.js";
 import { readHfConfig } from "./config.js";
+import { MODEL_FILE } from "./files.js";
 import { decodeHfWeights, paramsFromTensors, type LoadedClassifier, type LoadedModel } from "./parse.js";
 
 export type { LoadedClassifier, LoadedModel } from "./parse.js";
@@ -17,8 +18,8 @@ export { halfToFloat } from "./parse.js";
 
 /** Every tensor of the folder's safetensors weights (single file or sharded with an index). */
 export function readHfWeights(dir: string): { tensors: Map<string, HostTensor>; file: string } {
-  const single = join(dir, "model.safetensors");
-  const index = join(dir, "model.safetensors.index.json");
+  const single = join(dir, MODEL_FILE.weights);
+  const index = join(dir, MODEL_FILE.weightsIndex);
   const files: string[] = [];
   if (existsSync(single)) files.push(single);
   else if (existsSync(index)) {
@@ -31,7 +32,7 @@ export function readHfWeights(dir: string): { tensors: Map<string, HostTensor>; 
         `"from transformers import AutoModel as M; M.from_pretrained('${dir}').save_pretrained('${dir}', safe_serialization=True)"`,
     );
   } else {
-    throw new Error(`${dir}: expected model.safetensors (Hugging Face layout), found none`);
+    throw new Error(`${dir}: expected ${MODEL_FILE.weights} (Hugging Face layout), found none`);
   }
   const tensors = decodeHfWeights(
     files.map((file) => {

@@ -9,6 +9,7 @@ import { decodeSafetensors, type HostTensor } from "../../io/safetensors.js";
 import { mapWithPath, namedLeaves, type ParamTree } from "../../util/treePaths.js";
 import { checkConfig, type BertConfig, type EncoderFamily, type HiddenAct } from "../bert/config.js";
 import { initSequenceClassifier, type SequenceClassifierParams } from "../classifier.js";
+import { MODEL_FILE } from "./files.js";
 
 /** What HF writes besides the architecture: labels and the class names. */
 export interface HfConfigJson {
@@ -49,7 +50,7 @@ function num(raw: HfConfigJson, field: string, file: string, fallback?: number):
  */
 export function hfConfigFromJson(
   json: unknown,
-  file = "config.json",
+  file: string = MODEL_FILE.config,
 ): { config: BertConfig; raw: HfConfigJson } {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw new Error(`${file}: expected a Hugging Face config.json object, got ${JSON.stringify(json)}`);
@@ -222,12 +223,12 @@ export function hfClassifierFromFiles(
   const shards = files.weights instanceof Uint8Array ? [files.weights] : files.weights;
   const named = shards.map((bytes, i) => ({
     bytes,
-    name: shards.length === 1 ? "model.safetensors" : `model.safetensors (shard ${i + 1})`,
+    name: shards.length === 1 ? MODEL_FILE.weights : `${MODEL_FILE.weights} (shard ${i + 1})`,
   }));
   return paramsFromTensors(
     hfConfigFromJson(json),
     decodeHfWeights(named),
-    named.length === 1 ? named[0].name : "model.safetensors shards",
+    named.length === 1 ? named[0].name : `${MODEL_FILE.weights} shards`,
     (k, cfg) => initSequenceClassifier(k, cfg, numLabels),
     "classifier.",
     key,

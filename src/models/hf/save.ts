@@ -10,22 +10,13 @@ import { namedLeaves, type ParamTree } from "../../util/treePaths.js";
 import type { BertConfig } from "../bert/config.js";
 import type { SequenceClassifierParams } from "../classifier.js";
 import type { HfConfigJson } from "./config.js";
+import { MODEL_FILE, TOKENIZER_FILES } from "./files.js";
 
 const ARCHITECTURE: Record<BertConfig["model_type"], string> = {
   bert: "BertForSequenceClassification",
   roberta: "RobertaForSequenceClassification",
   electra: "ElectraForSequenceClassification",
 };
-
-/** Files of a tokenizer folder worth carrying over. */
-export const TOKENIZER_FILES = [
-  "tokenizer.json",
-  "tokenizer_config.json",
-  "special_tokens_map.json",
-  "vocab.txt",
-  "vocab.json",
-  "merges.txt",
-];
 
 export interface HfSaveOptions {
   /** Class names in label-id order, or "regression" (one output). */
@@ -80,8 +71,8 @@ export async function saveHfClassifier(
   mkdirSync(tmp, { recursive: true });
   try {
     // transformers refuses safetensors files without a recognised "format" in the metadata.
-    writeFileSync(join(tmp, "model.safetensors"), encodeSafetensors(tensors, { format: "pt" }));
-    writeFileSync(join(tmp, "config.json"), JSON.stringify(hfConfigJson(cfg, options), null, 2) + "\n");
+    writeFileSync(join(tmp, MODEL_FILE.weights), encodeSafetensors(tensors, { format: "pt" }));
+    writeFileSync(join(tmp, MODEL_FILE.config), JSON.stringify(hfConfigJson(cfg, options), null, 2) + "\n");
     if ("fromDir" in options.tokenizer) {
       const from = options.tokenizer.fromDir;
       for (const f of TOKENIZER_FILES)

@@ -5,14 +5,8 @@
  * Pure host code over parsed SQuAD v1.1 JSON. Every random choice is a function of the seed, a title or question
  * id, and the paragraph pool, so an item does not depend on which other questions the file holds or their order.
  */
-import {
-  hashString,
-  hostRng,
-  mixSeed,
-  planCrops,
-  shuffled,
-  type ContextUnit,
-} from "../../ablation/cmpCrop.js";
+import { planCrops, type ContextUnit } from "../../ablation/cmpCrop.js";
+import { hashString, hostRng, mixSeed, shuffled } from "../../util/hostRng.js";
 
 /** The parts of SQuAD v1.1 JSON this module reads (`version` and other fields are ignored). */
 export interface SquadLike {

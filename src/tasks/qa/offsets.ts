@@ -98,6 +98,32 @@ function mismatch(what: string, text: string): Error {
 }
 
 /**
+ * The walk both aligners share: an added token is one token covering itself; every other segment of `text`
+ * goes to `alignPlain`, which pushes the offsets of the tokens it consumes from index `t` and returns the index
+ * after them. Every token must be consumed.
+ */
+function alignSegments(
+  text: string,
+  tokens: readonly string[],
+  addedTokens: readonly AddedToken[],
+  alignPlain: (seg: Segment, t: number, offsets: [number, number][]) => number,
+): [number, number][] {
+  const offsets: [number, number][] = [];
+  let t = 0;
+  for (const seg of splitAddedTokens(text, addedTokens)) {
+    if (seg.added) {
+      if (tokens[t] !== text.slice(seg.start, seg.end)) throw mismatch("an added token", text);
+      offsets.push([seg.start, seg.end]);
+      t++;
+    } else {
+      t = alignPlain(seg, t, offsets);
+    }
+  }
+  if (t !== tokens.length) throw mismatch(`${tokens.length} tokens`, text);
+  return offsets;
+}
+
+/**
  * Offsets of WordPiece `tokens` (the tokenizer's output for `text`, no special tokens): normalise with an
  * alignment, find the pre-tokenised words in the normalised text, and give each piece its characters (a word
  * that became the unknown token gets the whole word).
@@ -108,15 +134,7 @@ export function wordPieceOffsets(
   tokens: readonly string[],
   options: WordPieceAlignOptions,
 ): [number, number][] {
-  const offsets: [number, number][] = [];
-  let t = 0;
-  for (const seg of splitAddedTokens(text, options.addedTokens)) {
-    if (seg.added) {
-      if (tokens[t] !== text.slice(seg.start, seg.end)) throw mismatch("an added token", text);
-      offsets.push([seg.start, seg.end]);
-      t++;
-      continue;
-    }
+  return alignSegments(text, tokens, options.addedTokens, (seg, t, offsets) => {
     const { normalized, starts, ends } = bertNormalizeAligned(
       text.slice(seg.start, seg.end),
       options.normalizer,
@@ -149,9 +167,8 @@ export function wordPieceOffsets(
         t++;
       }
     }
-  }
-  if (t !== tokens.length) throw mismatch(`${tokens.length} tokens`, text);
-  return offsets;
+    return t;
+  });
 }
 
 /** GPT-2's byte → printable character map (`bytes_to_unicode`), inverted: character → byte. */
@@ -194,16 +211,8 @@ export function byteLevelOffsets(
   tokens: readonly string[],
   options: ByteLevelAlignOptions,
 ): [number, number][] {
-  const offsets: [number, number][] = [];
   const encoder = new TextEncoder();
-  let t = 0;
-  for (const seg of splitAddedTokens(text, options.addedTokens)) {
-    if (seg.added) {
-      if (tokens[t] !== text.slice(seg.start, seg.end)) throw mismatch("an added token", text);
-      offsets.push([seg.start, seg.end]);
-      t++;
-      continue;
-    }
+  return alignSegments(text, tokens, options.addedTokens, (seg, t, offsets) => {
     // Per byte: the [start, end) of its character. The added prefix space is aligned with the first character.
     const starts: number[] = [];
     const ends: number[] = [];
@@ -244,7 +253,6 @@ export function byteLevelOffsets(
       b += chars.length;
       t++;
     }
-  }
-  if (t !== tokens.length) throw mismatch(`${tokens.length} tokens`, text);
-  return offsets;
+    return t;
+  });
 }

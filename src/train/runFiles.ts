@@ -1,0 +1,27 @@
+/** The names of what a training run keeps in its output folder, in one place (`test/oneSource.test.ts`). */
+import { TOKENIZER_FILE } from "../models/hf/files.js";
+
+/** Files and folders every training run writes in its output folder. */
+export const RUN_FILES = {
+  run: "run.json",
+  /** The word vocabulary of a from-scratch (preset) model, in BERT's `vocab.txt` format. */
+  vocab: TOKENIZER_FILE.vocabTxt,
+  /** Folder: the Hugging Face export of the best weights. */
+  hfModel: "hf-model",
+  last: "checkpoint-last.safetensors",
+  best: "model-best.safetensors",
+  steps: "train_log.jsonl",
+  evals: "eval_log.jsonl",
+  metrics: "metrics.json",
+  curves: "curves.svg",
+} as const;
+
+/** Folder of a run from a pretrained `--model`: the tokenizer files copied from it. */
+export const RUN_TOKENIZER_DIR = "tokenizer";
+
+/** Files scored from a run's weights afterwards (`cmploss eval` / `experiment`): stale once it trains again. */
+export const DERIVED_FILES = {
+  utility: "utility.json",
+  context: "context.json",
+  utilityCurve: "utility-curve.svg",
+} as const;
