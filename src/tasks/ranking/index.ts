@@ -14,3 +14,8 @@ export { DEFAULT_HOLD_OUT, holdOutQueries, loadRankingData, rankingLayout } from
 export type { HoldOut, RankingData, RankingLayout } from "./data.js";
 export { RANKING_MEASURES, compareIds, trecEval, trecOrder } from "./trecEval.js";
 export type { TrecEvalResult } from "./trecEval.js";
+export { ENGLISH_STOP_WORDS, analyze, analyzerName } from "./analyzer.js";
+export type { AnalyzerOptions } from "./analyzer.js";
+export { porterStem } from "./porter.js";
+export { Bm25Index } from "./bm25.js";
+export type { Bm25Options } from "./bm25.js";
