@@ -96,6 +96,13 @@ export async function loadRankingData(
   let source = file;
   if ((split === "dev" || split === "train") && !existsSync(qrelsFile(dir, layout, "dev"))) {
     file = qrelsFile(dir, layout, "train");
+    if (!existsSync(file))
+      throw new DataError(
+        file,
+        undefined,
+        `the qrels of split "train"${split === "dev" ? " (dev is held out of it)" : ""}`,
+        "no such file",
+      );
     const parts = holdOutQueries((await readQrels(layout, file)).keys(), holdOut);
     keep = new Set(split === "dev" ? parts.heldOut : parts.kept);
     source = `${file} (${split === "dev" ? "held-out dev" : "train less the held-out dev"}: ${keep.size} queries, fraction ${holdOut.fraction}, seed ${holdOut.seed})`;
