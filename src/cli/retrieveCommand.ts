@@ -68,7 +68,7 @@ const RETRIEVE_DEFAULTS = {
   stem: true,
   stopWords: true,
   maxLength: 256,
-  batchSize: 64,
+  batchSize: 16,
   devFraction: DEFAULT_HOLD_OUT.fraction,
   devSeed: DEFAULT_HOLD_OUT.seed,
   device: "auto",

@@ -35,7 +35,11 @@ export interface BatchEncoder {
 export interface EmbedOptions {
   maxLength: number;
   batchSize: number;
-  /** Pad each batch to a multiple of this many tokens (fewer distinct shapes to compile); default 16. */
+  /**
+   * Pad each batch to a multiple of this many tokens (default 64). Every distinct batch shape is compiled once
+   * and keeps its own buffers, so few shapes matter: with the default and the short last batch padded to
+   * `batchSize` rows, a 256-token model sees at most 4 shapes.
+   */
   padMultiple?: number;
   /** Called after each batch with the texts done so far. */
   onProgress?: (done: number, total: number) => void;
@@ -48,13 +52,13 @@ export function docText(d: RankDoc): string {
 
 /**
  * Encode `texts` → `[n, dim]` row-major vectors. Texts are batched in length order (little padding); the
- * vectors come back in the input order.
+ * vectors come back in the input order. Every batch has `batchSize` rows.
  */
 export async function embedTexts(
   texts: readonly string[],
   tokenizer: PaddingTokenizer,
   encoder: BatchEncoder,
-  { maxLength, batchSize, padMultiple = 16, onProgress }: EmbedOptions,
+  { maxLength, batchSize, padMultiple = 64, onProgress }: EmbedOptions,
 ): Promise<Float32Array> {
   const encoded = texts.map((t) => tokenizer.encode(t, undefined, { maxLength }));
   const order = encoded
@@ -66,7 +70,8 @@ export async function embedTexts(
     const idx = order.slice(start, start + batchSize);
     const longest = Math.max(...idx.map((i) => encoded[i].input_ids.length));
     const T = Math.min(Math.ceil(longest / padMultiple) * padMultiple, Math.max(longest, maxLength));
-    const B = idx.length;
+    // Rows past the texts (the last batch's) stay padding, with a zero mask; their vectors are dropped.
+    const B = batchSize;
     const input_ids = new Int32Array(B * T).fill(tokenizer.padId);
     const attention_mask = new Int32Array(B * T);
     const token_type_ids = new Int32Array(B * T);
