@@ -110,6 +110,25 @@ describe("cmploss retrieve --model", () => {
     expect(existsSync(output)).toBe(true);
   });
 
+  it("refuses a --max-length beyond the model's positions", () => {
+    const r = cli(
+      "retrieve",
+      "--data-dir",
+      "test/fixtures/ranking/beir",
+      "--model",
+      MODEL,
+      "--output",
+      join(tmp, "y.trec"),
+      "--device",
+      "wasm",
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n").at(-1)).toBe(
+      "cmploss: --max-length 256: expected at most the model's 64 positions",
+    );
+    expect(existsSync(join(tmp, "y.trec"))).toBe(false);
+  });
+
   it("refuses a preset as the encoder", () => {
     const r = cli(
       "retrieve",

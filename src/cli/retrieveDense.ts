@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { random, tree } from "@jax-js/jax";
+import { maxInputLength } from "../models/bert/config.js";
 import { encoderOf } from "../models/classifier.js";
 import { loadHfClassifier } from "../models/hf/index.js";
 import { createSentenceEncoder } from "../models/sentenceEncoder.js";
@@ -50,6 +51,12 @@ export async function denseRun(
   const { bert, roberta, electra, classifier } = loaded.params;
   tree.dispose(classifier as never);
   const params = encoderOf({ bert, roberta, electra, classifier }, loaded.config.model_type);
+  if (flags.maxLength > maxInputLength(loaded.config)) {
+    tree.dispose(params as never);
+    throw new UsageError(
+      `--max-length ${flags.maxLength}: expected at most the model's ${maxInputLength(loaded.config)} positions`,
+    );
+  }
   const encoder = createSentenceEncoder(params, loaded.config);
   try {
     const key: EmbeddingKey = {

@@ -131,6 +131,11 @@ describe("TREC and MS MARCO forms", () => {
     );
     const rank = file("q1\td1\tfirst\n");
     expect((await dataError(readRun(rank))).message).toBe(`${rank}:1: expected a rank ≥ 1, got "first"`);
+    // a TREC run's rank column is ignored, as trec_eval ignores it
+    expect((await readRun(file("q1 Q0 d1 0 2 t\nq1 Q0 d2 x 3 t\n"))).get("q1")).toEqual([
+      { docId: "d1", score: 2 },
+      { docId: "d2", score: 3 },
+    ]);
     const four = file("q1 d1 1 2\n");
     expect((await dataError(readRun(four))).line).toBe(1);
   });

@@ -255,8 +255,8 @@ function parseRank(file: string, line: number, raw: string): number {
 
 /**
  * A run file in either form, told apart by the field count of its first line, which every line must then have:
- * TREC (`qid Q0 docid rank score tag`, separated by spaces or tabs; the rank column is checked to be an integer
- * and otherwise ignored, as trec_eval does) or the 3-column MS MARCO run (`qid<TAB>docid<TAB>rank`, which has no
+ * TREC (`qid Q0 docid rank score tag`, separated by spaces or tabs; the rank column is ignored, as trec_eval
+ * ignores it: it re-sorts by score) or the 3-column MS MARCO run (`qid<TAB>docid<TAB>rank`, which has no
  * score: it gets score = −rank so that the file's ranks are the order). A document twice for one query is an
  * error (trec_eval refuses such a run too).
  */
@@ -286,8 +286,8 @@ export async function readRun(file: string): Promise<Run> {
       );
     }
     const [qid, docId] = columns === 6 ? [f[0], f[2]] : [f[0], f[1]];
-    const rank = parseRank(file, line, columns === 6 ? f[3] : f[2]);
-    const score = columns === 6 ? parseScore(file, line, f[4]) : -rank;
+    // trec_eval ignores a TREC run's rank column (get_trec_results.c), so any token passes there.
+    const score = columns === 6 ? parseScore(file, line, f[4]) : -parseRank(file, line, f[2]);
     const key = `${qid}\u0000${docId}`;
     const first = seen.get(key);
     if (first !== undefined)
