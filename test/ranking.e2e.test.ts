@@ -70,6 +70,20 @@ describe("cmploss retrieve --bm25 on the small BEIR fixture", () => {
     );
     expect(both.code).toBe(2);
     expect(both.stderr.trim()).toBe("cmploss: retrieve: expected exactly one of --bm25 or --model <encoder>");
+    const split = cli(
+      "retrieve",
+      "--data-dir",
+      `${FIXTURES}/beir`,
+      "--bm25",
+      "--split",
+      "../x",
+      "--output",
+      output,
+    );
+    expect(split.code).toBe(2);
+    expect(split.stderr.trim()).toBe(
+      'cmploss: --split: expected a split name such as test, dev or train, got "../x"',
+    );
     const noOut = cli("retrieve", "--data-dir", `${FIXTURES}/beir`, "--bm25");
     expect(noOut.code).toBe(2);
     const bad = mkdtempSync(join(tmpdir(), "cmploss-bad-beir-"));

@@ -145,6 +145,8 @@ export async function runRetrieve(argv: string[]): Promise<number> {
   if (!flags.output) throw new UsageError("retrieve: expected --output <run file to write>");
   if (Boolean(flags.bm25) === Boolean(flags.model))
     throw new UsageError("retrieve: expected exactly one of --bm25 or --model <encoder>");
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(flags.split))
+    throw new UsageError(`--split: expected a split name such as test, dev or train, got "${flags.split}"`);
   const outDir = dirname(flags.output);
   if (!(existsSync(outDir) && statSync(outDir).isDirectory()))
     throw new UsageError(
