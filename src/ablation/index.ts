@@ -19,3 +19,5 @@ export type {
 } from "./cmpCrop.js";
 export { variantPlan } from "./plan.js";
 export type { AblationVariant } from "./plan.js";
+export { evalFeedback, planFeedback } from "./prfFeedback.js";
+export type { FeedbackPlan, FeedbackPlanOptions } from "./prfFeedback.js";

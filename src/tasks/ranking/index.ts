@@ -19,3 +19,5 @@ export type { AnalyzerOptions } from "./analyzer.js";
 export { porterStem } from "./porter.js";
 export { Bm25Index } from "./bm25.js";
 export type { Bm25Options } from "./bm25.js";
+export { encodePrfInput, prefixLength } from "./prfInput.js";
+export type { PrfEncoding, PrfInputOptions, PrfTokenizer } from "./prfInput.js";
