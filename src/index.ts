@@ -36,3 +36,20 @@ export {
 export { qaLossTables, qaObjective, type QaLevelBatch, type QaVariant } from "./train/qaObjective.js";
 export { evaluateQaRun, trainQa, QA_DEFAULTS, type QaSettings } from "./train/qaLoop.js";
 export { METHODS, runGrid, type GridOptions } from "./experiment/grid.js";
+export {
+  Bm25Index,
+  analyze,
+  formatTrecRun,
+  holdOutQueries,
+  loadRankingData,
+  readRun,
+  trecEval,
+  trecOrder,
+  type Qrels,
+  type RankDoc,
+  type RankingData,
+  type Run,
+  type RunEntry,
+} from "./tasks/ranking/index.js";
+export { embedTexts, readEmbeddingCache, searchDense, writeEmbeddingCache } from "./tasks/ranking/dense.js";
+export { createSentenceEncoder, meanPoolNormalized, type SentenceEncoder } from "./models/sentenceEncoder.js";

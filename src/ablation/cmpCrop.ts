@@ -29,7 +29,7 @@ export interface UnitAnswer {
 }
 
 /** `k` distinct integers from {0 … n−1}, uniformly (partial Fisher–Yates), in draw order. */
-function sampleDistinct(n: number, k: number, rng: HostRng): number[] {
+export function sampleDistinct(n: number, k: number, rng: HostRng): number[] {
   const pool = Array.from({ length: n }, (_, i) => i);
   for (let i = 0; i < k; i++) {
     const j = i + Math.floor(rng() * (n - i));

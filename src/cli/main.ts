@@ -16,6 +16,8 @@ Commands:
   eval    evaluate a trained run, optionally with dropout forced on (--force-dropout k)
   predict label new rows (GLUE TSV/JSONL) or answer new questions (SQuAD JSON) with a trained run
   experiment  a resumable grid of runs (tasks × methods × seeds) with a Markdown table and an HTML report
+  retrieve    first-stage ranking (BM25 or a dense encoder) of a BEIR / MS MARCO folder: a TREC run + trec_eval measures
+  trec-eval   trec_eval's measures (nDCG@10, MRR@10, Recall@100, MAP@1000, ...) of a run file against qrels
 
 Run "cmploss <command> --help" for the flags of a command.`;
 
@@ -46,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
     case "train":
     case "eval":
     case "predict":
+    case "retrieve":
+    case "trec-eval":
     case "experiment": {
       if (!wantsHelp) preparePlatform(threadsFlag(rest) ?? threadsFromEnv());
       if (command === "train") {
@@ -56,6 +60,10 @@ async function main(argv: string[]): Promise<number> {
         const { runExperiment, experimentHelp } = await import("./experimentCommand.js");
         if (wantsHelp) console.log(experimentHelp());
         else return await runExperiment(rest);
+      } else if (command === "retrieve" || command === "trec-eval") {
+        const { runRetrieve, retrieveHelp, runTrecEval, trecEvalHelp } = await import("./retrieveCommand.js");
+        if (wantsHelp) console.log(command === "retrieve" ? retrieveHelp() : trecEvalHelp());
+        else return command === "retrieve" ? await runRetrieve(rest) : await runTrecEval(rest);
       } else if (command === "predict") {
         const { runPredict, predictHelp } = await import("./predictCommand.js");
         if (wantsHelp) console.log(predictHelp());
@@ -69,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
     }
     default:
       throw new UsageError(
-        `unknown command "${command}"; expected train, eval, predict or experiment (see cmploss --help)`,
+        `unknown command "${command}"; expected train, eval, predict, experiment, retrieve or trec-eval (see cmploss --help)`,
       );
   }
 }

@@ -19,3 +19,4 @@ export { dummyEffect, LOSS_TARGETS } from "./baseline.js";
 export type { LossTarget } from "./baseline.js";
 export { crossEntropyPerExample, squaredErrorPerExample } from "./taskLosses.js";
 export { rdropLoss, symmetricKl } from "./rdrop.js";
+export { lowestRelevantCrossEntropy } from "./rankingLoss.js";

@@ -117,7 +117,7 @@ function stripCR(line: string): string {
 }
 
 /** Strict UTF-8 decoding: a replacement character would silently change a sentence, so bad bytes are an error. */
-function decodeUtf8(bytes: Uint8Array, file: string): string {
+export function decodeUtf8(bytes: Uint8Array, file: string): string {
   try {
     // ignoreBOM keeps a BOM in the text; parseTsv removes it, so strings and files behave the same.
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
