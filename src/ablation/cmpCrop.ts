@@ -8,7 +8,7 @@
  *
  * Randomness is a uint32 seed per example (no global state, no jax keys: this runs before `toDeviceBatch`).
  */
-import { hostRng, shuffled, type HostRng } from "../util/hostRng.js";
+import { hostRng, sampleDistinct, shuffled } from "../util/hostRng.js";
 
 /** One piece of context: a paragraph or a sentence. */
 export interface ContextUnit {
@@ -26,18 +26,6 @@ export interface UnitAnswer {
   start: number;
   /** One past the last character (exclusive, as `String.prototype.slice`), relative to the unit's text. */
   end: number;
-}
-
-/** `k` distinct integers from {0 … n−1}, uniformly (partial Fisher–Yates), in draw order. */
-export function sampleDistinct(n: number, k: number, rng: HostRng): number[] {
-  const pool = Array.from({ length: n }, (_, i) => i);
-  for (let i = 0; i < k; i++) {
-    const j = i + Math.floor(rng() * (n - i));
-    const tmp = pool[i];
-    pool[i] = pool[j];
-    pool[j] = tmp;
-  }
-  return pool.slice(0, k);
 }
 
 /** The reference's evaluation crops: keep 6, 4, 2, then 0 distractors (SPEC §7). */

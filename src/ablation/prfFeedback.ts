@@ -11,7 +11,7 @@
  *
  * Randomness is a uint32 seed per query and epoch (`mixSeed(seed, epoch, hashString(qid))`), as CmpCrop's.
  */
-import { hostRng, sampleDistinct, shuffled } from "./cmpCrop.js";
+import { hostRng, sampleDistinct, shuffled } from "../util/hostRng.js";
 
 export interface FeedbackPlan {
   /** Feedback passages per variant, descending; `counts[0]` is the full model's. */

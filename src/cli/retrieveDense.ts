@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { random, tree } from "@jax-js/jax";
 import { maxInputLength } from "../models/bert/config.js";
 import { encoderOf } from "../models/classifier.js";
+import { MODEL_FILE } from "../models/hf/files.js";
 import { loadHfClassifier } from "../models/hf/index.js";
 import { createSentenceEncoder } from "../models/sentenceEncoder.js";
 import { backendLine, initRuntime } from "../runtime/index.js";
@@ -27,7 +28,7 @@ import { progress, type RetrieveFlags } from "./retrieveCommand.js";
 /** Fingerprint of a model folder: sha256 of config.json and of the weights file. */
 function modelFingerprint(dir: string): string {
   const h = createHash("sha256");
-  for (const name of ["config.json", "model.safetensors", "model.safetensors.index.json"]) {
+  for (const name of [MODEL_FILE.config, MODEL_FILE.weights, MODEL_FILE.weightsIndex]) {
     const file = join(dir, name);
     if (existsSync(file)) h.update(name).update(readFileSync(file));
   }

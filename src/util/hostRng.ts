@@ -109,3 +109,15 @@ export function shuffleInPlace<A extends { length: number; [i: number]: unknown 
 export function shuffled<T>(items: readonly T[], rng: HostRng): T[] {
   return shuffleInPlace(items.slice(), rng);
 }
+
+/** `k` distinct integers from {0 … n−1}, uniformly (partial Fisher–Yates), in draw order. */
+export function sampleDistinct(n: number, k: number, rng: HostRng): number[] {
+  const pool = Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(rng() * (n - i));
+    const tmp = pool[i];
+    pool[i] = pool[j];
+    pool[j] = tmp;
+  }
+  return pool.slice(0, k);
+}

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { evalFeedback, planFeedback } from "../../ablation/prfFeedback.js";
-import { mixSeed } from "../../ablation/cmpCrop.js";
+import { mixSeed } from "../../util/hostRng.js";
 import { HfTokenizer } from "../hfTokenizer.js";
 import { encodePrfInput, prefixLength, type PrfInputOptions } from "./prfInput.js";
 
