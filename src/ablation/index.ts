@@ -17,5 +17,5 @@ export type {
   HostRng,
   UnitAnswer,
 } from "./cmpCrop.js";
-export { variantPlan } from "./plan.js";
+export { trainedVariants, variantPlan, variantPowers } from "./plan.js";
 export type { AblationVariant } from "./plan.js";
