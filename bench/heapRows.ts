@@ -64,7 +64,7 @@ if (mode === "eval") {
   }
 } else {
   const { adamwInit, ADAMW_DEFAULTS } = await import("../src/train/optimizer.js");
-  const { makeTrainStep } = await import("../src/train/step.js");
+  const { makeTrainStep } = await import("../src/train/classifierObjective.js");
   const { variantPowers } = await import("../src/ablation/plan.js");
   const params = initSequenceClassifier(random.key(0), cfg, 2);
   const stepper = makeTrainStep({

@@ -9,7 +9,7 @@ import { writeFileAtomic } from "../io/atomic.js";
 import type { EvalRecord, StepRecord } from "../train/log.js";
 import { RUN_FILES, type TrainSummary } from "../train/loop.js";
 import { chartSvg, COLORS, escapeXml, smooth, type Series } from "../train/plot.js";
-import { storedMetricScale, summaryAsFractions } from "../train/qaData.js";
+import { storedMetricScale, summaryAsFractions } from "../train/metricScale.js";
 import type { GridCell } from "./grid.js";
 
 export interface UtilityPoint {

@@ -13,7 +13,7 @@ import { encodeSplit } from "./data.js";
 import { evaluateSplit } from "./evaluate.js";
 import { RUN_FILES } from "./loop.js";
 import { loadRunParams, runWeightsFile, type RunCheckpoint } from "./runWeights.js";
-import type { Params } from "./step.js";
+import type { Params } from "./classifierObjective.js";
 import { assertDeviceHealthy } from "../runtime/deviceErrors.js";
 
 export interface RunEvaluation {

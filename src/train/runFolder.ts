@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { removeOrphanedTemps } from "../io/atomic.js";
 import { loadTensorMetadata } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
-import type { TrainSummary } from "./loop.js";
+import type { TrainSummary } from "./family.js";
 import { RUN_TOKENIZER_DIR } from "./modelSource.js";
-import { summaryAsFractions } from "./qaData.js";
+import { summaryAsFractions } from "./metricScale.js";
 
 /** Run file names inside the output folder. */
 export const RUN_FILES = {

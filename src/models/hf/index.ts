@@ -8,6 +8,12 @@ export {
   paramsFromTensors,
 } from "./parse.js";
 export type { HfConfigJson, LoadedClassifier, LoadedModel } from "./parse.js";
-export { hfConfigJson, saveHfClassifier, TOKENIZER_FILES } from "./save.js";
+export {
+  hfConfigJson,
+  hfQaConfigJson,
+  saveHfClassifier,
+  saveHfSpanExtractor,
+  TOKENIZER_FILES,
+} from "./save.js";
 export type { HfSaveOptions } from "./save.js";
 export { fetchHubModel, hubCacheDir, isHubId } from "./hub.js";
