@@ -64,8 +64,8 @@ if (mode === "eval") {
   }
 } else {
   const { adamwInit, ADAMW_DEFAULTS } = await import("../src/train/optimizer.js");
-  const { makeTrainStep } = await import("../src/train/step.js");
-  const { variantPowers } = await import("../src/train/config.js");
+  const { makeTrainStep } = await import("../src/train/classifierObjective.js");
+  const { variantPowers } = await import("../src/ablation/plan.js");
   const params = initSequenceClassifier(random.key(0), cfg, 2);
   const stepper = makeTrainStep({
     model: cfg,

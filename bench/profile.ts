@@ -13,8 +13,8 @@ await initRuntime({ device: "wasm" });
 const { numpy: np, random, tree, profiler } = await import("@jax-js/jax");
 const { presetConfig, initSequenceClassifier } = await import("../src/models/index.js");
 const { adamwInit, ADAMW_DEFAULTS } = await import("../src/train/optimizer.js");
-const { makeTrainStep } = await import("../src/train/step.js");
-const { variantPowers } = await import("../src/train/config.js");
+const { makeTrainStep } = await import("../src/train/classifierObjective.js");
+const { variantPowers } = await import("../src/ablation/plan.js");
 
 const [preset = "bert-L2-H128-A2", nDrop = "2", batchSize = "32", seqLen = "24", vocab = "14000"] =
   process.argv.slice(2);

@@ -33,8 +33,8 @@ export async function timeSteps(args: StepTimingArgs): Promise<StepTiming> {
   const { numpy: np, random, tree } = await import("@jax-js/jax");
   const { presetConfig, initSequenceClassifier } = await import("../src/models/index.js");
   const { adamwInit, ADAMW_DEFAULTS } = await import("../src/train/optimizer.js");
-  const { makeTrainStep } = await import("../src/train/step.js");
-  const { variantPowers } = await import("../src/train/config.js");
+  const { makeTrainStep } = await import("../src/train/classifierObjective.js");
+  const { variantPowers } = await import("../src/ablation/plan.js");
 
   const lengths = args.seqLens ?? [args.seqLen];
   const cfg = presetConfig(args.preset, args.vocab, { max_position_embeddings: Math.max(512, ...lengths) });

@@ -74,5 +74,7 @@ export { ADAMW_DEFAULTS, adamwInit, adamwUpdate, clipByGlobalNorm } from "./trai
 export type { AdamWConfig, AdamWState } from "./train/optimizer.js";
 export { linearWarmupDecay } from "./train/schedule.js";
 export { chartSvg, COLORS, smooth, type Series } from "./train/plot.js";
-export { makeOptimizerStep, makeTrainStep, variantLossTable } from "./train/step.js";
-export type { StepConfig, TrainBatch, TrainState } from "./train/step.js";
+export { makeOptimizerStep } from "./train/step.js";
+export type { Stepper, StepResult, TrainState } from "./train/step.js";
+export { makeTrainStep, variantLossTable } from "./train/classifierObjective.js";
+export type { StepConfig, TrainBatch } from "./train/classifierObjective.js";

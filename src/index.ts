@@ -2,7 +2,8 @@
  * cmploss — the cross-model comparative loss (Zhu et al., TOIS 2024) for training NLU encoders on jax-js.
  *
  * Everything from the browser-safe core (loss, CmpDrop/CmpCrop, models, optimizer step, metrics), plus the
- * Node-only parts: Hugging Face folders, tokenizers, data readers, the training loops and experiments.
+ * Node-only parts: Hugging Face folders, tokenizers, data readers, the training loop (every task family:
+ * GLUE and extractive QA through `train`) and experiments.
  * The platform is prepared (Node polyfills, wasm worker threads from CMPLOSS_THREADS) before jax-js loads,
  * which is why the core (which imports the register module first) comes first. Call `initRuntime()` before
  * creating arrays.
@@ -14,6 +15,7 @@ export {
   loadHfSpanExtractor,
   readHfConfig,
   saveHfClassifier,
+  saveHfSpanExtractor,
   type HfConfigJson,
 } from "./models/hf/index.js";
 export { DataError, getGlueTask, loadGlueSplit, WordVocab } from "./tasks/index.js";
@@ -34,7 +36,9 @@ export {
   type PredictSummary,
 } from "./train/predict.js";
 export { qaLossTables, qaObjective, type QaLevelBatch, type QaVariant } from "./train/qaObjective.js";
-export { evaluateQaRun, trainQa, QA_DEFAULTS, type QaSettings } from "./train/qaLoop.js";
+export { evaluateQaRun } from "./train/qaEvaluate.js";
+export { QA_DEFAULTS, type QaSettings } from "./tasks/qa/data.js";
+export { isQaTask, taskKind, TASK_NAMES, TASKS, type TaskKind } from "./tasks/registry.js";
 export { METHODS, runGrid, type GridOptions } from "./experiment/grid.js";
 export {
   Bm25Index,

@@ -25,4 +25,29 @@ describe("package root API", () => {
     expect(Array.from(a)).toEqual(Array.from(b));
     expect(cmploss.TRAIN_DEFAULTS.nDrop).toBe(2);
   });
+
+  it("trains every task family through one train(); the task registry gives each task's kind", () => {
+    expect(typeof cmploss.train).toBe("function");
+    expect("trainQa" in cmploss).toBe(false);
+    expect(cmploss.taskKind("sst2")).toBe("classification");
+    expect(cmploss.taskKind("STS-B")).toBe("regression");
+    expect(cmploss.taskKind("squad-distractor")).toBe("span");
+    expect(cmploss.TASK_NAMES).toEqual([
+      "cola",
+      "sst2",
+      "mrpc",
+      "stsb",
+      "qqp",
+      "mnli",
+      "qnli",
+      "rte",
+      "wnli",
+      "squad",
+      "squad-distractor",
+      "hotpot",
+    ]);
+    expect(() => cmploss.taskKind("msmarco")).toThrow(/expected one of cola, sst2, .*hotpot, got "msmarco"/);
+    expect(cmploss.isQaTask("hotpot")).toBe(true);
+    expect(cmploss.isQaTask("rte")).toBe(false);
+  });
 });

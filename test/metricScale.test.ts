@@ -9,10 +9,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { GridCell } from "../src/experiment/grid.js";
 import { htmlReport, toResult } from "../src/experiment/report.js";
 import { TRAIN_DEFAULTS } from "../src/train/config.js";
-import type { TrainSummary } from "../src/train/loop.js";
+import { train, type TrainSummary } from "../src/train/loop.js";
 import { RUN_FILES } from "../src/train/runFiles.js";
-import { QA_METRIC_SCALE, storedMetricScale } from "../src/train/qaData.js";
-import { QA_DEFAULTS, trainQa } from "../src/train/qaLoop.js";
+import { QA_METRIC_SCALE, storedMetricScale } from "../src/train/metricScale.js";
+import { QA_DEFAULTS } from "../src/tasks/qa/data.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-scale-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -116,7 +116,7 @@ describe("metric scale", () => {
       maxSeqLength: 64,
       resume: true,
     };
-    await expect(trainQa(config, { ...QA_DEFAULTS, distractors: 2 }, { quiet: true })).rejects.toThrow(
+    await expect(train(config, { quiet: true }, { ...QA_DEFAULTS, distractors: 2 })).rejects.toThrow(
       /^--resume: .*resume-old was started before QA EM\/F1 became fractions .*start it again in a new --output-dir$/,
     );
   });
@@ -131,7 +131,7 @@ describe("metric scale", () => {
       outputDir: old.outputDir,
       resume: true,
     };
-    const summary = await trainQa(config, QA_DEFAULTS, { quiet: true });
+    const summary = await train(config, { quiet: true }, QA_DEFAULTS);
     expect(summary.final.value).toBeCloseTo(0.5, 12);
     expect(summary.best?.value).toBeCloseTo(0.5, 12);
     expect(summary.final.scores.exact_match).toBeCloseTo(0.25, 12);

@@ -3,8 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TRAIN_DEFAULTS, type TrainConfig } from "../src/train/config.js";
+import { train } from "../src/train/loop.js";
 import { RUN_FILES } from "../src/train/runFiles.js";
-import { evaluateQaRun, QA_DEFAULTS, trainQa } from "../src/train/qaLoop.js";
+import { QA_DEFAULTS } from "../src/tasks/qa/data.js";
+import { evaluateQaRun } from "../src/train/qaEvaluate.js";
 import { TrainingStopped } from "../src/train/stop.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-qa-"));
@@ -34,7 +36,7 @@ const settings = { ...QA_DEFAULTS, docStride: 16, maxQueryLength: 16, nCrop: 1, 
 
 describe("extractive QA training (CmpCrop + CmpDrop) end to end", () => {
   it("trains on the distractor benchmark, logs 3 variants and scores EM/F1", async () => {
-    const summary = await trainQa(config("run"), settings, { quiet: true });
+    const summary = await train(config("run"), { quiet: true }, settings);
     expect(summary.metric).toBe("f1");
     expect(summary.final.scores).toHaveProperty("exact_match");
     const steps = readFileSync(join(root, "run", RUN_FILES.steps), "utf8")
@@ -78,43 +80,43 @@ describe("extractive QA training (CmpCrop + CmpDrop) end to end", () => {
   });
 
   it("is reproducible for a seed", async () => {
-    await trainQa(config("again"), settings, { quiet: true });
+    await train(config("again"), { quiet: true }, settings);
     expect(stepRecords("again")).toEqual(stepRecords("run"));
   });
 
   it("stops at its signal with a checkpoint at that step, and resumes on the same curve", async () => {
     const stop = new AbortController();
     stop.abort();
-    const stopped = trainQa(config("stopped"), settings, { quiet: true, signal: stop.signal });
+    const stopped = train(config("stopped"), { quiet: true, signal: stop.signal }, settings);
     await expect(stopped).rejects.toThrow(TrainingStopped);
     await expect(stopped).rejects.toThrow(/^stopped at step 1 of 4/);
     expect(existsSync(join(root, "stopped", RUN_FILES.metrics))).toBe(false);
-    await trainQa({ ...config("stopped"), resume: true }, settings, { quiet: true });
+    await train({ ...config("stopped"), resume: true }, { quiet: true }, settings);
     expect(stepRecords("stopped")).toEqual(stepRecords("run"));
   });
 
   it("trains plain fine-tuning (ce, or c_drop = c_crop = 0) as one pass with dropout, and refuses R-Drop", async () => {
     const plain = { ...settings, nCrop: 0 };
-    await trainQa(config("c0", { nDrop: 0, maxSteps: 1, evalSteps: 1 }), plain, { quiet: true });
-    await trainQa(config("ce", { method: "ce", maxSteps: 1, evalSteps: 1 }), settings, { quiet: true });
+    await train(config("c0", { nDrop: 0, maxSteps: 1, evalSteps: 1 }), { quiet: true }, plain);
+    await train(config("ce", { method: "ce", maxSteps: 1, evalSteps: 1 }), { quiet: true }, settings);
     const first = (d: string) =>
       JSON.parse(readFileSync(join(root, d, RUN_FILES.steps), "utf8").split("\n")[0]) as {
         variant_losses: number[];
       };
     expect(first("c0").variant_losses).toHaveLength(1);
     expect(first("ce").variant_losses).toEqual(first("c0").variant_losses); // same seed, same single pass
-    await expect(trainQa(config("rd", { method: "rdrop" }), settings, { quiet: true })).rejects.toThrow(
+    await expect(train(config("rd", { method: "rdrop" }), { quiet: true }, settings)).rejects.toThrow(
       /R-Drop is implemented for GLUE tasks/,
     );
   });
 
   it("refuses CmpCrop where there is nothing irrelevant to crop, and presets without a tokenizer", async () => {
     const squad = config("plain", { task: "squad", dataDir: "test/fixtures/qa" });
-    await expect(trainQa(squad, settings, { quiet: true })).rejects.toThrow(
+    await expect(train(squad, { quiet: true }, settings)).rejects.toThrow(
       /train-v1\.1\.json|nothing|no irrelevant/,
     );
     await expect(
-      trainQa(config("preset", { model: "bert-L2-H128-A2" }), settings, { quiet: true }),
+      train(config("preset", { model: "bert-L2-H128-A2" }), { quiet: true }, settings),
     ).rejects.toThrow(/QA needs a Hugging Face model folder/);
   });
 });

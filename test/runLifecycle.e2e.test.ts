@@ -22,7 +22,7 @@ import { TRAIN_DEFAULTS, type TrainConfig } from "../src/train/config.js";
 import { TrainingDiverged } from "../src/train/guard.js";
 import { train } from "../src/train/loop.js";
 import { RUN_FILES } from "../src/train/runFiles.js";
-import { QA_DEFAULTS, trainQa } from "../src/train/qaLoop.js";
+import { QA_DEFAULTS } from "../src/tasks/qa/data.js";
 import { cli } from "./cliProcess.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-life-"));
@@ -132,7 +132,7 @@ describe("a diverging run", () => {
       nDrop: 1,
     };
     const settings = { ...QA_DEFAULTS, docStride: 16, maxQueryLength: 16, nCrop: 1, distractors: 2 };
-    const run = trainQa(cfg, settings, { quiet: true });
+    const run = train(cfg, { quiet: true }, settings);
     await expect(run).rejects.toThrow(
       /^train: diverged at step 2 \(lr 7\.50e\+29\): the loss of variant "full" became NaN; the last good checkpoint \(step 1\)/,
     );
@@ -146,7 +146,7 @@ describe("a diverging run", () => {
     }
     expect(existsSync(join(cfg.outputDir, RUN_FILES.metrics))).toBe(false);
     // weights past float32's range at the first evaluation: refused before they are written
-    const inf = trainQa({ ...cfg, outputDir: join(root, "qa-inf"), lr: 1e39 }, settings, { quiet: true });
+    const inf = train({ ...cfg, outputDir: join(root, "qa-inf"), lr: 1e39 }, { quiet: true }, settings);
     await expect(inf).rejects.toThrow(
       /^train: diverged at step 1 \(lr 1\.00e\+39\): the weights became non-finite/,
     );

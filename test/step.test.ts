@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { numpy as np, random, tree } from "@jax-js/jax";
 import { initSequenceClassifier, presetConfig } from "../src/models/index.js";
 import { adamwInit, ADAMW_DEFAULTS } from "../src/train/optimizer.js";
-import { makeTrainStep, variantLossTable, type StepConfig, type TrainBatch } from "../src/train/step.js";
+import {
+  makeTrainStep,
+  variantLossTable,
+  type StepConfig,
+  type TrainBatch,
+} from "../src/train/classifierObjective.js";
 
 const cfg = presetConfig("bert-L2-H128-A2", 50, { max_position_embeddings: 16 });
 

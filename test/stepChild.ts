@@ -23,7 +23,7 @@ const { numpy: np, random, tree } = await import("@jax-js/jax");
 const { applySequenceClassifier, checkConfig, initSequenceClassifier, NO_DROPOUT } =
   await import("../src/models/index.js");
 const { adamwInit, ADAMW_DEFAULTS } = await import("../src/train/optimizer.js");
-const { makeTrainStep } = await import("../src/train/step.js");
+const { makeTrainStep } = await import("../src/train/classifierObjective.js");
 
 const cfg = checkConfig({
   model_type: "bert",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { variantPlan } from "./plan.js";
+import { trainedVariants, variantPlan, variantPowers } from "./plan.js";
 
 const v = (cropLevel: number, dropPower: number) => ({ cropLevel, dropPower });
 
@@ -46,5 +46,22 @@ describe("variantPlan", () => {
   it("rejects negative or fractional counts", () => {
     expect(() => variantPlan(-1, 1)).toThrow(RangeError);
     expect(() => variantPlan(1, 1.5)).toThrow(/nCrop/);
+  });
+});
+
+describe("trainedVariants / variantPowers: the variants a step trains", () => {
+  it("is the comparison chain when anything is ablated", () => {
+    expect(trainedVariants(1, 1)).toEqual(variantPlan(1, 1));
+    expect(variantPowers(2)).toEqual([0, 1, 2]);
+  });
+
+  it("is one model with ordinary dropout (power 1) for plain fine-tuning, c = 0", () => {
+    expect(trainedVariants(0, 0)).toEqual([v(0, 1)]);
+    expect(variantPowers(0)).toEqual([1]);
+  });
+
+  it("refuses a negative or fractional count", () => {
+    expect(() => variantPowers(-1)).toThrow(/nDrop/);
+    expect(() => trainedVariants(0, 1.5)).toThrow(/nCrop/);
   });
 });

@@ -41,3 +41,24 @@ export function variantPlan(nDrop: number, nCrop: number): AblationVariant[] {
   }
   return plan;
 }
+
+/**
+ * Plain fine-tuning's one model (c_drop = c_crop = 0): the full input with ordinary dropout (power 1), not the
+ * dropout-free full model of a comparison chain. The one place that says "c = 0 means power [1]".
+ */
+const PLAIN_VARIANT: AblationVariant = { cropLevel: 0, dropPower: 1 };
+
+/**
+ * The models a training step runs for `nDrop` CmpDrop and `nCrop` CmpCrop steps: the comparison chain
+ * `variantPlan(nDrop, nCrop)`, or plain fine-tuning's one model when both are 0. Every task family takes its
+ * variants from here (QA both kinds, classification the dropout powers via `variantPowers`).
+ */
+export function trainedVariants(nDrop: number, nCrop: number): AblationVariant[] {
+  const plan = variantPlan(nDrop, nCrop);
+  return plan.length === 1 ? [PLAIN_VARIANT] : plan;
+}
+
+/** Dropout power of each trained variant without crops: CmpDrop's [0, 1, …, c], or [1] for c = 0. */
+export function variantPowers(nDrop: number): number[] {
+  return trainedVariants(nDrop, 0).map((v) => v.dropPower);
+}

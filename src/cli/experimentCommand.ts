@@ -18,8 +18,8 @@ import { toResult, writeReports, type RunResult } from "../experiment/report.js"
 import { cachedContext, cachedUtility, contextCurve, utilityCurve } from "../experiment/utility.js";
 import { TRAIN_DEFAULTS } from "../train/config.js";
 import { RUN_FILES } from "../train/runFiles.js";
-import { isQaTask } from "../train/qaData.js";
-import { QA_DEFAULTS, type QaSettings } from "../train/qaLoop.js";
+import { QA_DEFAULTS, type QaSettings } from "../tasks/qa/data.js";
+import { isQaTask, TASK_NAMES } from "../tasks/registry.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
 import { errorLine } from "./errorLine.js";
 import { GridProgress } from "./gridProgress.js";
@@ -28,7 +28,6 @@ import {
   kebab,
   QA_FLAG_NAMES,
   qaSettingsFromArgs,
-  TASK_NAMES,
   TRAIN_FLAGS,
   trainConfigFromArgs,
   unbundledTaskWithoutData,

@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { AtomicFileWriter } from "../io/atomic.js";
 import { backendLine, initRuntime } from "../runtime/index.js";
 import { predictGlue, predictQa, PredictionStopped, type PredictionSink } from "../train/predict.js";
-import { isQaTask } from "../train/qaData.js";
+import { isQaTask } from "../tasks/registry.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
 import { DEVICE_FLAG, THREADS_FLAG } from "./runtimeFlags.js";
 import { readRunTask } from "./evalCommand.js";

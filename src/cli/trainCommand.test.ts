@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { lossOptions, TRAIN_DEFAULTS } from "../train/config.js";
-import { QA_DEFAULTS } from "../train/qaLoop.js";
+import { QA_DEFAULTS } from "../tasks/qa/data.js";
 import type { ComparativeLossOptions } from "../loss/index.js";
 import { checkSetting } from "./args.js";
 import {

@@ -1,17 +1,18 @@
 /** `cmploss train`: flags (kebab-case mirrors of the reference's) → TrainConfig → train(). */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { JsonSyntaxError, parseJson } from "../io/jsonText.js";
 import { LOSS_TARGETS, PRIMARY_LOSSES } from "../loss/index.js";
 import { BERT_PRESETS } from "../models/bert/config.js";
 import { backendLine, initRuntime } from "../runtime/index.js";
 import { BUNDLED_GLUE_TASKS, getGlueTask } from "../tasks/index.js";
+import { qaDataDirProblem, QA_DEFAULTS, type QaSettings } from "../tasks/qa/data.js";
+import { isQaTask, QA_TASKS, TASK_NAMES } from "../tasks/registry.js";
 import { lossFlagConflict, TRAIN_DEFAULTS, type TrainConfig } from "../train/config.js";
 import { train } from "../train/loop.js";
 import { modelSpecProblem } from "../train/modelSource.js";
 import { RUN_FILES } from "../train/runFiles.js";
 import { runFolderConflict } from "../train/runFolder.js";
-import { isQaTask, QA_TASKS, qaDataDirProblem } from "../train/qaData.js";
-import { QA_DEFAULTS, trainQa, type QaSettings } from "../train/qaLoop.js";
 import { TrainingStopped } from "../train/stop.js";
 import {
   camel,
@@ -28,14 +29,11 @@ import { handleStopSignals } from "./stopSignals.js";
 
 const PRETRAINED_LR = 5e-5;
 
-/** What `--task` (and the experiment's `--tasks`) accepts. */
-export const TASK_NAMES = ["cola", "sst2", "mrpc", "stsb", "qqp", "mnli", "qnli", "rte", "wnli", ...QA_TASKS];
-
 export const TRAIN_FLAGS: FlagTable = {
   task: {
     kind: "string",
     help: "GLUE or QA task (all but sst2 need --data-dir)",
-    values: TASK_NAMES,
+    values: [...TASK_NAMES],
   },
   "data-dir": {
     kind: "string",
@@ -316,7 +314,9 @@ export function trainConfigFromArgs(argv: string[]): TrainConfig {
   }
   // Clipping off: 0 or none from the flag, null from a run.json (where JSON writes Infinity as null).
   if (config.maxGradNorm === 0 || config.maxGradNorm === null) config.maxGradNorm = Infinity;
-  const modelProblem = modelSpecProblem(config.model);
+  // A resumed run reopens its model and tokenizer from its own folder: its --model folder may be gone by now.
+  const reopens = config.resume && existsSync(join(config.outputDir, RUN_FILES.run));
+  const modelProblem = reopens ? null : modelSpecProblem(config.model);
   if (modelProblem) throw new UsageError(modelProblem);
   const conflict = lossFlagConflict(config, given) ?? methodFlagConflict(config, flags);
   if (conflict) throw new UsageError(conflict);
@@ -351,7 +351,7 @@ export async function runTrain(argv: string[]): Promise<number> {
   let summary;
   try {
     const hooks = { signal: stop.signal };
-    summary = qa ? await trainQa(config, qa, hooks) : await train(config, hooks);
+    summary = await train(config, hooks, qa ?? undefined);
   } catch (err) {
     if (!(err instanceof TrainingStopped)) throw err;
     process.stderr.write(`train: ${err.message}; rerun the same command with --resume to go on from there\n`);

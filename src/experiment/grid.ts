@@ -11,8 +11,8 @@ import { writeFileAtomic } from "../io/atomic.js";
 import type { TrainConfig } from "../train/config.js";
 import type { TrainSummary } from "../train/loop.js";
 import { RUN_FILES } from "../train/runFiles.js";
-import { isQaTask } from "../train/qaData.js";
-import { QA_DEFAULTS, type QaSettings } from "../train/qaLoop.js";
+import { QA_DEFAULTS, type QaSettings } from "../tasks/qa/data.js";
+import { isQaTask } from "../tasks/registry.js";
 import { checkpointWallSeconds } from "../train/state.js";
 
 /** What a method fixes in every run of the grid, and which tasks it applies to. */

@@ -10,7 +10,7 @@ import type { EvalRecord, StepRecord } from "../train/log.js";
 import type { TrainSummary } from "../train/loop.js";
 import { RUN_FILES } from "../train/runFiles.js";
 import { chartSvg, COLORS, escapeXml, smooth, type Series } from "../train/plot.js";
-import { storedMetricScale, summaryAsFractions } from "../train/qaData.js";
+import { storedMetricScale, summaryAsFractions } from "../train/metricScale.js";
 import type { GridCell } from "./grid.js";
 
 export interface UtilityPoint {

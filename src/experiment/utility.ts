@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
-import { storedMetricScale } from "../train/qaData.js";
+import { storedMetricScale } from "../train/metricScale.js";
 import { DERIVED_FILES, RUN_FILES } from "../train/runFiles.js";
 import { runCli } from "./grid.js";
 import type { ContextPoint, UtilityPoint } from "./report.js";

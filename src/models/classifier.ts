@@ -12,7 +12,7 @@ import { applyLinear, initLinear, type LinearParams } from "../nn/linear.js";
 import { activation, applyBert, type EncoderBatch } from "./bert/apply.js";
 import { classifierDropout, type BertConfig, type EncoderFamily } from "./bert/config.js";
 import { initBert, type BertParams } from "./bert/params.js";
-import { siteKeys, type DropoutPlan } from "./dropoutPlan.js";
+import { siteKeys, type DropoutPlan } from "../ablation/dropoutPlan.js";
 
 /** RoBERTa / ELECTRA head. */
 export type ProjectionHeadParams = { dense: LinearParams; out_proj: LinearParams };

@@ -8,7 +8,7 @@ import { consuming } from "../util/own.js";
 import { applyBert, type EncoderBatch } from "./bert/apply.js";
 import type { BertConfig } from "./bert/config.js";
 import type { BertParams } from "./bert/params.js";
-import { NO_DROPOUT } from "./dropoutPlan.js";
+import { NO_DROPOUT } from "../ablation/dropoutPlan.js";
 
 /**
  * Mean-pool `hidden` `[B, T, H]` over `mask` `[B, T]` (1 = real token) and L2-normalise each row → `[B, H]`.

@@ -7,7 +7,7 @@ import { applyLinear, initLinear, type LinearParams } from "../nn/linear.js";
 import { applyBert, type EncoderBatch } from "./bert/apply.js";
 import type { BertConfig } from "./bert/config.js";
 import { initBert, type BertParams } from "./bert/params.js";
-import type { DropoutPlan } from "./dropoutPlan.js";
+import type { DropoutPlan } from "../ablation/dropoutPlan.js";
 
 export type SpanExtractorParams = {
   bert?: BertParams;

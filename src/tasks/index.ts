@@ -1,7 +1,17 @@
 /** Tasks: GLUE readers and registry, the word vocabulary, host batching and metrics. */
 export { DataError } from "./errors.js";
-export { GLUE_TASKS, checkGlueTask, columnIndex, getGlueTask } from "./registry.js";
-export type { ColumnRef, GlueSplit, GlueTask } from "./registry.js";
+export {
+  GLUE_TASKS,
+  QA_TASKS,
+  TASKS,
+  TASK_NAMES,
+  checkGlueTask,
+  columnIndex,
+  getGlueTask,
+  isQaTask,
+  taskKind,
+} from "./registry.js";
+export type { ColumnRef, GlueSplit, GlueTask, QaTaskName, TaskKind } from "./registry.js";
 export { bundledGlueDir, loadGlueSplit } from "./glue/reader.js";
 export type { GlueExample, GlueSplitData } from "./glue/reader.js";
 export { describeLayout, parseTsv, readTsv } from "./glue/tsv.js";

@@ -239,6 +239,55 @@ export function getGlueTask(name: string): GlueTask {
   return task;
 }
 
+/**
+ * What a task family trains: a class per example (`classification`), a score per example (`regression`), or a
+ * span of the context per question (`span`, extractive QA). Ranking (LoL, SPEC §9) will be the fourth kind.
+ * The training loop picks the task family's adapter by kind (train/loop.ts).
+ */
+export type TaskKind = "classification" | "regression" | "span";
+
+/** The extractive-QA tasks (tasks/qa/): SQuAD v1.1, the SQuAD distractor benchmark, HotpotQA (distractor). */
+export type QaTaskName = "squad" | "squad-distractor" | "hotpot";
+
+/**
+ * Every task `--task` accepts, by its command-line name, with its kind: the GLUE rows (named as HF datasets
+ * names them, "sst2") and the extractive-QA tasks. The CLI's task list and every "is this QA?" come from here.
+ */
+export const TASKS: Readonly<Record<string, TaskKind>> = {
+  ...Object.fromEntries(
+    Object.values(GLUE_TASKS).map((t) => [
+      normalise(t.name),
+      t.lossKind === "mse" ? "regression" : "classification",
+    ]),
+  ),
+  squad: "span",
+  "squad-distractor": "span",
+  hotpot: "span",
+};
+
+/** The command-line task names, GLUE in the GLUE paper's order, then QA. */
+export const TASK_NAMES: readonly string[] = Object.keys(TASKS);
+
+/** The QA task names, from TASKS. */
+export const QA_TASKS = TASK_NAMES.filter((t) => TASKS[t] === "span") as readonly QaTaskName[];
+
+/**
+ * The kind of task `name`: a command-line name, or a GLUE name in any spelling `getGlueTask` accepts ("SST-2").
+ * @throws Error listing the task names when there is none.
+ */
+export function taskKind(name: string): TaskKind {
+  const kind = Object.hasOwn(TASKS, name) ? TASKS[name] : TASKS[normalise(name)];
+  if (kind === undefined) {
+    throw new Error(`taskKind: expected one of ${TASK_NAMES.join(", ")}, got ${JSON.stringify(name)}`);
+  }
+  return kind;
+}
+
+/** Whether `name` is an extractive-QA task (kind `span`); false for unknown names. */
+export function isQaTask(name: string): name is QaTaskName {
+  return Object.hasOwn(TASKS, name) && TASKS[name] === "span";
+}
+
 /** The splits a task's folder holds, train first (MNLI: train, dev, dev_mismatched). */
 export function glueSplits(task: GlueTask): GlueSplit[] {
   return Object.keys(task.files) as GlueSplit[];

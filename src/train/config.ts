@@ -1,4 +1,5 @@
 /** Everything a training run needs, with the defaults of the embedded run (`cmploss train` with no flags). */
+import { variantPowers } from "../ablation/plan.js";
 import type { ComparativeLossOptions, LossTarget, PrimaryLoss } from "../loss/index.js";
 
 export interface TrainConfig {
@@ -106,18 +107,10 @@ export function microBatchNote(config: Pick<TrainConfig, "microBatchSize" | "bat
   return splitsBatches(config) ? [`micro-batches of ${config.microBatchSize}`] : [];
 }
 
-/** Dropout power of each variant a config runs. */
+/** Dropout power of each variant a classification config runs (R-Drop: two ordinary passes). */
 export function methodPowers(cfg: Pick<TrainConfig, "method" | "nDrop">): number[] {
   if (cfg.method === "rdrop") return [1, 1];
-  if (cfg.method === "ce") return [1];
-  return variantPowers(cfg.nDrop);
-}
-
-/** Dropout power of each model variant: CmpDrop's [0, 1, …, c], or [1] for plain fine-tuning. */
-export function variantPowers(nDrop: number): number[] {
-  if (!Number.isInteger(nDrop) || nDrop < 0)
-    throw new RangeError(`variantPowers: expected nDrop ≥ 0, got ${nDrop}`);
-  return nDrop === 0 ? [1] : Array.from({ length: nDrop + 1 }, (_, k) => k);
+  return variantPowers(cfg.method === "ce" ? 0 : cfg.nDrop);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { GlueExample } from "../tasks/glue/reader.js";
 import type { TokenEncoder } from "../tasks/hfTokenizer.js";
 import type { Encoding } from "../tasks/vocab.js";
 import type { EvalBatchSource } from "./evaluate.js";
-import type { LossKind, TrainBatch } from "./step.js";
+import type { LossKind, TrainBatch } from "./classifierObjective.js";
 
 /** Anything that turns a text (pair) into model ids: the word vocabulary or an HF tokenizer. */
 export type { TokenEncoder } from "../tasks/hfTokenizer.js";

@@ -5,7 +5,7 @@ import type { BertConfig } from "../models/bert/config.js";
 import { applySequenceClassifier, type SequenceClassifierParams } from "../models/classifier.js";
 import type { EncoderBatch } from "../models/bert/apply.js";
 import { crossEntropyPerExample, squaredErrorPerExample } from "../loss/index.js";
-import type { LossKind } from "./step.js";
+import type { LossKind } from "./classifierObjective.js";
 
 export interface EvalOutput {
   /** Predicted class per example (classification) or predicted score (regression), in input order. */

@@ -1,13 +1,15 @@
-/** Export a run's best weights as a Hugging Face folder (`<run>/hf-model`) that transformers can load. */
+/** Export a run's best weights as a Hugging Face folder (`<run>/hf-model`) that transformers can load: GLUE and QA. */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { random, tree } from "@jax-js/jax";
 import { initSequenceClassifier } from "../models/classifier.js";
 import { TOKENIZER_FILE } from "../models/hf/files.js";
-import { saveHfClassifier, type HfSaveOptions } from "../models/hf/save.js";
+import { saveHfClassifier, saveHfSpanExtractor, type HfSaveOptions } from "../models/hf/save.js";
+import { initSpanExtractor } from "../models/spanExtractor.js";
 import type { GlueTask } from "../tasks/registry.js";
 import { SPECIAL_TOKENS } from "../tasks/vocab.js";
 import type { RunModelInfo } from "./modelSource.js";
+import type { QaRunInfo } from "./qaRun.js";
 import { RUN_FILES, RUN_TOKENIZER_DIR } from "./runFiles.js";
 import { loadModel } from "./state.js";
 
@@ -71,6 +73,34 @@ export async function exportHfModel(
     tokenizer,
     provenance: {
       task: task.name,
+      step: Number(metadata.step),
+      from: "cmploss",
+      pretrained: run.pretrained ?? null,
+    },
+  });
+  tree.dispose(params);
+  return dest;
+}
+
+/**
+ * Write `<runDir>/hf-model` of a QA run from its best weights: a `<Family>ForQuestionAnswering` folder with the
+ * run's own tokenizer, which `AutoModelForQuestionAnswering.from_pretrained` loads with the same start and end
+ * logits (test/hfQaExport.test.ts against transformers' fixture).
+ */
+export async function exportHfQaModel(
+  runDir: string,
+  dest = join(runDir, RUN_FILES.hfModel),
+): Promise<string> {
+  const run = JSON.parse(readFileSync(join(runDir, RUN_FILES.run), "utf8")) as QaRunInfo;
+  const template = initSpanExtractor(random.key(0), run.model);
+  const { params, metadata } = loadModel(join(runDir, RUN_FILES.best), template);
+  tree.dispose(template);
+  await saveHfSpanExtractor(dest, params, run.model, {
+    raw: run.hfConfig,
+    // runs from before QA runs kept their tokenizer still have it at their --model path
+    tokenizer: { fromDir: run.tokenizer === "hf" ? join(runDir, RUN_TOKENIZER_DIR) : run.pretrained },
+    provenance: {
+      task: run.config.task,
       step: Number(metadata.step),
       from: "cmploss",
       pretrained: run.pretrained ?? null,

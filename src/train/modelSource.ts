@@ -1,11 +1,11 @@
 /**
  * Where a run's model and tokenizer come from: a from-scratch preset with a word vocabulary built from the
  * training split, or a pretrained Hugging Face folder (or Hub id) with its own tokenizer. A run folder keeps
- * what it needs to be reopened (vocab.txt or tokenizer/, and the model config in run.json).
+ * what it needs to be reopened (vocab.txt or tokenizer/, and the model config in run.json), QA runs included.
  */
 import { cpSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { numpy as np } from "@jax-js/jax";
+import { tree, type numpy as np } from "@jax-js/jax";
 import { BERT_PRESETS, maxInputLength, presetConfig, type BertConfig } from "../models/bert/config.js";
 import { initSequenceClassifier, type SequenceClassifierParams } from "../models/classifier.js";
 import { fetchHubModel, isHubId } from "../models/hf/hub.js";
@@ -68,8 +68,17 @@ export async function resolveModelSpec(
   return { kind: "hf", dir: await fetchHubModel(spec) };
 }
 
+/** Copy a Hugging Face folder's tokenizer files into run folder `runDir` (its `tokenizer/`). */
+export function storeHfTokenizer(sourceDir: string, runDir: string): void {
+  const tokDir = join(runDir, RUN_TOKENIZER_DIR);
+  mkdirSync(tokDir, { recursive: true });
+  for (const f of TOKENIZER_FILES)
+    if (existsSync(join(sourceDir, f))) cpSync(join(sourceDir, f), join(tokDir, f));
+}
+
 /**
- * Build the model and tokenizer of a new run and store the tokenizer in `runDir`.
+ * Build the model and tokenizer of a new classification run; nothing is written until `store(runDir)` puts the
+ * tokenizer (vocab.txt, or the pretrained folder's tokenizer files) into the run folder.
  * @param key PRNG key for initialisation (consumed).
  */
 export async function prepareFreshModel(options: {
@@ -78,18 +87,21 @@ export async function prepareFreshModel(options: {
   trainExamples: GlueExample[];
   minWordFreq: number;
   maxSeqLength: number;
-  runDir: string;
   key: np.Array;
-}): Promise<{ info: RunModelInfo; params: SequenceClassifierParams; tok: RunTokenizer; notes: string[] }> {
-  const { spec, task, runDir, key } = options;
+}): Promise<{
+  info: RunModelInfo;
+  params: SequenceClassifierParams;
+  tok: RunTokenizer;
+  notes: string[];
+  store: (runDir: string) => Promise<void>;
+}> {
+  const { spec, task, key } = options;
   const source = await resolveModelSpec(spec);
   if (source.kind === "preset") {
-    mkdirSync(runDir, { recursive: true });
     const vocab = WordVocab.build(
       options.trainExamples.flatMap((ex) => (ex.textB === undefined ? [ex.textA] : [ex.textA, ex.textB])),
       { minFreq: options.minWordFreq },
     );
-    await vocab.save(join(runDir, RUN_FILES.vocab));
     const model = presetConfig(spec, vocab.size, {
       max_position_embeddings: Math.max(512, options.maxSeqLength),
     });
@@ -98,20 +110,21 @@ export async function prepareFreshModel(options: {
       params: initSequenceClassifier(key, model, task.numLabels),
       tok: { tokenizer: vocab, padId: PAD_ID },
       notes: [`vocabulary of ${vocab.size} words from the training split`],
+      store: async (runDir) => {
+        mkdirSync(runDir, { recursive: true });
+        await vocab.save(join(runDir, RUN_FILES.vocab));
+      },
     };
   }
   const loaded = loadHfClassifier(source.dir, task.numLabels, key);
   if (options.maxSeqLength > maxInputLength(loaded.config)) {
+    tree.dispose(loaded.params);
     throw new Error(
       `--max-seq-length ${options.maxSeqLength}: ${source.dir} has only ${maxInputLength(loaded.config)} positions`,
     );
   }
   // Read from the user's folder (its errors name the user's files), and only then copied into the run folder.
   const tokenizer = await HfTokenizer.fromFolder(source.dir);
-  const tokDir = join(runDir, RUN_TOKENIZER_DIR);
-  mkdirSync(tokDir, { recursive: true });
-  for (const f of TOKENIZER_FILES)
-    if (existsSync(join(source.dir, f))) cpSync(join(source.dir, f), join(tokDir, f));
   const notes = [`pretrained ${loaded.config.model_type} from ${source.dir}`];
   if (loaded.newlyInitialized.length) notes.push(`newly initialised: ${loaded.newlyInitialized.join(", ")}`);
   return {
@@ -125,6 +138,7 @@ export async function prepareFreshModel(options: {
     params: loaded.params,
     tok: { tokenizer, padId: tokenizer.padId },
     notes,
+    store: async (runDir) => storeHfTokenizer(source.dir, runDir),
   };
 }
 

@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { removeOrphanedTemps } from "../io/atomic.js";
 import { loadTensorMetadata } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
-import type { TrainSummary } from "./loop.js";
-import { summaryAsFractions } from "./qaData.js";
+import type { TrainSummary } from "./family.js";
+import { summaryAsFractions } from "./metricScale.js";
 import { DERIVED_FILES, RUN_FILES, RUN_TOKENIZER_DIR } from "./runFiles.js";
 
 /** What an earlier run left in a folder. */

@@ -2,9 +2,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { tree } from "@jax-js/jax";
+import type { ParamTree } from "../util/treePaths.js";
 import { RUN_FILES } from "./runFiles.js";
 import { loadModel, loadTrainState } from "./state.js";
-import type { Params } from "./step.js";
 
 /** Which weights: the best by the dev metric, or the last checkpoint. */
 export type RunCheckpoint = "best" | "last";
@@ -42,9 +42,9 @@ export function runWeightsFile(
  * The parameters in weights file `path` (a best model, or a train-state checkpoint whose optimizer moments and
  * key are dropped), shaped like `template`. Borrows `template`.
  */
-export function loadRunParams<P>(path: string, checkpoint: RunCheckpoint, template: P): P {
-  if (checkpoint === "best") return loadModel(path, template as Params).params as P;
-  const { state } = loadTrainState(path, template as Params);
-  tree.dispose([state.opt, state.key] as never);
-  return state.params as P;
+export function loadRunParams<P extends ParamTree>(path: string, checkpoint: RunCheckpoint, template: P): P {
+  if (checkpoint === "best") return loadModel(path, template).params;
+  const { state } = loadTrainState(path, template);
+  tree.dispose([state.opt, state.key]);
+  return state.params;
 }

@@ -10,7 +10,8 @@ import {
   treeToTensors,
 } from "./checkpoint.js";
 import { assertFiniteTensors } from "./guard.js";
-import type { Params, TrainState } from "./step.js";
+import type { ParamTree } from "../util/treePaths.js";
+import type { TrainState } from "./step.js";
 
 const FORMAT = "cmploss-train-state-v1";
 
@@ -35,7 +36,7 @@ export class RunClock {
  */
 export async function saveModel(
   path: string,
-  params: Params,
+  params: ParamTree,
   metadata: Record<string, unknown>,
 ): Promise<void> {
   const tensors = await treeToTensors(params);
@@ -44,10 +45,10 @@ export async function saveModel(
 }
 
 /** Read model tensors shaped like `template`. Borrows `template`. */
-export function loadModel(
+export function loadModel<P extends ParamTree>(
   path: string,
-  template: Params,
-): { params: Params; metadata: Record<string, string> } {
+  template: P,
+): { params: P; metadata: Record<string, string> } {
   const { tensors, metadata } = loadTensors(path);
   return { params: tensorsToTree(template, tensors, "", path), metadata };
 }
@@ -57,9 +58,9 @@ export function loadModel(
  * wall_s is the whole run's, not its last part's). Borrows `state`. Throws `NonFiniteWeights`, writing nothing,
  * if a weight or moment is NaN or infinite.
  */
-export async function saveTrainState(
+export async function saveTrainState<P extends ParamTree>(
   path: string,
-  state: TrainState,
+  state: TrainState<P>,
   extra: { best: Best; model: unknown; wallSeconds: number },
 ): Promise<void> {
   const tensors = await treeToTensors(state.params);
@@ -77,10 +78,10 @@ export async function saveTrainState(
 }
 
 /** Restore a state written by `saveTrainState`. Borrows `template` (for structure and shapes). */
-export function loadTrainState(
+export function loadTrainState<P extends ParamTree>(
   path: string,
-  template: Params,
-): { state: TrainState; best: Best; wallSeconds: number } {
+  template: P,
+): { state: TrainState<P>; best: Best; wallSeconds: number } {
   const { tensors, metadata } = loadTensors(path);
   if (metadata.format !== FORMAT) {
     throw new Error(`${path}: expected a ${FORMAT} checkpoint, got format ${metadata.format ?? "(none)"}`);

@@ -1,14 +1,9 @@
 /**
- * One optimisation step of comparative-loss training: forward all variants, rank their task losses, AdamW.
- *
- * Shapes: V variants (c + 1), B examples, T tokens, C classes.
+ * The generic optimisation step: one AdamW update (global-norm clipping first) around any objective that
+ * returns `[mean loss, per-variant mean losses]`, jitted as one program or differentiated in micro-batches.
+ * Task families bring their objectives (classifierObjective.ts, qaObjective.ts); this file knows no task.
  */
-import { blockUntilReady, grad, jit, numpy as np, random, tree, valueAndGrad } from "@jax-js/jax";
-import { comparativeLoss, crossEntropyPerExample, rdropLoss, squaredErrorPerExample } from "../loss/index.js";
-import type { ComparativeLossOptions } from "../loss/index.js";
-import type { BertConfig } from "../models/bert/config.js";
-import type { EncoderBatch } from "../models/bert/apply.js";
-import { applySequenceClassifier, type SequenceClassifierParams } from "../models/classifier.js";
+import { blockUntilReady, jit, numpy as np, random, tree, valueAndGrad } from "@jax-js/jax";
 import { consuming } from "../util/own.js";
 import type { ParamTree } from "../util/treePaths.js";
 import {
@@ -20,132 +15,24 @@ import {
   type AdamWState,
 } from "./optimizer.js";
 
-export type LossKind = "ce" | "mse";
-
-/** A device batch: encoder inputs `[B, T]` plus labels `[B]` (int32 classes or float32 targets). */
-export type TrainBatch = EncoderBatch & { labels: np.Array };
-
-/**
- * What the step optimises: the comparative loss over CmpDrop variants (plain task loss when there is one
- * variant), or R-Drop over two independent dropout passes.
- */
-export type TrainMethod = { kind: "cmp" } | { kind: "rdrop"; alpha: number };
-
-export interface StepConfig {
-  model: BertConfig;
-  lossKind: LossKind;
-  /** Default { kind: "cmp" }. With "rdrop", `powers` must be [1, 1]. */
-  method?: TrainMethod;
-  /** Dropout power of each variant: [0, 1, …, c] for CmpDrop; [1] for plain fine-tuning. */
-  powers: number[];
-  /**
-   * "batched": one pass over V·B rows; "sequential": V passes with the same dropout draws; "accumulate": the
-   * sequential passes without gradients first, then one forward + backward per variant, weighted by the
-   * comparative loss's derivative and accumulated — the same gradient with one variant's activations in
-   * memory at a time instead of all V (about twice the batched time). R-Drop and plain runs treat it as
-   * sequential.
-   */
-  mode: "batched" | "sequential" | "accumulate";
-  /** Comparative loss options (ignored when V = 1: plain task loss). */
-  loss: ComparativeLossOptions;
-  adamw: AdamWConfig;
-  /** Clip the global gradient norm to this (Infinity: off). */
-  maxGradNorm: number;
-  /** Compile the step with jax-js `jit` (kernel fusion; one compilation per sequence length). */
-  jit: boolean;
-  /**
-   * Differentiate batches larger than this in micro-batches of at most this many examples, one after another
-   * (the same gradient in a fraction of the memory); null or absent: the whole batch at once.
-   */
-  microBatchSize?: number | null;
-}
-
-export type Params = SequenceClassifierParams;
-
-export interface TrainState {
-  params: Params;
-  opt: AdamWState<Params>;
+/** The training state of any model tree P: parameters, AdamW moments, the dropout key and the step count. */
+export interface TrainState<P> {
+  params: P;
+  opt: AdamWState<P>;
   /** PRNG key for the next step's dropout. */
   key: np.Array;
   /** Steps done so far. */
   step: number;
 }
 
-export interface StepResult {
-  state: TrainState;
+/** What one step returns: the next state and the step's numbers (host values). */
+export interface StepResult<P> {
+  state: TrainState<P>;
   /** Overall training loss (mean over the batch). */
   loss: number;
-  /** Mean task loss of each variant: full model first, then ablated 1..c. */
+  /** Mean task loss of each variant: full model first, then the ablated ones. */
   variantLosses: number[];
   gradNorm: number;
-}
-
-function taskLoss(kind: LossKind, logits: np.Array, labels: np.Array): np.Array {
-  if (kind === "ce") return crossEntropyPerExample(logits, labels);
-  return squaredErrorPerExample(logits.reshape([-1]), labels);
-}
-
-/**
- * Per-example task loss of every variant, `[B, V]` (column 0 the full model).
- * Borrows `params`; consumes `batch` and `key`.
- */
-export function variantLossTable(
-  params: Params,
-  batch: TrainBatch,
-  key: np.Array,
-  cfg: StepConfig,
-): np.Array {
-  const V = cfg.powers.length;
-  if (cfg.mode === "accumulate")
-    throw new Error("variantLossTable: mode accumulate has no single table pass");
-  const { labels, ...inputs } = batch;
-  if (cfg.mode === "batched") {
-    const logits = applySequenceClassifier(params, inputs, cfg.model, { powers: cfg.powers, key });
-    const tiled = np.tile(labels, [V]);
-    const B = tiled.shape[0] / V;
-    return taskLoss(cfg.lossKind, logits, tiled).reshape([V, B]).transpose([1, 0]);
-  }
-  // Sequential baseline: the same site keys, hence the same uniforms, for every pass.
-  const columns = cfg.powers.map((k) => {
-    const logits = applySequenceClassifier(params, tree.ref(inputs), cfg.model, {
-      powers: [k],
-      key: key.ref,
-    });
-    return taskLoss(cfg.lossKind, logits, labels.ref);
-  });
-  tree.dispose(inputs);
-  labels.dispose();
-  key.dispose();
-  return np.stack(columns, 1);
-}
-
-/** R-Drop: two passes with independent dropout draws in one batched forward. */
-function rdropObjective(
-  params: Params,
-  batch: TrainBatch,
-  key: np.Array,
-  cfg: StepConfig,
-  alpha: number,
-): [np.Array, np.Array] {
-  const { labels, ...inputs } = batch;
-  const B = labels.shape[0];
-  const out = applySequenceClassifier(params, inputs, cfg.model, { powers: [1, 1], key, shared: false });
-  const first = out.ref.slice([0, B]);
-  const second = out.slice([B, 2 * B]);
-  const task1 = taskLoss(cfg.lossKind, first.ref, labels.ref);
-  const task2 = taskLoss(cfg.lossKind, second.ref, labels);
-  const means = np.stack([np.mean(task1.ref), np.mean(task2.ref)]);
-  const perExample = rdropLoss(task1, task2, first, second, { alpha, regression: cfg.lossKind === "mse" });
-  return [np.mean(perExample), means];
-}
-
-/** Batch objective and per-variant mean losses. Borrows `params`; consumes `batch`, `key`. */
-function objective(params: Params, batch: TrainBatch, key: np.Array, cfg: StepConfig): [np.Array, np.Array] {
-  if (cfg.method?.kind === "rdrop") return rdropObjective(params, batch, key, cfg, cfg.method.alpha);
-  const table = variantLossTable(params, batch, key, cfg);
-  const variantMeans = np.mean(table.ref, 0);
-  const perExample = cfg.powers.length === 1 ? table.reshape([-1]) : comparativeLoss(table, cfg.loss);
-  return [np.mean(perExample), variantMeans];
 }
 
 type Scalars = { lr: np.Array; bc1: np.Array; bc2: np.Array };
@@ -165,7 +52,7 @@ function stepScalars(lr: number, done: number, adamw: AdamWConfig): Scalars {
 }
 
 /** The next state and the step's numbers; reading them is the step's device sync point. */
-async function finishStep<P>(out: Outputs<P>, done: number) {
+async function finishStep<P>(out: Outputs<P>, done: number): Promise<StepResult<P>> {
   const [loss, variantLosses, gradNorm] = await Promise.all([
     out.loss.data(),
     out.variantLosses.data(),
@@ -179,28 +66,17 @@ async function finishStep<P>(out: Outputs<P>, done: number) {
   };
 }
 
-/** Generic state of the loop for any model tree P. */
-export interface ModelState<P> {
-  params: P;
-  opt: AdamWState<P>;
-  key: np.Array;
-  step: number;
-}
-
-type Stepper<P, Batch> = {
-  step: (
-    state: ModelState<P>,
-    batch: Batch,
-    lr: number,
-  ) => Promise<{ state: ModelState<P>; loss: number; variantLosses: number[]; gradNorm: number }>;
+/** A step function with the programs it compiled: `step` consumes the state and batch it is given. */
+export type Stepper<P, Batch> = {
+  step: (state: TrainState<P>, batch: Batch, lr: number) => Promise<StepResult<P>>;
   dispose: () => void;
 };
 
 /** The mean loss, per-variant mean losses and gradient of the mean loss for one (micro-)batch. */
-type Gradient<P> = { loss: np.Array; variantLosses: np.Array; grads: P };
+export type Gradient<P> = { loss: np.Array; variantLosses: np.Array; grads: P };
 
 /** Borrows `params`; consumes `batch` and `key`. May sync (memory is freed between its programs). */
-type GradientFn<P, Batch> = (params: P, batch: Batch, key: np.Array) => Promise<Gradient<P>>;
+export type GradientFn<P, Batch> = (params: P, batch: Batch, key: np.Array) => Promise<Gradient<P>>;
 
 /** Clip the gradient's global norm, then one AdamW update. Consumes all its arrays. */
 function clipAndUpdate<P extends ParamTree>(
@@ -230,11 +106,11 @@ function batchSize(batch: unknown): number {
  * objectives are means of per-example terms, so the size-weighted mean of the micro-batches' gradients is the
  * whole batch's gradient; micro-batch i draws its dropout from the i-th split of the step's key.
  */
-function makeChunkedStepper<P extends ParamTree, Batch>(
+export function makeChunkedStepper<P extends ParamTree, Batch>(
   gradientOf: GradientFn<P, Batch>,
   cfg: { adamw: AdamWConfig; maxGradNorm: number; jit: boolean; microBatchSize: number | null },
   compile: <F>(f: F) => F,
-): (state: ModelState<P>, batch: Batch, lr: number) => ReturnType<Stepper<P, Batch>["step"]> {
+): (state: TrainState<P>, batch: Batch, lr: number) => ReturnType<Stepper<P, Batch>["step"]> {
   let mask: unknown = null;
   const update = compile((params: P, opt: AdamWState<P>, grads: P, s: Scalars) =>
     clipAndUpdate(grads, opt, params, s, mask, cfg),
@@ -282,7 +158,7 @@ function makeChunkedStepper<P extends ParamTree, Batch>(
 }
 
 /** Compile with jax-js `jit` when `enabled`, keeping every compiled program for `dispose`. */
-function programCompiler(enabled: boolean) {
+export function programCompiler(enabled: boolean) {
   const programs: { dispose: () => void }[] = [];
   const compile = <F>(f: F): F => {
     if (!enabled) return f;
@@ -329,7 +205,7 @@ export function makeOptimizerStep<P extends ParamTree, Batch>(
     programs.compile,
   );
 
-  async function step(state: ModelState<P>, batch: Batch, lr: number) {
+  async function step(state: TrainState<P>, batch: Batch, lr: number) {
     mask ??= decayMask(state.params);
     if (cfg.microBatchSize != null && batchSize(batch) > cfg.microBatchSize) {
       return chunked(state, batch, lr);
@@ -338,72 +214,4 @@ export function makeOptimizerStep<P extends ParamTree, Batch>(
     return finishStep(out, state.step);
   }
   return { step, dispose: programs.dispose };
-}
-
-/**
- * Mode "accumulate": the comparative loss's exact gradient with one variant's activations in memory at a time.
- * With ℓ the `[B, V]` per-example task losses and L = mean(comparativeLoss(ℓ)), ∂L/∂θ = Σ_k Σ_b (∂L/∂ℓ_bk) ·
- * ∂ℓ_bk/∂θ: forward passes give ℓ and the weights ∂L/∂ℓ, then each variant's weighted loss is differentiated
- * alone with the same dropout key (hence the same masks). Each forward and each variant's gradient is its own
- * program with a sync after it (see makeChunkedStepper). ≈ 4/3 of the sequential mode's arithmetic; measured
- * about twice the batched step's time (PERFORMANCE.md).
- */
-function makeAccumulatingStep(cfg: StepConfig): Stepper<Params, TrainBatch> {
-  const programs = programCompiler(cfg.jit);
-  const variantLoss = (k: number, forwardOnly: boolean) =>
-    consuming((p: Params, inputs: EncoderBatch, labels: np.Array, key: np.Array) =>
-      taskLoss(
-        cfg.lossKind,
-        applySequenceClassifier(p, inputs, cfg.model, { powers: [k], key, forwardOnly }),
-        labels,
-      ),
-    );
-  const forward = cfg.powers.map((k) => programs.compile(variantLoss(k, true)));
-  const gradient = cfg.powers.map((k) => {
-    const loss = variantLoss(k, false);
-    const weighted = (p: Params, inputs: EncoderBatch, labels: np.Array, key: np.Array, w: np.Array) =>
-      np.sum(loss(p, inputs, labels, key).mul(w));
-    return programs.compile(grad(weighted) as (...args: Parameters<typeof weighted>) => Params);
-  });
-  const rankWeights = valueAndGrad((table: np.Array) => np.mean(comparativeLoss(table, cfg.loss)));
-
-  const gradientOf: GradientFn<Params, TrainBatch> = async (params, batch, key) => {
-    const { labels, ...inputs } = batch;
-    const columns: np.Array[] = [];
-    for (const f of forward) {
-      columns.push(await blockUntilReady(f(tree.ref(params), tree.ref(inputs), labels.ref, key.ref)));
-    }
-    const table = np.stack(columns, 1);
-    const [loss, weights] = rankWeights(table.ref);
-    const variantLosses = np.mean(table, 0);
-    let grads: Params | null = null;
-    for (const [i, f] of gradient.entries()) {
-      const g = f(tree.ref(params), tree.ref(inputs), labels.ref, key.ref, weights.ref.slice([], i));
-      grads = grads === null ? g : (tree.map((a: np.Array, b: np.Array) => a.add(b), grads, g) as Params);
-      grads = await blockUntilReady(grads);
-    }
-    weights.dispose();
-    tree.dispose(inputs);
-    labels.dispose();
-    key.dispose();
-    return { loss, variantLosses, grads: grads! };
-  };
-  const step = makeChunkedStepper(
-    gradientOf,
-    { ...cfg, microBatchSize: cfg.microBatchSize ?? null },
-    programs.compile,
-  );
-  return { step: step as Stepper<Params, TrainBatch>["step"], dispose: programs.dispose };
-}
-
-/** The classification / regression step for `cfg` (see `makeOptimizerStep`). */
-export function makeTrainStep(cfg: StepConfig): Stepper<Params, TrainBatch> {
-  const single = cfg.method?.kind === "rdrop" || cfg.powers.length === 1;
-  if (cfg.mode === "accumulate" && !single) return makeAccumulatingStep(cfg);
-  // R-Drop and plain runs have nothing to accumulate over: run them as "sequential".
-  const mode = cfg.mode === "accumulate" ? "sequential" : cfg.mode;
-  return makeOptimizerStep<Params, TrainBatch>(
-    (params, batch, key) => objective(params, batch, key, { ...cfg, mode }),
-    cfg,
-  );
 }

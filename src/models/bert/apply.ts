@@ -9,7 +9,7 @@ import { nestedDropout } from "../../ablation/cmpDrop.js";
 import { applyEmbedding } from "../../nn/embedding.js";
 import { applyLayerNorm } from "../../nn/layerNorm.js";
 import { applyLinear, type LinearParams } from "../../nn/linear.js";
-import { siteKeys, tileVariants, type DropoutPlan } from "../dropoutPlan.js";
+import { siteKeys, tileVariants, type DropoutPlan } from "../../ablation/dropoutPlan.js";
 import { maxInputLength, type BertConfig } from "./config.js";
 import type { BertLayerParams, BertParams } from "./params.js";
 

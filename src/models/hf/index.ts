@@ -9,6 +9,6 @@ export {
 } from "./parse.js";
 export type { HfConfigJson, LoadedClassifier, LoadedModel } from "./parse.js";
 export { MODEL_FILE, TOKENIZER_FILE, TOKENIZER_FILES } from "./files.js";
-export { hfConfigJson, saveHfClassifier } from "./save.js";
+export { hfConfigJson, hfQaConfigJson, saveHfClassifier, saveHfSpanExtractor } from "./save.js";
 export type { HfSaveOptions } from "./save.js";
 export { fetchHubModel, hubCacheDir, isHubId } from "./hub.js";

@@ -1,7 +1,8 @@
 /**
- * Write a classifier as a Hugging Face folder that `AutoModelForSequenceClassification.from_pretrained`
- * loads: config.json (with the task's labels), model.safetensors (HF names, float32), tokenizer files.
- * The folder appears atomically: it is built under a temporary name and renamed into place.
+ * Write a model as a Hugging Face folder: a classifier that `AutoModelForSequenceClassification.from_pretrained`
+ * loads (config.json with the task's labels), or an extractive-QA model for `AutoModelForQuestionAnswering`;
+ * model.safetensors (HF names, float32) and tokenizer files. The folder appears atomically: it is built under a
+ * temporary name and renamed into place.
  */
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -9,6 +10,7 @@ import { encodeSafetensors, type HostTensor } from "../../io/safetensors.js";
 import { namedLeaves, type ParamTree } from "../../util/treePaths.js";
 import type { BertConfig } from "../bert/config.js";
 import type { SequenceClassifierParams } from "../classifier.js";
+import type { SpanExtractorParams } from "../spanExtractor.js";
 import type { HfConfigJson } from "./config.js";
 import { MODEL_FILE, TOKENIZER_FILES } from "./files.js";
 
@@ -18,6 +20,12 @@ const ARCHITECTURE: Record<BertConfig["model_type"], string> = {
   electra: "ElectraForSequenceClassification",
 };
 
+/** transformers' class name prefix of each encoder family (`<Prefix>ForQuestionAnswering`). */
+const FAMILY_CLASS: Record<BertConfig["model_type"], string> = {
+  bert: "Bert",
+  roberta: "Roberta",
+  electra: "Electra",
+};
 export interface HfSaveOptions {
   /** Class names in label-id order, or "regression" (one output). */
   labels: readonly string[] | "regression";
@@ -50,15 +58,53 @@ export function hfConfigJson(cfg: BertConfig, options: HfSaveOptions): HfConfigJ
   };
 }
 
-/** Write `dir` as a Hugging Face model folder. Borrows `params`. */
+/** Write `dir` as a Hugging Face sequence-classification folder. Borrows `params`. */
 export async function saveHfClassifier(
   dir: string,
   params: SequenceClassifierParams,
   cfg: BertConfig,
   options: HfSaveOptions,
 ): Promise<void> {
+  await writeHfFolder(dir, params as unknown as ParamTree, hfConfigJson(cfg, options), options.tokenizer);
+}
+
+/** The config.json of an extractive-QA model: `<Family>ForQuestionAnswering`, two outputs (start, end). */
+export function hfQaConfigJson(cfg: BertConfig, options: Omit<HfSaveOptions, "labels">): HfConfigJson {
+  const fields = Object.fromEntries(
+    Object.entries(cfg as unknown as Record<string, unknown>).filter(([, v]) => v !== undefined),
+  );
+  const { problem_type: _, ...raw } = options.raw ?? {};
+  return {
+    ...raw,
+    ...fields,
+    architectures: [`${FAMILY_CLASS[cfg.model_type]}ForQuestionAnswering`],
+    num_labels: 2,
+    id2label: { "0": "LABEL_0", "1": "LABEL_1" },
+    label2id: { LABEL_0: 0, LABEL_1: 1 },
+    torch_dtype: "float32",
+    ...(options.provenance ? { cmploss: options.provenance } : {}),
+  };
+}
+
+/** Write `dir` as a Hugging Face question-answering folder (`qa_outputs` head). Borrows `params`. */
+export async function saveHfSpanExtractor(
+  dir: string,
+  params: SpanExtractorParams,
+  cfg: BertConfig,
+  options: Omit<HfSaveOptions, "labels">,
+): Promise<void> {
+  await writeHfFolder(dir, params as unknown as ParamTree, hfQaConfigJson(cfg, options), options.tokenizer);
+}
+
+/** Build the folder under a temporary name, then rename it into place. Borrows `params`. */
+async function writeHfFolder(
+  dir: string,
+  params: ParamTree,
+  config: HfConfigJson,
+  tokenizerFiles: HfSaveOptions["tokenizer"],
+): Promise<void> {
   const tensors = new Map<string, HostTensor>();
-  for (const [name, leaf] of namedLeaves(params as unknown as ParamTree)) {
+  for (const [name, leaf] of namedLeaves(params)) {
     const data = (await leaf.ref.data()) as Float32Array;
     tensors.set(name, {
       dtype: "F32",
@@ -72,14 +118,13 @@ export async function saveHfClassifier(
   try {
     // transformers refuses safetensors files without a recognised "format" in the metadata.
     writeFileSync(join(tmp, MODEL_FILE.weights), encodeSafetensors(tensors, { format: "pt" }));
-    writeFileSync(join(tmp, MODEL_FILE.config), JSON.stringify(hfConfigJson(cfg, options), null, 2) + "\n");
-    if ("fromDir" in options.tokenizer) {
-      const from = options.tokenizer.fromDir;
+    writeFileSync(join(tmp, MODEL_FILE.config), JSON.stringify(config, null, 2) + "\n");
+    if ("fromDir" in tokenizerFiles) {
+      const from = tokenizerFiles.fromDir;
       for (const f of TOKENIZER_FILES)
         if (existsSync(join(from, f))) copyFileSync(join(from, f), join(tmp, f));
     } else {
-      for (const [f, content] of Object.entries(options.tokenizer.files))
-        writeFileSync(join(tmp, f), content);
+      for (const [f, content] of Object.entries(tokenizerFiles.files)) writeFileSync(join(tmp, f), content);
     }
     const old = `${tmp}.old`;
     if (existsSync(dir)) renameSync(dir, old);

@@ -1,4 +1,7 @@
-/** Extractive QA on the host: SQuAD/HotpotQA readers, sliding-window features, span decoding, SQuAD EM/F1. */
+/**
+ * Extractive QA on the host: the QA tasks as items over context units (`data.ts`), SQuAD/HotpotQA readers,
+ * sliding-window features, span decoding, SQuAD EM/F1.
+ */
 export type { QaAnswer, QaExample } from "./types.js";
 export { answerMismatchError, parseSquad, readSquad } from "./squad.js";
 export type { AnswerMismatch, SquadData } from "./squad.js";
@@ -12,3 +15,13 @@ export { exactMatchScore, f1Score, maxOverGroundTruths, normalizeAnswer, squadEv
 export type { SquadScores } from "./metric.js";
 export { bertNormalizeAligned, byteLevelOffsets, splitAddedTokens, wordPieceOffsets } from "./offsets.js";
 export type { AddedToken, ByteLevelAlignOptions, TextOffsets, WordPieceAlignOptions } from "./offsets.js";
+export {
+  DISTRACTOR_SPLIT,
+  QA_DEFAULTS,
+  itemExample,
+  limitContext,
+  loadQaTask,
+  qaDataDirProblem,
+  squadItem,
+} from "./data.js";
+export type { QaItem, QaSettings, QaTaskData } from "./data.js";

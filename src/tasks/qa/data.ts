@@ -4,60 +4,41 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { applyCrop, type ContextUnit } from "../ablation/cmpCrop.js";
+import { applyCrop, type ContextUnit } from "../../ablation/cmpCrop.js";
+import type { QaTaskName } from "../registry.js";
 import {
   addDistractors,
   restrictDistractors,
   splitByArticle,
   type DistractorItem,
   type SquadLike,
-} from "../tasks/qa/distractor.js";
-import { readHotpot, type HotpotExample } from "../tasks/qa/hotpot.js";
-import { answerMismatchError, readSquad } from "../tasks/qa/squad.js";
-import type { QaExample } from "../tasks/qa/types.js";
-import type { TrainSummary } from "./loop.js";
-import { RUN_FILES } from "./runFiles.js";
+} from "./distractor.js";
+import { readHotpot, type HotpotExample } from "./hotpot.js";
+import { answerMismatchError, readSquad } from "./squad.js";
+import type { QaExample } from "./types.js";
 
-export type QaTaskName = "squad" | "squad-distractor" | "hotpot";
-export const QA_TASKS: readonly QaTaskName[] = ["squad", "squad-distractor", "hotpot"];
-
-export function isQaTask(task: string): task is QaTaskName {
-  return (QA_TASKS as readonly string[]).includes(task);
+/** The settings of a QA run beside TrainConfig (run.json `settings`; the QA flags of `cmploss train`). */
+export interface QaSettings {
+  nCrop: number;
+  docStride: number;
+  maxQueryLength: number;
+  maxAnswerLength: number;
+  nBestSize: number;
+  /** Distractor paragraphs per question (squad-distractor). */
+  distractors: number;
+  /** Evaluate with only the first m irrelevant units (null: all). */
+  maxParagraphs: number | null;
 }
 
-/** run.json's `metricScale` in QA runs whose EM/F1 are fractions in [0, 1], as every other metric. */
-export const QA_METRIC_SCALE = "fraction";
-
-/**
- * What a run folder's stored metric values are divided by to be fractions: 100 for a QA run written before
- * EM/F1 became fractions (run.json without `metricScale`; its metrics.json, eval_log.jsonl, utility.json and
- * context.json hold the official script's 0–100), else 1 (GLUE runs, new QA runs, no run.json).
- */
-export function storedMetricScale(runDir: string): 1 | 100 {
-  const path = join(runDir, RUN_FILES.run);
-  if (!existsSync(path)) return 1;
-  const run = JSON.parse(readFileSync(path, "utf8")) as { config?: { task?: string }; metricScale?: string };
-  return isQaTask(run.config?.task ?? "") && run.metricScale !== QA_METRIC_SCALE ? 100 : 1;
-}
-
-/**
- * A run's metrics.json summary with its metric values as fractions: a QA run from before EM/F1 were fractions
- * (`storedMetricScale` 100) stored them × 100.
- */
-export function summaryAsFractions<S extends TrainSummary>(summary: S, runDir: string): S {
-  const scale = storedMetricScale(runDir);
-  if (scale === 1) return summary;
-  const f = (x: number) => x / scale;
-  return {
-    ...summary,
-    best: summary.best && { ...summary.best, value: f(summary.best.value) },
-    final: {
-      ...summary.final,
-      value: f(summary.final.value),
-      scores: Object.fromEntries(Object.entries(summary.final.scores ?? {}).map(([k, v]) => [k, f(v)])),
-    },
-  };
-}
+export const QA_DEFAULTS: QaSettings = {
+  nCrop: 0,
+  docStride: 128,
+  maxQueryLength: 64,
+  maxAnswerLength: 30,
+  nBestSize: 20,
+  distractors: 4,
+  maxParagraphs: null,
+};
 
 /** One question over context units; answers are spans of one relevant unit. */
 export type QaItem = DistractorItem;
