@@ -37,7 +37,7 @@ import {
   type PrfMeasure,
 } from "./prfEvaluate.js";
 import { prfObjective, type PrfBatch } from "./prfObjective.js";
-import { RUN_TOKENIZER_DIR } from "./runFiles.js";
+import { PRF_RUN_FILES, RUN_TOKENIZER_DIR } from "./runFiles.js";
 import { makeOptimizerStep } from "./step.js";
 
 type Params = PrfReformulatorParams;
@@ -85,7 +85,7 @@ export const PRF_DEFAULTS: PrfSettings = {
 };
 
 /** The corpus vectors a PRF run keeps in its folder (safetensors, with their cache key as metadata). */
-export const PRF_CORPUS_FILE = "corpus-embeddings.safetensors";
+const PRF_CORPUS_FILE = PRF_RUN_FILES.corpus;
 
 /** run.json of a PRF run, beside `config`. */
 export interface PrfRunInfo {
