@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { cli } from "./cliProcess.js";
 
 const DATA = "test/fixtures/ranking/beir";
@@ -45,7 +45,8 @@ const TRAIN = [
 ];
 
 describe("cmploss train --task prf", () => {
-  it("first stage → train → metrics.json → eval curve → resume refusal", () => {
+  // the first stage: dense retrieval of the train and dev queries, joined into one run file
+  beforeAll(() => {
     const runs = ["train", "dev"].map((split) => {
       const file = join(tmp, `${split}.trec`);
       const r = cli(
@@ -69,7 +70,9 @@ describe("cmploss train --task prf", () => {
       return readFileSync(file, "utf8");
     });
     writeFileSync(firstStage, runs.join(""));
+  }, 120_000);
 
+  it("train → metrics.json → eval curve → resume refusal", () => {
     const t = cli(...TRAIN, "--output-dir", out);
     expect(t.code, t.stderr).toBe(0);
     // the dense first stage's corpus cache (in the run file's folder) is reused, not recomputed
@@ -127,5 +130,53 @@ describe("cmploss train --task prf", () => {
     const other = cli("train", "--task", "sst2", "--n-prf", "2", "--output-dir", never);
     expect(other.stderr.trim()).toBe("cmploss: --n-prf only applies to --task prf");
     expect(existsSync(never)).toBe(false);
+  });
+
+  it("cmploss experiment --tasks prf --methods ce,cmp (ce: λ_cr 0)", () => {
+    const root = join(tmp, "grid");
+    const shared = TRAIN.slice(TRAIN.indexOf("--model"));
+    const r = cli(
+      "experiment",
+      "--tasks",
+      "prf",
+      "--methods",
+      "ce,cmp",
+      "--seeds",
+      "1",
+      "--data-dirs",
+      `prf=${DATA}`,
+      "--output-dir",
+      root,
+      ...shared,
+      "--max-steps",
+      "2",
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const runs = ["ce", "cmp"].map(
+      (m) =>
+        JSON.parse(readFileSync(join(root, "prf", m, "seed1", "run.json"), "utf8")) as {
+          config: { crWeight: number; method: string };
+          settings: { nPrf: number; nCompare: number };
+        },
+    );
+    expect(runs.map((x) => x.config.crWeight)).toEqual([0, 1]);
+    expect(runs.map((x) => x.settings.nCompare)).toEqual([1, 1]);
+    expect(runs[0].settings.nPrf).toBe(3);
+    const results = JSON.parse(readFileSync(join(root, "results.json"), "utf8")) as unknown[];
+    expect(results).toHaveLength(2);
+    const rdrop = cli(
+      "experiment",
+      "--tasks",
+      "prf",
+      "--methods",
+      "rdrop",
+      "--data-dirs",
+      `prf=${DATA}`,
+      ...shared,
+    );
+    expect(rdrop.code).toBe(2);
+    expect(rdrop.stderr.trim()).toBe(
+      "cmploss: experiment: prf trains with ce or cmp (ce: λ_cr 0), not rdrop",
+    );
   });
 });
