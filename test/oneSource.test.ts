@@ -12,7 +12,9 @@ import { DERIVED_FILES, PRF_RUN_FILES, RUN_FILES, RUN_TOKENIZER_DIR } from "../s
 
 const SOURCES = ["src/train/runFiles.ts", "src/models/hf/files.ts"];
 const NAMES = [
-  ...new Set([RUN_FILES, PRF_RUN_FILES, DERIVED_FILES, MODEL_FILE, TOKENIZER_FILE].flatMap((o) => Object.values(o))),
+  ...new Set(
+    [RUN_FILES, PRF_RUN_FILES, DERIVED_FILES, MODEL_FILE, TOKENIZER_FILE].flatMap((o) => Object.values(o)),
+  ),
   RUN_TOKENIZER_DIR,
 ];
 

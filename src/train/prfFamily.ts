@@ -29,13 +29,7 @@ import type { OpenedTask, RunModel, RunRecord } from "./family.js";
 import { resolveModelSpec, storeHfTokenizer } from "./modelSource.js";
 import { ADAMW_DEFAULTS } from "./optimizer.js";
 import { baseCorpusVectors, baseEmbeddingKey } from "./prfCorpus.js";
-import {
-  createPrfRetriever,
-  evaluatePrf,
-  padTo,
-  prefixTokens,
-  type PrfMeasure,
-} from "./prfEvaluate.js";
+import { createPrfRetriever, evaluatePrf, padTo, prefixTokens, type PrfMeasure } from "./prfEvaluate.js";
 import { prfObjective, type PrfBatch } from "./prfObjective.js";
 import { PRF_RUN_FILES, RUN_TOKENIZER_DIR } from "./runFiles.js";
 import { makeOptimizerStep } from "./step.js";
