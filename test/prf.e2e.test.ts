@@ -109,6 +109,11 @@ describe("cmploss train --task prf", () => {
       /^cmploss: --resume: .*run\.json was trained with different settings \(settings\.nPrf: 3 → 2\); use the same flags or a new --output-dir$/,
     );
     expect(readdirSync(out).sort()).toEqual(before);
+    const predict = cli("predict", "--output-dir", out, "--input", firstStage);
+    expect(predict.code).toBe(2);
+    expect(predict.stderr.trim()).toMatch(
+      /^cmploss: predict: .* is a --task prf run, which ranks a corpus: use cmploss eval/,
+    );
   });
 
   it("refuses bad usage in one line (exit 2), writing nothing", () => {
