@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isQaTask } from "../tasks/registry.js";
 import type { TrainSummary } from "./family.js";
+import { RUN_FILES } from "./runFiles.js";
 
 /** run.json's `metricScale` in QA runs whose EM/F1 are fractions in [0, 1], as every other metric. */
 export const QA_METRIC_SCALE = "fraction";
@@ -16,7 +17,7 @@ export const QA_METRIC_SCALE = "fraction";
  * context.json hold the official script's 0–100), else 1 (GLUE runs, new QA runs, no run.json).
  */
 export function storedMetricScale(runDir: string): 1 | 100 {
-  const path = join(runDir, "run.json");
+  const path = join(runDir, RUN_FILES.run);
   if (!existsSync(path)) return 1;
   const run = JSON.parse(readFileSync(path, "utf8")) as { config?: { task?: string }; metricScale?: string };
   return isQaTask(run.config?.task ?? "") && run.metricScale !== QA_METRIC_SCALE ? 100 : 1;
