@@ -1,0 +1,212 @@
+/**
+ * `npx tsx bench/engineAB.ts [--rounds 3] [--threads 1,2] [--only <preset>] [--out <file>]` — the engine patch
+ * set, patch by patch, against the published @jax-js/jax and the PyTorch peer, all in the same run.
+ *
+ * Each round runs every variant once per configuration, in a rotated order (interleaved, so that a burst of
+ * load on a shared machine hits all variants alike); the statistic is each variant's median over the rounds of
+ * its per-run median step time. Variants (cmploss's train step through bench/stepTiming.ts, each in a fresh
+ * process; the unpatched engines are copies made by scripts/apply-patches.mjs, loaded via bench/engineHook.mjs):
+ *   published   @jax-js/jax 0.1.25 as on npm, relaxed SIMD off (CMPLOSS_RELAXED_SIMD=0) — main before issue 29
+ *   +relaxed    the same engine with relaxed SIMD (fused multiply-add) on
+ *   +01         and patch 01 (2 × 4 matmul register tile)
+ *   +01+02      and patch 02 (4-lane exp/erf/erfc/reciprocal) — the installed engine, what users get
+ *   torch       bench/torch_step.py, same shapes and objective
+ * Configurations: L2/H128 (32 × 64) and L4/H256 (16 × 128), c = 2 batched (and c = 0 for L2/H128).
+ * Writes JSON (default bench/results/<date>-engine-ab.json) and prints a Markdown table.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { writeFileSync } from "node:fs";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const VOCAB = 8000;
+
+const argv = process.argv.slice(2);
+const opt = (flag: string, dflt: string) => {
+  const i = argv.indexOf(flag);
+  return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt;
+};
+const rounds = Number(opt("--rounds", "3"));
+const threadList = opt("--threads", "1,2").split(",").map(Number);
+const only = opt("--only", "");
+const out = path.resolve(
+  opt("--out", `bench/results/${new Date().toISOString().slice(0, 10)}-engine-ab.json`),
+);
+
+const configs = [
+  { preset: "bert-L2-H128-A2", batchSize: 32, seqLen: 64, nDrop: 0, warmup: 2, steps: 3 },
+  { preset: "bert-L2-H128-A2", batchSize: 32, seqLen: 64, nDrop: 2, warmup: 2, steps: 3 },
+  { preset: "bert-L4-H256-A4", batchSize: 16, seqLen: 128, nDrop: 2, warmup: 1, steps: 3 },
+].filter((c) => !only || c.preset === only);
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), "cmploss-engine-ab-"));
+const engines: Record<string, string> = {
+  published: path.join(tmp, "published"),
+  only01: path.join(tmp, "only01"),
+};
+const script = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts/apply-patches.mjs"), ...args], {
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(r.stderr);
+};
+script("--pristine-copy", engines.published, "--quiet");
+script("--pristine-copy", engines.only01, "--only", "02", "--quiet");
+
+interface Variant {
+  name: string;
+  env: Record<string, string>;
+  jaxDir?: string;
+  torch?: boolean;
+}
+const variants: Variant[] = [
+  { name: "published", env: { CMPLOSS_RELAXED_SIMD: "0" }, jaxDir: engines.published },
+  { name: "+relaxed", env: {}, jaxDir: engines.published },
+  { name: "+01", env: {}, jaxDir: engines.only01 },
+  { name: "+01+02", env: {} },
+  { name: "torch", env: {}, torch: true },
+];
+// As bench/run.ts: CMPLOSS_BENCH_PYTHON, else the dev venv, else python3.
+const python =
+  process.env.CMPLOSS_BENCH_PYTHON ??
+  (existsSync(path.join(ROOT, "dev/python/.venv/bin/python"))
+    ? path.join(ROOT, "dev/python/.venv/bin/python")
+    : "python3");
+
+interface Row {
+  preset: string;
+  nDrop: number;
+  threads: number;
+  variant: string;
+  round: number;
+  median_ms: number | null;
+  ms_per_step?: number[];
+  losses?: number[];
+  peak_rss_mb?: number;
+  load_1m: number;
+  error?: string;
+}
+const rows: Row[] = [];
+
+function runOne(cfg: (typeof configs)[number], threads: number, v: Variant, round: number): Row {
+  const args = { ...cfg, mode: "batched", vocab: VOCAB, jit: true, threads };
+  const load_1m = Math.round(os.loadavg()[0] * 100) / 100;
+  const hook = v.jaxDir ? ["--import", path.join(ROOT, "bench/engineHook.mjs")] : [];
+  const [cmd, cmdArgs] = v.torch
+    ? [python, [path.join(ROOT, "bench/torch_step.py"), JSON.stringify(args)]]
+    : [
+        process.execPath,
+        [...hook, "--import", "tsx", path.join(ROOT, "bench/stepTiming.ts"), JSON.stringify(args)],
+      ];
+  const r = spawnSync(cmd, cmdArgs, {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      CMPLOSS_THREADS: String(threads),
+      ...v.env,
+      ...(v.jaxDir ? { CMPLOSS_JAX_DIR: v.jaxDir } : {}),
+    },
+    timeout: 600_000,
+    maxBuffer: 16 << 20,
+  });
+  const base = { preset: cfg.preset, nDrop: cfg.nDrop, threads, variant: v.name, round, load_1m };
+  const line = (r.stdout ?? "")
+    .split("\n")
+    .reverse()
+    .find((l) => l.startsWith("{"));
+  if (r.status !== 0 || !line)
+    return {
+      ...base,
+      median_ms: null,
+      error: (r.stderr ?? "").trim().split("\n").filter(Boolean).slice(-1)[0] ?? `exit ${r.status}`,
+    };
+  const t = JSON.parse(line) as {
+    median_ms: number;
+    ms_per_step: number[];
+    losses: number[];
+    peak_rss_mb: number;
+  };
+  return {
+    ...base,
+    median_ms: t.median_ms,
+    ms_per_step: t.ms_per_step,
+    losses: t.losses,
+    peak_rss_mb: t.peak_rss_mb,
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const started = new Date();
+let k = 0;
+for (let round = 0; round < rounds; round++) {
+  for (const cfg of configs) {
+    for (const threads of threadList) {
+      // Rotate the order each time: no variant always runs first (or right after the heaviest one).
+      const order = variants.map((_, i) => variants[(i + k) % variants.length]);
+      k++;
+      for (const v of order) {
+        const row = runOne(cfg, threads, v, round);
+        rows.push(row);
+        process.stderr.write(
+          `round ${round + 1}/${rounds} ${cfg.preset} c=${cfg.nDrop} ${threads} thr ${v.name}: ` +
+            `${row.median_ms ?? row.error} ms (load ${row.load_1m})\n`,
+        );
+      }
+    }
+  }
+}
+rmSync(tmp, { recursive: true, force: true });
+
+const summary: Record<string, Record<string, number | null>> = {};
+for (const cfg of configs) {
+  for (const threads of threadList) {
+    const key = `${cfg.preset} c=${cfg.nDrop} ${threads}thr`;
+    summary[key] = {};
+    for (const v of variants) {
+      const ms = rows
+        .filter(
+          (r) =>
+            r.preset === cfg.preset && r.nDrop === cfg.nDrop && r.threads === threads && r.variant === v.name,
+        )
+        .map((r) => r.median_ms)
+        .filter((x): x is number => x !== null);
+      summary[key][v.name] = ms.length ? Math.round(median(ms) * 10) / 10 : null;
+    }
+  }
+}
+const loads = rows.map((r) => r.load_1m);
+const meta = {
+  date: started.toISOString(),
+  wall_s: Math.round((Date.now() - started.getTime()) / 1000),
+  node: process.version,
+  cpu: os.cpus()[0]?.model,
+  cores: os.availableParallelism(),
+  rounds,
+  load_1m: { min: Math.min(...loads), max: Math.max(...loads) },
+  note: "shared machine: other sessions ran tests and trainings; variants interleaved, medians over rounds",
+};
+writeFileSync(out, JSON.stringify({ meta, summary, rows }, null, 2) + "\n");
+
+const header =
+  "| configuration | published | +relaxed | +01 | +01+02 | torch | +01+02 / published | +01+02 / torch | published / torch |";
+const lines = [header, "|" + " --- |".repeat(9)];
+const ratio = (a: number | null, b: number | null) => (a && b ? (a / b).toFixed(2) : "–");
+for (const [key, s] of Object.entries(summary)) {
+  lines.push(
+    `| ${key} | ${s.published ?? "–"} | ${s["+relaxed"] ?? "–"} | ${s["+01"] ?? "–"} | ${s["+01+02"] ?? "–"} | ${s.torch ?? "–"} | ` +
+      `${ratio(s["+01+02"], s.published)} | ${ratio(s["+01+02"], s.torch)} | ${ratio(s.published, s.torch)} |`,
+  );
+}
+console.log(lines.join("\n"));
+console.log(
+  `\n${rows.length} runs in ${meta.wall_s} s, load ${meta.load_1m.min}–${meta.load_1m.max}; JSON: ${out}`,
+);
