@@ -9,17 +9,17 @@
  *   published   @jax-js/jax 0.1.25 as on npm, relaxed SIMD off (CMPLOSS_RELAXED_SIMD=0) — main before issue 29
  *   +relaxed    the same engine with relaxed SIMD (fused multiply-add) on
  *   +01         and patch 01 (2 × 4 matmul register tile)
- *   +01+02      and patch 02 (4-lane exp/erf/erfc/reciprocal) — the installed engine, what users get
+ *   +01+02      and patch 02 (4-lane exp/erf/erfc/reciprocal)
+ *   +01+02+03   and patch 03 (row scatter: the embedding gradient) — and so on: the last is the installed
+ *               engine, what users get (one variant per patch in patches/, cumulative)
  *   torch       bench/torch_step.py, same shapes and objective
  * Configurations: L2/H128 (32 × 64) c = 0 and 2, L4/H256 (16 × 128) c = 2, batched (`--c`, `--only`,
  * `--variants` pick). Statistic: on one thread the CPU time of the process per step (its work; wall time on
  * a loaded machine is mostly waiting for a core), on two threads wall time.
- * Statistic: on one thread the CPU time of the process per step (its work; wall time on a loaded machine is
- * mostly waiting for a core), on two threads wall time.
  * Writes JSON (default bench/results/<date>-engine-ab.json) and prints a Markdown table.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,7 +37,7 @@ const rounds = Number(opt("--rounds", "3"));
 const threadList = opt("--threads", "1,2").split(",").map(Number);
 const only = opt("--only", "");
 const nDrops = opt("--c", "0,2").split(",").map(Number);
-const variantNames = opt("--variants", "published,+relaxed,+01,+01+02,torch").split(",");
+const variantArg = opt("--variants", "");
 const out = path.resolve(
   opt("--out", `bench/results/${new Date().toISOString().slice(0, 10)}-engine-ab.json`),
 );
@@ -49,18 +49,19 @@ const configs = [
 ].filter((c) => (!only || c.preset === only) && nDrops.includes(c.nDrop));
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "cmploss-engine-ab-"));
-const engines: Record<string, string> = {
-  published: path.join(tmp, "published"),
-  only01: path.join(tmp, "only01"),
-};
+// The patches in name order; variant "+01+…+NN" is the engine with patches up to NN (the last: the installed one).
+const patchNumbers = readdirSync(path.join(ROOT, "patches"))
+  .map((f) => /^jax-[\d.]+-(\d\d)-/.exec(f)?.[1])
+  .filter((n): n is string => n !== undefined)
+  .sort();
 const script = (...args: string[]) => {
   const r = spawnSync(process.execPath, [path.join(ROOT, "scripts/apply-patches.mjs"), ...args], {
     encoding: "utf8",
   });
   if (r.status !== 0) throw new Error(r.stderr);
 };
-script("--pristine-copy", engines.published, "--quiet");
-script("--pristine-copy", engines.only01, "--only", "02", "--quiet");
+const published = path.join(tmp, "published");
+script("--pristine-copy", published, "--quiet");
 
 interface Variant {
   name: string;
@@ -69,13 +70,23 @@ interface Variant {
   torch?: boolean;
 }
 const allVariants: Variant[] = [
-  { name: "published", env: { CMPLOSS_RELAXED_SIMD: "0" }, jaxDir: engines.published },
-  { name: "+relaxed", env: {}, jaxDir: engines.published },
-  { name: "+01", env: {}, jaxDir: engines.only01 },
-  { name: "+01+02", env: {} },
-  { name: "torch", env: {}, torch: true },
+  { name: "published", env: { CMPLOSS_RELAXED_SIMD: "0" }, jaxDir: published },
+  { name: "+relaxed", env: {}, jaxDir: published },
 ];
-const variants = allVariants.filter((v) => variantNames.includes(v.name));
+patchNumbers.forEach((n, i) => {
+  const name = `+${patchNumbers.slice(0, i + 1).join("+")}`;
+  const later = patchNumbers.slice(i + 1);
+  if (later.length === 0) {
+    allVariants.push({ name, env: {} });
+    return;
+  }
+  const dir = path.join(tmp, `upto${n}`);
+  script("--pristine-copy", dir, "--only", later.join(","), "--quiet");
+  allVariants.push({ name, env: {}, jaxDir: dir });
+});
+allVariants.push({ name: "torch", env: {}, torch: true });
+const variants = variantArg ? allVariants.filter((v) => variantArg.split(",").includes(v.name)) : allVariants;
+const installed = allVariants[allVariants.length - 2].name;
 // As bench/run.ts: CMPLOSS_BENCH_PYTHON, else the dev venv, else python3.
 const python =
   process.env.CMPLOSS_BENCH_PYTHON ??
@@ -214,14 +225,15 @@ const meta = {
 };
 writeFileSync(out, JSON.stringify({ meta, summary, rows }, null, 2) + "\n");
 
-const header =
-  "| configuration | published | +relaxed | +01 | +01+02 | torch | +01+02 / published | +01+02 / torch | published / torch |";
-const lines = [header, "|" + " --- |".repeat(9)];
-const ratio = (a: number | null, b: number | null) => (a && b ? (a / b).toFixed(2) : "–");
+const names = variants.map((v) => v.name);
+const header = `| configuration | ${names.join(" | ")} | ${installed} / published | ${installed} / torch | published / torch |`;
+const lines = [header, "|" + " --- |".repeat(names.length + 4)];
+const ratio = (x: number | null | undefined, y: number | null | undefined) =>
+  x && y ? (x / y).toFixed(2) : "–";
 for (const [key, s] of Object.entries(summary)) {
   lines.push(
-    `| ${key} | ${s.published ?? "–"} | ${s["+relaxed"] ?? "–"} | ${s["+01"] ?? "–"} | ${s["+01+02"] ?? "–"} | ${s.torch ?? "–"} | ` +
-      `${ratio(s["+01+02"], s.published)} | ${ratio(s["+01+02"], s.torch)} | ${ratio(s.published, s.torch)} |`,
+    `| ${key} | ${names.map((n) => s[n] ?? "–").join(" | ")} | ` +
+      `${ratio(s[installed], s.published)} | ${ratio(s[installed], s.torch)} | ${ratio(s.published, s.torch)} |`,
   );
 }
 console.log(lines.join("\n"));

@@ -20,6 +20,7 @@ interface ChildReport {
   points: number[];
   matmuls: Record<string, { digest: string; maxV128Locals: number; relaxedMadd: boolean }>;
   elementwise: Record<string, { digest: string; values: number[]; v128Function: boolean }>;
+  scatter: { digest: string; floorCallsPerUpdate: number };
   losses: number[];
 }
 
@@ -51,6 +52,7 @@ describe("the patch script", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/jax-0\.1\.25-01-matmul-tile-2x4\.patch: applied/);
     expect(r.stdout).toMatch(/jax-0\.1\.25-02-simd-exp-erf\.patch: applied/);
+    expect(r.stdout).toMatch(/jax-0\.1\.25-03-scatter-rows\.patch: applied/);
   });
 
   it("applies to an unpatched copy, skips what is applied, reverts to the published files", () => {
@@ -59,11 +61,13 @@ describe("the patch script", () => {
     expect(patchScript("--target", copy, "--check").code).toBe(1);
     const first = patchScript("--target", copy);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/01-matmul-tile-2x4\.patch: applied\n.*02-simd-exp-erf\.patch: applied/);
+    expect(first.stdout).toMatch(
+      /01-matmul-tile-2x4\.patch: applied\n.*02-simd-exp-erf\.patch: applied\n.*03-scatter-rows\.patch: applied/,
+    );
     for (const f of dist(copy)) expect(read(copy, f)).toBe(read("node_modules/@jax-js/jax", f));
     const again = patchScript("--target", copy);
     expect(again.code).toBe(0);
-    expect(again.stdout.match(/already applied/g)).toHaveLength(2);
+    expect(again.stdout.match(/already applied/g)).toHaveLength(3);
     expect(patchScript("--target", copy, "--revert").code).toBe(0);
     for (const f of dist(copy)) expect(read(copy, f)).toBe(read(pristine, f));
   });
@@ -114,6 +118,7 @@ describe("the patched engine against the published one, same run", () => {
     for (const [op, e] of Object.entries(published.elementwise)) {
       expect({ op, digest: patched.elementwise[op].digest }).toEqual({ op, digest: e.digest });
     }
+    expect(patched.scatter.digest).toBe(published.scatter.digest);
     expect(patched.losses).toEqual(published.losses);
   });
 
@@ -133,6 +138,12 @@ describe("the patched engine against the published one, same run", () => {
       expect({ op, simd: patched.elementwise[op].v128Function }).toEqual({ op, simd: true });
       expect({ op, simd: published.elementwise[op].v128Function }).toEqual({ op, simd: false });
     }
+  });
+
+  it("03: the embedding gradient scatters whole rows, without per-element coordinates", () => {
+    // The generic scatter computes every update element's output coordinates (3 Math.floor per element here).
+    expect(published.scatter.floorCallsPerUpdate).toBeGreaterThanOrEqual(2);
+    expect(patched.scatter.floorCallsPerUpdate).toBeLessThan(0.1);
   });
 
   it("02: stays as exact as before against float64 references", () => {

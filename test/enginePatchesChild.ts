@@ -91,7 +91,7 @@ WebAssembly.compile = (bytes: BufferSource) => {
 
 const { initRuntime } = await import("../src/runtime/init.js");
 await initRuntime({ device: "wasm" });
-const { numpy: np, random, jit, nn, lax } = await import("@jax-js/jax");
+const { numpy: np, random, jit, nn, lax, grad } = await import("@jax-js/jax");
 type Arr = import("@jax-js/jax").Array;
 
 const digest = (x: Float32Array) =>
@@ -160,6 +160,24 @@ for (const [name, f] of Object.entries(ops)) {
   };
 }
 
+// The embedding gradient: a scatter-add of [B, T, H] rows into a [V, H] table (ids repeat; two are out of range,
+// as jax-js drops them). Math.floor calls count the per-element coordinate arithmetic of the generic scatter.
+const ids = Int32Array.from({ length: 16 * 24 }, (_, i) => (i * 7919) % 300);
+ids[5] = -1;
+ids[77] = 300;
+const upstream = normal(12, [16, 24, 32]);
+const floor = Math.floor;
+let floorCalls = 0;
+Math.floor = (x: number) => (floorCalls++, floor(x));
+const embeddingGrad = grad((w: Arr) =>
+  np
+    .take(w, np.array(ids, { dtype: np.int32 }).reshape([16, 24]), 0)
+    .mul(upstream.ref)
+    .sum(),
+)(normal(11, [300, 32]));
+const scatter = (await embeddingGrad.data()) as Float32Array;
+Math.floor = floor;
+
 const { timeSteps } = await import("../bench/stepTiming.js");
 const steps = await timeSteps({
   preset: "bert-L2-H128-A2",
@@ -181,6 +199,7 @@ console.log(
       Object.entries(matmuls).map(([k, v]) => [k, { digest: v.digest, ...v.kernels }]),
     ),
     elementwise,
+    scatter: { digest: digest(scatter), floorCallsPerUpdate: floorCalls / upstream.size },
     losses: steps.losses,
   }),
 );
