@@ -22,6 +22,7 @@ interface ChildReport {
   elementwise: Record<string, { digest: string; values: number[]; v128Function: boolean }>;
   scatter: { digest: string; floorCallsPerUpdate: number };
   losses: number[];
+  microBatchLosses: number[];
 }
 
 /** test/enginePatchesChild.ts on the installed engine, or on the engine in `jaxDir`. */
@@ -121,6 +122,8 @@ describe("the patched engine against the published one, same run", () => {
     }
     expect(patched.scatter.digest).toBe(published.scatter.digest);
     expect(patched.losses).toEqual(published.losses);
+    expect(patched.microBatchLosses.every(Number.isFinite)).toBe(true);
+    expect(patched.microBatchLosses).toEqual(published.microBatchLosses);
   });
 
   it("01: the A·B, Aᵀ·B and P·V kernels keep half the accumulators (2 × 4 register tile)", () => {

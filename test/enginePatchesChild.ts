@@ -191,6 +191,21 @@ const steps = await timeSteps({
   jit: true,
 });
 
+// Micro-batches of one example inside jit. (A first version of patch 03 read a pooled index buffer past its
+// logical end; test/step.test.ts's micro-batch tests caught it, with NaN losses.)
+const micro = await timeSteps({
+  preset: "bert-L2-H128-A2",
+  nDrop: 0,
+  mode: "batched",
+  batchSize: 3,
+  seqLen: 7,
+  vocab: 500,
+  steps: 2,
+  warmup: 0,
+  jit: true,
+  microBatchSize: 1,
+});
+
 console.log(
   JSON.stringify({
     relaxedSimd: relaxedSimdState(),
@@ -199,8 +214,12 @@ console.log(
       Object.entries(matmuls).map(([k, v]) => [k, { digest: v.digest, ...v.kernels }]),
     ),
     elementwise,
-    scatter: { digest: digest(scatter), floorCallsPerUpdate: floorCalls / upstream.size },
+    scatter: {
+      digest: digest(scatter),
+      floorCallsPerUpdate: floorCalls / upstream.size,
+    },
     losses: steps.losses,
+    microBatchLosses: micro.losses,
   }),
 );
 process.exit(0);
