@@ -21,6 +21,9 @@ export interface StepTiming extends StepTimingArgs {
   threads: number;
   ms_per_step: number[];
   median_ms: number;
+  /** CPU time of the whole process per step (all its threads): on a shared machine, the work, not the wait. */
+  cpu_ms_per_step: number[];
+  median_cpu_ms: number;
   examples_per_s: number;
   peak_rss_mb: number;
   losses: number[];
@@ -69,27 +72,36 @@ export async function timeSteps(args: StepTimingArgs): Promise<StepTiming> {
     ),
   });
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   const losses: number[] = [];
   for (let i = 0; i < args.warmup + args.steps; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const r = await stepper.step(state, batch(lengths[i % lengths.length]), 1e-4);
     const dt = performance.now() - t0;
+    const c = process.cpuUsage(c0);
     state = r.state;
     if (i >= args.warmup) {
       times.push(dt);
+      cpuTimes.push((c.user + c.system) / 1000);
       losses.push(r.loss);
     }
   }
   stepper.dispose();
   tree.dispose(state as never);
-  const sorted = [...times].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const medianOf = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  const median = medianOf(times);
   return {
     ...args,
     threads,
     ms_per_step: times.map((t) => Math.round(t * 10) / 10),
     median_ms: median,
+    cpu_ms_per_step: cpuTimes.map((t) => Math.round(t * 10) / 10),
+    median_cpu_ms: medianOf(cpuTimes),
     examples_per_s: (1000 * B) / median,
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     losses,
