@@ -1,6 +1,19 @@
 /** Steady-state train-step timing for one shape (used by the benchmark suite; runs as a child process). */
 import { preparePlatform, threadsFromEnv } from "../src/runtime/platform.js";
 
+// The wasm heap jax-js creates when it loads (it does not expose it): kept to read its size after each step.
+// jax-js grows it and never shrinks it, so its size is the peak so far.
+const memories: WebAssembly.Memory[] = [];
+const NativeMemory = WebAssembly.Memory;
+WebAssembly.Memory = new Proxy(NativeMemory, {
+  construct(target, args: [WebAssembly.MemoryDescriptor]) {
+    const memory = new target(...args);
+    memories.push(memory);
+    return memory;
+  },
+});
+const heapMb = () => Math.round(Math.max(0, ...memories.map((m) => m.buffer.byteLength)) / 2 ** 20);
+
 export interface StepTimingArgs {
   preset: string;
   nDrop: number;
@@ -26,6 +39,10 @@ export interface StepTiming extends StepTimingArgs {
   median_cpu_ms: number;
   examples_per_s: number;
   peak_rss_mb: number;
+  /** Size of the wasm heap (MB) after each step, warm-up included: the peak so far (0 on WebGPU). */
+  heap_mb_per_step: number[];
+  /** RSS (MB) after each step, warm-up included. */
+  rss_mb_per_step: number[];
   losses: number[];
 }
 
@@ -74,6 +91,8 @@ export async function timeSteps(args: StepTimingArgs): Promise<StepTiming> {
   const times: number[] = [];
   const cpuTimes: number[] = [];
   const losses: number[] = [];
+  const heaps: number[] = [];
+  const rss: number[] = [];
   for (let i = 0; i < args.warmup + args.steps; i++) {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
@@ -81,6 +100,8 @@ export async function timeSteps(args: StepTimingArgs): Promise<StepTiming> {
     const dt = performance.now() - t0;
     const c = process.cpuUsage(c0);
     state = r.state;
+    heaps.push(heapMb());
+    rss.push(Math.round(process.memoryUsage.rss() / 2 ** 20));
     if (i >= args.warmup) {
       times.push(dt);
       cpuTimes.push((c.user + c.system) / 1000);
@@ -104,6 +125,8 @@ export async function timeSteps(args: StepTimingArgs): Promise<StepTiming> {
     median_cpu_ms: medianOf(cpuTimes),
     examples_per_s: (1000 * B) / median,
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    heap_mb_per_step: heaps,
+    rss_mb_per_step: rss,
     losses,
   };
 }
