@@ -4,7 +4,6 @@
  * how much of the step is spent outside kernels (dispatch, tracing, host work). Each row is one kernel shape:
  * its output size, its reduction (matmuls) and the start of its expression.
  */
-import { PerformanceObserver } from "node:perf_hooks";
 import { preparePlatform } from "../src/runtime/platform.js";
 
 preparePlatform(1);
@@ -50,29 +49,30 @@ const batch = () => ({
 for (let i = 0; i < 2; i++) state = (await stepper.step(state, batch(), 1e-4)).state;
 
 const byLabel = new Map<string, { ms: number; n: number }>();
-const obs = new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) {
-    // Kernels are labelled by output size only; the reduction and the start of the expression tell the
-    // matmuls (and their operand layouts) apart.
-    const props = ((e as PerformanceMeasure).detail?.devtools?.properties ?? []) as [string, string][];
-    const reduction = props.find(([k]) => k === "reduction")?.[1] ?? "";
-    const exp = props.find(([k]) => k === "exp")?.[1] ?? "";
-    const key = `${e.name} ${reduction} ${exp.slice(0, 60)}`;
-    const cur = byLabel.get(key) ?? { ms: 0, n: 0 };
-    cur.ms += e.duration;
-    cur.n++;
-    byLabel.set(key, cur);
-  }
-});
-obs.observe({ entryTypes: ["measure"] });
 const steps = 3;
+// Read the kernels' measures from the timeline after the fact: a PerformanceObserver delivers them
+// asynchronously, and on a loaded machine not all had arrived when the profile was printed (0 launches).
+performance.clearMeasures();
 profiler.startTrace();
 const t0 = performance.now();
 for (let i = 0; i < steps; i++) state = (await stepper.step(state, batch(), 1e-4)).state;
 const wall = (performance.now() - t0) / steps;
 profiler.stopTrace();
-await new Promise((r) => setTimeout(r, 50));
-obs.disconnect();
+for (const e of performance.getEntriesByType("measure")) {
+  // Kernels are labelled by output size only; the reduction and the start of the expression tell the
+  // matmuls (and their operand layouts) apart.
+  const props =
+    ((e as PerformanceMeasure).detail as { devtools?: { properties?: [string, string][] } })?.devtools
+      ?.properties ?? [];
+  const reduction = props.find(([k]) => k === "reduction")?.[1] ?? "";
+  const exp = props.find(([k]) => k === "exp")?.[1] ?? "";
+  const key = `${e.name} ${reduction} ${exp.slice(0, 60)}`;
+  const cur = byLabel.get(key) ?? { ms: 0, n: 0 };
+  cur.ms += e.duration;
+  cur.n++;
+  byLabel.set(key, cur);
+}
+performance.clearMeasures();
 const rows = [...byLabel.entries()].sort((a, b) => b[1].ms - a[1].ms);
 const kernelMs = rows.reduce((s, [, v]) => s + v.ms, 0) / steps;
 const launches = rows.reduce((s, [, v]) => s + v.n, 0) / steps;

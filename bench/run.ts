@@ -73,6 +73,8 @@ interface Run extends Config {
   /** Why it failed or was skipped. */
   reason?: string;
   median_ms?: number;
+  /** CPU time of the child process per step (median; its work, not its wait on a shared machine). */
+  median_cpu_ms?: number;
   ms_per_step?: number[];
   examples_per_s?: number;
   peak_rss_mb?: number;
@@ -293,6 +295,7 @@ function execute(cfg: Config, python: Python | null): Run {
     ...cfg,
     status: "ok",
     median_ms: Math.round(t.median_ms * 10) / 10,
+    ...(t.median_cpu_ms !== undefined ? { median_cpu_ms: Math.round(t.median_cpu_ms * 10) / 10 } : {}),
     ms_per_step: t.ms_per_step,
     examples_per_s: Math.round(t.examples_per_s * 10) / 10,
     peak_rss_mb: t.peak_rss_mb,
@@ -653,7 +656,7 @@ async function main(): Promise<void> {
             runs.push(run);
             if (run.status === "ok") {
               log(
-                `${tag}: ${run.median_ms} ms/step, ${run.peak_rss_mb} MB (${run.wall_s} s, load ${run.load_1m})`,
+                `${tag}: ${run.median_ms} ms/step (cpu ${run.median_cpu_ms ?? "?"} ms), ${run.peak_rss_mb} MB (${run.wall_s} s, load ${run.load_1m})`,
               );
             } else log(`${tag}: FAILED — ${run.reason} (${run.wall_s} s)`);
           }

@@ -1,6 +1,19 @@
 /** Steady-state train-step timing for one shape (used by the benchmark suite; runs as a child process). */
 import { preparePlatform, threadsFromEnv } from "../src/runtime/platform.js";
 
+// The wasm heap jax-js creates when it loads (it does not expose it): kept to read its size after each step.
+// jax-js grows it and never shrinks it, so its size is the peak so far.
+const memories: WebAssembly.Memory[] = [];
+const NativeMemory = WebAssembly.Memory;
+WebAssembly.Memory = new Proxy(NativeMemory, {
+  construct(target, args: [WebAssembly.MemoryDescriptor]) {
+    const memory = new target(...args);
+    memories.push(memory);
+    return memory;
+  },
+});
+const heapMb = () => Math.round(Math.max(0, ...memories.map((m) => m.buffer.byteLength)) / 2 ** 20);
+
 export interface StepTimingArgs {
   preset: string;
   nDrop: number;
@@ -21,8 +34,15 @@ export interface StepTiming extends StepTimingArgs {
   threads: number;
   ms_per_step: number[];
   median_ms: number;
+  /** CPU time of the whole process per step (all its threads): on a shared machine, the work, not the wait. */
+  cpu_ms_per_step: number[];
+  median_cpu_ms: number;
   examples_per_s: number;
   peak_rss_mb: number;
+  /** Size of the wasm heap (MB) after each step, warm-up included: the peak so far (0 on WebGPU). */
+  heap_mb_per_step: number[];
+  /** RSS (MB) after each step, warm-up included. */
+  rss_mb_per_step: number[];
   losses: number[];
 }
 
@@ -69,29 +89,44 @@ export async function timeSteps(args: StepTimingArgs): Promise<StepTiming> {
     ),
   });
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   const losses: number[] = [];
+  const heaps: number[] = [];
+  const rss: number[] = [];
   for (let i = 0; i < args.warmup + args.steps; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const r = await stepper.step(state, batch(lengths[i % lengths.length]), 1e-4);
     const dt = performance.now() - t0;
+    const c = process.cpuUsage(c0);
     state = r.state;
+    heaps.push(heapMb());
+    rss.push(Math.round(process.memoryUsage.rss() / 2 ** 20));
     if (i >= args.warmup) {
       times.push(dt);
+      cpuTimes.push((c.user + c.system) / 1000);
       losses.push(r.loss);
     }
   }
   stepper.dispose();
   tree.dispose(state as never);
-  const sorted = [...times].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const medianOf = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  const median = medianOf(times);
   return {
     ...args,
     threads,
     ms_per_step: times.map((t) => Math.round(t * 10) / 10),
     median_ms: median,
+    cpu_ms_per_step: cpuTimes.map((t) => Math.round(t * 10) / 10),
+    median_cpu_ms: medianOf(cpuTimes),
     examples_per_s: (1000 * B) / median,
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    heap_mb_per_step: heaps,
+    rss_mb_per_step: rss,
     losses,
   };
 }

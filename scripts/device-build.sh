@@ -19,4 +19,6 @@ cp bench/*.py .gpu/out/bench/
 ln -s ../../data .gpu/out/data # src/tasks/glue/reader.js finds the bundled data three folders up
 cp package.json package-lock.json .gpu/
 (cd .gpu && npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error)
+# --ignore-scripts skipped cmploss's postinstall: patch the engine here (patches/README.md).
+node scripts/apply-patches.mjs --target .gpu/node_modules/@jax-js/jax --quiet
 du -shL .devicepack .gpu/out .gpu/node_modules 2>/dev/null || du -sh .devicepack .gpu

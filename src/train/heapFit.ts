@@ -3,12 +3,17 @@
  * (docs/PERFORMANCE.md), so a run that does not fit fails after minutes or hours, often in its first
  * evaluation. Sized here from the model, the padded sequence length and the rows per example instead.
  *
- * A jitted program holds all its intermediates at once, so its peak grows linearly with its rows. Calibrated on
- * all-MiniLM-L6-v2's shapes (BERT, intermediate = 4 × hidden), reading the wasm heap after one program in a
- * fresh process (`bench/heapRows.ts`, 2026-12-06): per row and layer, a training program holds about 93 [T, H]
- * and 8 [heads, T, T] float32 arrays (640 MB per row at T 384, 141 MB at T 128), a forward-only pass 34 and 3
- * (237 and 52 MB), one with dropout forced on 36 and 4 (285 and 59 MB); weights, gradients and AdamW state about
- * 12 copies of the parameters (1.08 GB for MiniLM's 22.7 M), a forward pass's weights about 5 (389 MB).
+ * With engine patch 10 (patches/jax-0.1.25-10-reuse-dead-buffers.patch) a jitted program's buffers are
+ * planned from liveness, so its peak follows its live set: a training program keeps every layer's activations
+ * for the backward pass, a forward-only pass about one layer's at a time. Calibrated on all-MiniLM-L6-v2's
+ * shapes (BERT, intermediate = 4 × hidden), reading the wasm heap after one program in a fresh process
+ * (`bench/heapRows.ts`, 2026-12-06, patched engine; bench/results/2026-12-06-cpu-memory.json): per row, a
+ * training program holds about 17 [T, H] and 7 [heads, T, T] float32 arrays per layer (344 and 334 MB per
+ * extra row at T 384 by batch and by variants, 50.5 MB at T 128; 136 MB at T 256, where this model says 164),
+ * a forward-only pass 18 and 1.6 in all (21 and 4.6 MB per row at T 384 and T 128), one with dropout forced
+ * on 18 and 2.6 (27.8 and 5.4 MB); weights, gradients and AdamW state about 10 copies of the parameters (the
+ * heap less its rows: 828 MB for MiniLM's 22.7 M at T 128 and T 256, 660 MB at T 384), a forward pass's
+ * weights about 5 (388–390 MB).
  */
 import type { BertConfig } from "../models/bert/config.js";
 
@@ -25,21 +30,21 @@ type Shape = Pick<
 /** Which program a row runs in: a training step, a forward-only pass, or one with dropout forced on. */
 export type Pass = "train" | "forward" | "dropout";
 
-const ARRAYS_PER_ROW: Record<Pass, [width: number, attention: number]> = {
-  train: [93, 8],
-  forward: [34, 3],
-  dropout: [36, 4],
+/** Arrays of [T, H] (`width`) and [heads, T, T] (`attention`) one row keeps live, per layer or in all. */
+const ARRAYS_PER_ROW: Record<Pass, { width: number; attention: number; perLayer: boolean }> = {
+  train: { width: 17, attention: 7, perLayer: true },
+  forward: { width: 18, attention: 1.6, perLayer: false },
+  dropout: { width: 18, attention: 2.6, perLayer: false },
 };
 
 /** Bytes one example row of `seqLen` tokens adds to a program of kind `pass`. */
 export function rowBytes(model: Shape, seqLen: number, pass: Pass): number {
-  const [perWidth, perAttention] = ARRAYS_PER_ROW[pass];
+  const { width: perWidth, attention: perAttention, perLayer } = ARRAYS_PER_ROW[pass];
   // [T, H]-sized arrays, counted in units of H at intermediate = 4H (the FFN's [T, I] arrays scale with I).
   const width = (model.hidden_size + model.intermediate_size) / 5;
   const T = seqLen;
-  return (
-    4 * model.num_hidden_layers * (perWidth * T * width + perAttention * model.num_attention_heads * T * T)
-  );
+  const layers = perLayer ? model.num_hidden_layers : 1;
+  return 4 * layers * (perWidth * T * width + perAttention * model.num_attention_heads * T * T);
 }
 
 const GB = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GB`;
@@ -78,7 +83,7 @@ export function fitTrainingBatches(o: {
   microBatchSize: number | null;
   evalBatchSize: number;
 }): HeapFit {
-  const fixed = 12 * 4 * o.paramCount;
+  const fixed = 10 * 4 * o.paramCount;
   const example = o.rows * rowBytes(o.model, o.seqLen, "train");
   const evalRow = rowBytes(o.model, o.seqLen, "forward");
   const room = HEAP_BUDGET - fixed;

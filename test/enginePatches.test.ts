@@ -1,0 +1,202 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// The patch set for @jax-js/jax (patches/, applied by scripts/apply-patches.mjs on install). Each check below
+// fails on the published, unpatched engine; the unpatched copy made here is the same-run reference.
+const tmp = mkdtempSync(join(tmpdir(), "cmploss-engine-"));
+const pristine = join(tmp, "jax-pristine");
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function patchScript(...args: string[]) {
+  const r = spawnSync(process.execPath, ["scripts/apply-patches.mjs", ...args], { encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface ChildReport {
+  relaxedSimd: string;
+  points: number[];
+  matmuls: Record<string, { digest: string; maxV128Locals: number; relaxedMadd: boolean }>;
+  elementwise: Record<string, { digest: string; values: number[]; v128Function: boolean }>;
+  scatter: { digest: string; floorCallsPerUpdate: number };
+  losses: number[];
+  microBatchLosses: number[];
+}
+
+/** test/enginePatchesChild.ts on the installed engine, or on the engine in `jaxDir`. */
+function child(env: Record<string, string>, jaxDir?: string): ChildReport {
+  const hook = jaxDir ? ["--import", "./bench/engineHook.mjs"] : [];
+  const r = spawnSync(process.execPath, [...hook, "--import", "tsx", "test/enginePatchesChild.ts"], {
+    encoding: "utf8",
+    env: { ...process.env, CMPLOSS_THREADS: "1", ...env, ...(jaxDir ? { CMPLOSS_JAX_DIR: jaxDir } : {}) },
+    timeout: 120_000,
+  });
+  if (r.status !== 0) throw new Error(`enginePatchesChild failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as ChildReport;
+}
+
+const dist = (dir: string) => readdirSync(join(dir, "dist")).filter((f) => f.startsWith("backend-"));
+const read = (dir: string, f: string) => readFileSync(join(dir, "dist", f), "utf8");
+
+beforeAll(() => {
+  const r = patchScript("--pristine-copy", pristine, "--quiet");
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+});
+
+describe("the patch script", () => {
+  it("finds every patch applied to the installed engine (npm ci runs it as postinstall)", () => {
+    const r = patchScript("--check");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/jax-0\.1\.25-01-matmul-tile-2x4\.patch: applied/);
+    expect(r.stdout).toMatch(/jax-0\.1\.25-02-simd-exp-erf\.patch: applied/);
+    expect(r.stdout).toMatch(/jax-0\.1\.25-03-scatter-rows\.patch: applied/);
+    expect(r.stdout).toMatch(/jax-0\.1\.25-04-kmatmul-batched-rows\.patch: applied/);
+    expect(r.stdout).toMatch(/jax-0\.1\.25-10-reuse-dead-buffers\.patch: applied/);
+  });
+
+  it("applies to an unpatched copy, skips what is applied, reverts to the published files", () => {
+    const copy = join(tmp, "apply");
+    expect(patchScript("--pristine-copy", copy, "--quiet").code).toBe(0);
+    expect(patchScript("--target", copy, "--check").code).toBe(1);
+    const first = patchScript("--target", copy);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(
+      /01-matmul-tile-2x4\.patch: applied\n.*02-simd-exp-erf\.patch: applied\n.*03-scatter-rows\.patch: applied\n.*04-kmatmul-batched-rows\.patch: applied\n.*10-reuse-dead-buffers\.patch: applied/,
+    );
+    for (const f of dist(copy)) expect(read(copy, f)).toBe(read("node_modules/@jax-js/jax", f));
+    const again = patchScript("--target", copy);
+    expect(again.code).toBe(0);
+    expect(again.stdout.match(/already applied/g)).toHaveLength(5);
+    expect(patchScript("--target", copy, "--revert").code).toBe(0);
+    for (const f of dist(copy)) expect(read(copy, f)).toBe(read(pristine, f));
+  });
+
+  it("refuses another @jax-js/jax version and a modified file, writing nothing", () => {
+    const other = join(tmp, "other-version");
+    expect(patchScript("--pristine-copy", other, "--quiet").code).toBe(0);
+    const pkgPath = join(other, "package.json");
+    writeFileSync(
+      pkgPath,
+      readFileSync(pkgPath, "utf8").replace('"version": "0.1.25"', '"version": "0.1.26"'),
+    );
+    const wrong = patchScript("--target", other);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/patches are for @jax-js\/jax 0\.1\.25, but .* is 0\.1\.26/);
+
+    const modified = join(tmp, "modified");
+    expect(patchScript("--pristine-copy", modified, "--quiet").code).toBe(0);
+    const cjs = dist(modified).find((f) => f.endsWith(".cjs"))!;
+    const erfcLine = 'if (distinctOps.has("Erfc")) funcs.erfc = wasm_erfc(cg, funcs.exp);';
+    writeFileSync(join(modified, "dist", cjs), read(modified, cjs).replace(erfcLine, ""));
+    const bad = patchScript("--target", modified);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(
+      /patches\/jax-0\.1\.25-02-simd-exp-erf\.patch:\d+: dist\/backend-\w+\.cjs does not contain/,
+    );
+    // Patch 01 and the ESM file matched, but nothing is written unless everything does.
+    for (const f of dist(modified).filter((f) => f !== cjs))
+      expect(read(modified, f)).toBe(read(pristine, f));
+    expect(readdirSync(join(modified, "dist")).filter((f) => f.includes("cmploss-tmp"))).toEqual([]);
+  });
+});
+
+describe("the patched engine against the published one, same run", () => {
+  // The golden-run setting: relaxed SIMD off, one thread.
+  let patched: ChildReport;
+  let published: ChildReport;
+  beforeAll(() => {
+    patched = child({ CMPLOSS_RELAXED_SIMD: "0" });
+    published = child({ CMPLOSS_RELAXED_SIMD: "0" }, pristine);
+  });
+
+  it("computes bit-identical matmuls, transcendentals and train-step losses", () => {
+    expect(patched.relaxedSimd).toBe("off");
+    for (const [path, m] of Object.entries(published.matmuls)) {
+      expect({ path, digest: patched.matmuls[path].digest }).toEqual({ path, digest: m.digest });
+    }
+    for (const [op, e] of Object.entries(published.elementwise)) {
+      expect({ op, digest: patched.elementwise[op].digest }).toEqual({ op, digest: e.digest });
+    }
+    expect(patched.scatter.digest).toBe(published.scatter.digest);
+    expect(patched.losses).toEqual(published.losses);
+    expect(patched.microBatchLosses.every(Number.isFinite)).toBe(true);
+    expect(patched.microBatchLosses).toEqual(published.microBatchLosses);
+  });
+
+  it("01: the A·B, Aᵀ·B and P·V kernels keep half the accumulators (2 × 4 register tile)", () => {
+    for (const path of ["A·B", "Aᵀ·B", "P·V per head"]) {
+      const now = patched.matmuls[path].maxV128Locals;
+      const before = published.matmuls[path].maxV128Locals;
+      // 4 × 4 → 2 × 4 accumulators per micro-tile (the main loop and its tail each hold one).
+      expect({ path, atLeast8Fewer: before - now >= 8 }).toEqual({ path, atLeast8Fewer: true });
+    }
+    // The k-vectorised path's unbatched A·Bᵀ measured no better with a smaller tile: it is unchanged.
+    expect(patched.matmuls["A·Bᵀ"].maxV128Locals).toBe(published.matmuls["A·Bᵀ"].maxV128Locals);
+  });
+
+  it("04: the per-head Q·Kᵀ kernel keeps one row of 4 accumulators, not 4 rows that share no loads", () => {
+    const now = patched.matmuls["Q·Kᵀ per head"].maxV128Locals;
+    const before = published.matmuls["Q·Kᵀ per head"].maxV128Locals;
+    expect({ now, halvedAtLeast: now * 2 <= before }).toEqual({ now, halvedAtLeast: true });
+  });
+
+  it("02: exp, erf, erfc, exact GELU and softmax's exponentials run 4 lanes at a time", () => {
+    for (const op of ["exp", "erf", "erfc", "gelu", "softmax"]) {
+      expect({ op, simd: patched.elementwise[op].v128Function }).toEqual({ op, simd: true });
+      expect({ op, simd: published.elementwise[op].v128Function }).toEqual({ op, simd: false });
+    }
+  });
+
+  it("03: the embedding gradient scatters whole rows, without per-element coordinates", () => {
+    // The generic scatter computes every update element's output coordinates (3 Math.floor per element here).
+    expect(published.scatter.floorCallsPerUpdate).toBeGreaterThanOrEqual(2);
+    expect(patched.scatter.floorCallsPerUpdate).toBeLessThan(0.1);
+  });
+
+  it("02: stays as exact as before against float64 references", () => {
+    const ref = JSON.parse(readFileSync("test/fixtures/engine/transcendentals.json", "utf8")) as Record<
+      string,
+      (number | null)[]
+    >;
+    expect(patched.points).toEqual(ref.points);
+    // Abramowitz–Stegun 7.1.26 (|error| ≤ 1.5e-7) in float32, as jax-js 0.1.25 computes it.
+    const tol = { exp: [0, 3e-7], erf: [3e-7, 0], erfc: [3e-7, 0], gelu: [6e-7, 0], reciprocal: [0, 1e-7] };
+    for (const [op, [atol, rtol]] of Object.entries(tol)) {
+      const got = patched.elementwise[op].values;
+      ref[op].forEach((want, i) => {
+        if (want === null) return expect(got[i]).toBeNull(); // 1/0: Infinity, null in JSON
+        const err = Math.abs(got[i] - want);
+        expect({ op, x: ref.points[i], ok: err <= atol + rtol * Math.abs(want) }).toEqual({
+          op,
+          x: ref.points[i],
+          ok: true,
+        });
+      });
+    }
+  });
+});
+
+const nodeMajor = Number(process.versions.node.split(".")[0]);
+
+describe("relaxed SIMD", () => {
+  it("is on by default (Node 20 through the V8 flag) and the matmul kernels use relaxed_madd", () => {
+    const on = child({});
+    expect(on.relaxedSimd).toBe("on");
+    expect(Object.values(on.matmuls).every((m) => m.relaxedMadd)).toBe(true);
+    // The fused multiply-add rounds once: the matmuls change in the last bits, the outputs stay finite.
+    const off = child({ CMPLOSS_RELAXED_SIMD: "0" });
+    if (nodeMajor >= 22) {
+      // Node 22 ships relaxed SIMD: no flag to set, nor to unset.
+      expect(off.relaxedSimd).toBe("on");
+    } else {
+      expect(off.relaxedSimd).toBe("off");
+      expect(Object.values(off.matmuls).some((m) => m.relaxedMadd)).toBe(false);
+      expect(on.matmuls["A·B"].digest).not.toBe(off.matmuls["A·B"].digest);
+    }
+    expect(on.losses.every(Number.isFinite)).toBe(true);
+  });
+});

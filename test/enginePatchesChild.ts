@@ -1,0 +1,225 @@
+/**
+ * Child process for test/enginePatches.test.ts: runs the engine that `@jax-js/jax` resolves to (the patched
+ * one in node_modules, or another copy with `node --import ./bench/engineHook.mjs` and CMPLOSS_JAX_DIR) on one
+ * thread and prints, as JSON: the relaxed-SIMD state, what the wasm kernels it compiled contain, bit digests
+ * of every matmul path and transcendental elementwise op, their values at reference points, and the losses
+ * of three train steps. A separate process because jax-js fixes its engine when it loads.
+ */
+import { createHash } from "node:crypto";
+import { preparePlatform, relaxedSimdState } from "../src/runtime/platform.js";
+
+preparePlatform(1);
+
+/** What one compiled wasm kernel module contains. */
+interface WasmFacts {
+  /** A function of type (v128) -> v128: a 4-lane builtin (patch 02). */
+  v128Function: boolean;
+  /** The most v128 locals any function declares (matmul accumulators: patch 01). */
+  maxV128Locals: number;
+  /** Uses f32x4.relaxed_madd (0xfd 0x85 0x02). */
+  relaxedMadd: boolean;
+}
+
+function leb(bytes: Uint8Array, at: { i: number }): number {
+  let result = 0;
+  let shift = 0;
+  for (;;) {
+    const b = bytes[at.i++];
+    result += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+    if (b < 0x80) return result;
+  }
+}
+
+function wasmFacts(bytes: Uint8Array): WasmFacts {
+  const facts: WasmFacts = { v128Function: false, maxV128Locals: 0, relaxedMadd: false };
+  const at = { i: 8 };
+  while (at.i < bytes.length) {
+    const id = bytes[at.i++];
+    const size = leb(bytes, at);
+    const end = at.i + size;
+    if (id === 1) {
+      const n = leb(bytes, at);
+      for (let t = 0; t < n; t++) {
+        at.i++; // 0x60
+        const params = Array.from({ length: leb(bytes, at) }, () => bytes[at.i++]);
+        const results = Array.from({ length: leb(bytes, at) }, () => bytes[at.i++]);
+        if (params.length === 1 && params[0] === 0x7b && results.length === 1 && results[0] === 0x7b) {
+          facts.v128Function = true;
+        }
+      }
+    } else if (id === 10) {
+      const n = leb(bytes, at);
+      for (let f = 0; f < n; f++) {
+        const bodySize = leb(bytes, at);
+        const bodyEnd = at.i + bodySize;
+        let v128 = 0;
+        const groups = leb(bytes, at);
+        for (let g = 0; g < groups; g++) {
+          const count = leb(bytes, at);
+          if (bytes[at.i++] === 0x7b) v128 += count;
+        }
+        facts.maxV128Locals = Math.max(facts.maxV128Locals, v128);
+        for (let j = at.i; j + 2 < bodyEnd; j++) {
+          if (bytes[j] === 0xfd && bytes[j + 1] === 0x85 && bytes[j + 2] === 0x02) facts.relaxedMadd = true;
+        }
+        at.i = bodyEnd;
+      }
+    }
+    at.i = end;
+  }
+  return facts;
+}
+
+// Record every wasm module jax-js compiles from here on (synchronously or not).
+let compiled: WasmFacts[] = [];
+const record = (src: unknown) => {
+  if (src instanceof Uint8Array) compiled.push(wasmFacts(src));
+  else if (src instanceof ArrayBuffer) compiled.push(wasmFacts(new Uint8Array(src)));
+};
+const OriginalModule = WebAssembly.Module;
+WebAssembly.Module = function (this: unknown, bytes: BufferSource) {
+  record(bytes);
+  return new OriginalModule(bytes);
+} as unknown as typeof WebAssembly.Module;
+WebAssembly.Module.prototype = OriginalModule.prototype;
+const originalCompile = WebAssembly.compile.bind(WebAssembly);
+WebAssembly.compile = (bytes: BufferSource) => {
+  record(bytes);
+  return originalCompile(bytes);
+};
+
+const { initRuntime } = await import("../src/runtime/init.js");
+await initRuntime({ device: "wasm" });
+const { numpy: np, random, jit, nn, lax, grad } = await import("@jax-js/jax");
+type Arr = import("@jax-js/jax").Array;
+
+const digest = (x: Float32Array) =>
+  createHash("sha256")
+    .update(new Uint8Array(x.buffer, x.byteOffset, x.byteLength))
+    .digest("hex")
+    .slice(0, 16);
+
+/** Run `f` jitted; the digest of its result and the facts of the kernels compiled for it. */
+async function probe(f: (...xs: Arr[]) => Arr, ...xs: Arr[]) {
+  compiled = [];
+  const out = (await jit(f)(...xs).data()) as Float32Array;
+  const kernels = compiled;
+  return {
+    digest: digest(out),
+    values: out,
+    kernels: {
+      v128Function: kernels.some((k) => k.v128Function),
+      maxV128Locals: Math.max(0, ...kernels.map((k) => k.maxV128Locals)),
+      relaxedMadd: kernels.some((k) => k.relaxedMadd),
+    },
+  };
+}
+
+const normal = (seed: number, shape: number[]) => random.normal(random.key(seed), shape);
+const matmuls = {
+  "A·B": await probe((a, b) => np.matmul(a, b), normal(1, [96, 64]), normal(2, [64, 80])),
+  "A·Bᵀ": await probe((a, b) => np.matmul(a, b.transpose()), normal(3, [96, 64]), normal(4, [80, 64])),
+  "Aᵀ·B": await probe((a, b) => np.matmul(a.transpose(), b), normal(5, [64, 96]), normal(6, [64, 80])),
+  "Q·Kᵀ per head": await probe(
+    (q, k) => np.matmul(q, k.transpose([0, 1, 3, 2])),
+    normal(7, [2, 4, 24, 16]),
+    normal(8, [2, 4, 24, 16]),
+  ),
+  "P·V per head": await probe(
+    (p, v) => np.matmul(p, v),
+    normal(9, [2, 4, 24, 24]),
+    normal(10, [2, 4, 24, 16]),
+  ),
+};
+
+// Reference points (the float64 values are in the test) plus a wide sweep for the digests.
+const points = [
+  -6, -4, -3, -2.5, -2, -1.5, -1, -0.75, -0.5, -0.25, -0.1, -1e-3, 0, 1e-3, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2,
+  2.5, 3, 4, 6,
+];
+const sweep = new Float32Array(1 << 14);
+for (let i = 0; i < sweep.length; i++) sweep[i] = (((i * 2654435761) % 4294967296) / 2 ** 32) * 240 - 120;
+sweep.set([0, -0, Infinity, -Infinity, NaN, 88.7, 88.8, -87.4, -87.3, -103.9]);
+const ops = {
+  exp: (x: Arr) => np.exp(x),
+  erf: (x: Arr) => lax.erf(x),
+  erfc: (x: Arr) => lax.erfc(x),
+  gelu: (x: Arr) => nn.gelu(x, { approximate: false }),
+  reciprocal: (x: Arr) => np.reciprocal(x),
+  softmax: (x: Arr) => nn.softmax(x.reshape([-1, 8])).reshape([-1]),
+};
+const elementwise: Record<string, { digest: string; values: number[]; v128Function: boolean }> = {};
+for (const [name, f] of Object.entries(ops)) {
+  const wide = await probe(f, np.array(sweep));
+  const at = await probe(f, np.array(new Float32Array([...points, 0, 0, 0, 0, 0, 0, 0])));
+  elementwise[name] = {
+    digest: wide.digest,
+    values: Array.from(at.values.slice(0, points.length)),
+    v128Function: wide.kernels.v128Function,
+  };
+}
+
+// The embedding gradient: a scatter-add of [B, T, H] rows into a [V, H] table (ids repeat; two are out of range,
+// as jax-js drops them). Math.floor calls count the per-element coordinate arithmetic of the generic scatter.
+const ids = Int32Array.from({ length: 16 * 24 }, (_, i) => (i * 7919) % 300);
+ids[5] = -1;
+ids[77] = 300;
+const upstream = normal(12, [16, 24, 32]);
+const floor = Math.floor;
+let floorCalls = 0;
+Math.floor = (x: number) => (floorCalls++, floor(x));
+const embeddingGrad = grad((w: Arr) =>
+  np
+    .take(w, np.array(ids, { dtype: np.int32 }).reshape([16, 24]), 0)
+    .mul(upstream.ref)
+    .sum(),
+)(normal(11, [300, 32]));
+const scatter = (await embeddingGrad.data()) as Float32Array;
+Math.floor = floor;
+
+const { timeSteps } = await import("../bench/stepTiming.js");
+const steps = await timeSteps({
+  preset: "bert-L2-H128-A2",
+  nDrop: 2,
+  mode: "batched",
+  batchSize: 4,
+  seqLen: 16,
+  vocab: 500,
+  steps: 3,
+  warmup: 0,
+  jit: true,
+});
+
+// Micro-batches of one example inside jit. (A first version of patch 03 read a pooled index buffer past its
+// logical end; test/step.test.ts's micro-batch tests caught it, with NaN losses.)
+const micro = await timeSteps({
+  preset: "bert-L2-H128-A2",
+  nDrop: 0,
+  mode: "batched",
+  batchSize: 3,
+  seqLen: 7,
+  vocab: 500,
+  steps: 2,
+  warmup: 0,
+  jit: true,
+  microBatchSize: 1,
+});
+
+console.log(
+  JSON.stringify({
+    relaxedSimd: relaxedSimdState(),
+    points,
+    matmuls: Object.fromEntries(
+      Object.entries(matmuls).map(([k, v]) => [k, { digest: v.digest, ...v.kernels }]),
+    ),
+    elementwise,
+    scatter: {
+      digest: digest(scatter),
+      floorCallsPerUpdate: floorCalls / upstream.size,
+    },
+    losses: steps.losses,
+    microBatchLosses: micro.losses,
+  }),
+);
+process.exit(0);
