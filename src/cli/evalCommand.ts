@@ -112,6 +112,8 @@ export async function runEval(argv: string[]): Promise<void> {
   if (!isRankingTask(task)) {
     const stray = (["nPrf", "firstStage"] as const).find((k) => flags[k] !== undefined);
     if (stray) throw new UsageError(`--${flagName(stray)} only applies to --task prf runs`);
+    if (flags.split === "test")
+      throw new UsageError("--split test only applies to --task prf runs (GLUE and QA score dev splits)");
   } else {
     if (paragraphs !== null || String(flags.forceDropout) !== "0")
       throw new UsageError("--max-paragraphs and --force-dropout do not apply to PRF runs; use --n-prf");
