@@ -68,7 +68,7 @@ if (mode === "eval") {
   const { variantPowers } = await import("../src/ablation/plan.js");
   const params = initSequenceClassifier(random.key(0), cfg, 2);
   const stepper = makeTrainStep({
-    model: cfg,
+    modelConfig: cfg,
     lossKind: "ce",
     powers: V === 1 ? [1] : variantPowers(V - 1),
     mode: "batched",

@@ -23,7 +23,7 @@ const cfg = presetConfig(preset, Number(vocab));
 const params = initSequenceClassifier(random.key(0), cfg, 2);
 let state = { params, opt: adamwInit(params), key: random.key(1), step: 0 };
 const stepper = makeTrainStep({
-  model: cfg,
+  modelConfig: cfg,
   lossKind: "ce",
   powers: variantPowers(Number(nDrop)),
   mode: "batched",

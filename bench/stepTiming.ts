@@ -61,7 +61,7 @@ export async function timeSteps(args: StepTimingArgs): Promise<StepTiming> {
   const params = initSequenceClassifier(random.key(0), cfg, 2);
   let state = { params, opt: adamwInit(params), key: random.key(1), step: 0 };
   const stepper = makeTrainStep({
-    model: cfg,
+    modelConfig: cfg,
     lossKind: "ce",
     powers: variantPowers(args.nDrop),
     mode: args.mode,

@@ -35,7 +35,7 @@ describe("QA objective with CmpCrop and CmpDrop variants", () => {
   it("gives each variant the losses of its own crop level and dropout power", async () => {
     const params = initSpanExtractor(random.key(0), cfg);
     const { start, end } = qaLossTables(params, levels(), random.key(5), {
-      model: cfg,
+      modelConfig: cfg,
       variants,
       loss: { kind: "cmp" },
     });
@@ -61,7 +61,7 @@ describe("QA objective with CmpCrop and CmpDrop variants", () => {
     const params = initSpanExtractor(random.key(0), cfg);
     const stepper = makeOptimizerStep(
       (p: typeof params, batch: QaLevelBatch[], key: np.Array) =>
-        qaObjective(p, batch, key, { model: cfg, variants, loss: { kind: "cmp" } }),
+        qaObjective(p, batch, key, { modelConfig: cfg, variants, loss: { kind: "cmp" } }),
       { adamw: ADAMW_DEFAULTS, maxGradNorm: 1, jit: true },
     );
     let state = { params, opt: adamwInit(params), key: random.key(1), step: 0 };
@@ -88,7 +88,7 @@ describe("QA objective with CmpCrop and CmpDrop variants", () => {
       const params = initSpanExtractor(random.key(0), still);
       const stepper = makeOptimizerStep(
         (p: typeof params, batch: QaLevelBatch[], key: np.Array) =>
-          qaObjective(p, batch, key, { model: still, variants: crops, loss: { kind: "cmp" } }),
+          qaObjective(p, batch, key, { modelConfig: still, variants: crops, loss: { kind: "cmp" } }),
         // Adam's first step is lr · g / (|g| + eps): with the usual tiny eps it is ≈ lr · sign(g) and turns
         // float noise in entries that nearly cancel into whole steps; eps = 1 keeps it proportional to g.
         { adamw: { ...ADAMW_DEFAULTS, eps: 1 }, maxGradNorm: 1, jit: true, microBatchSize },

@@ -28,7 +28,7 @@ function batch(): TrainBatch {
 
 function stepConfig(over: Partial<StepConfig> = {}): StepConfig {
   return {
-    model: cfg,
+    modelConfig: cfg,
     lossKind: "ce",
     powers: [0, 1, 2, 3],
     mode: "batched",
@@ -161,7 +161,7 @@ describe("micro-batches (--micro-batch-size)", () => {
   });
   const once = async (over: Partial<StepConfig>) => {
     const params = initSequenceClassifier(random.key(0), still, 2);
-    const stepper = makeTrainStep(stepConfig({ model: still, ...over }));
+    const stepper = makeTrainStep(stepConfig({ modelConfig: still, ...over }));
     let state = { params, opt: adamwInit(params), key: random.key(1), step: 0 };
     const losses: number[] = [];
     for (let i = 0; i < 2; i++) {

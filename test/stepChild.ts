@@ -44,7 +44,7 @@ const cfg = checkConfig({
 const params = initSequenceClassifier(random.key(0), cfg, 2);
 let state = { params, opt: adamwInit(params), key: random.key(1), step: 0 };
 const stepper = makeTrainStep({
-  model: cfg,
+  modelConfig: cfg,
   lossKind: "ce",
   powers: [0, 1, 2],
   mode: "batched",

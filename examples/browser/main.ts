@@ -182,7 +182,7 @@ async function run(): Promise<Record<string, unknown>> {
 
   const steps = Math.ceil(train.length / settings.batchSize);
   const stepper = makeTrainStep({
-    model: config,
+    modelConfig: config,
     lossKind: "ce",
     powers: Array.from({ length: settings.nDrop + 1 }, (_, k) => k), // full model, then CmpDrop 1..c
     mode: "batched",

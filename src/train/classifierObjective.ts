@@ -33,7 +33,7 @@ export type TrainBatch = EncoderBatch & { labels: np.Array };
 export type TrainMethod = { kind: "cmp" } | { kind: "rdrop"; alpha: number };
 
 export interface StepConfig {
-  model: BertConfig;
+  modelConfig: BertConfig;
   lossKind: LossKind;
   /** Default { kind: "cmp" }. With "rdrop", `powers` must be [1, 1]. */
   method?: TrainMethod;
@@ -61,8 +61,6 @@ export interface StepConfig {
   microBatchSize?: number | null;
 }
 
-export type Params = SequenceClassifierParams;
-
 function taskLoss(kind: LossKind, logits: np.Array, labels: np.Array): np.Array {
   if (kind === "ce") return crossEntropyPerExample(logits, labels);
   return squaredErrorPerExample(logits.reshape([-1]), labels);
@@ -73,7 +71,7 @@ function taskLoss(kind: LossKind, logits: np.Array, labels: np.Array): np.Array 
  * Borrows `params`; consumes `batch` and `key`.
  */
 export function variantLossTable(
-  params: Params,
+  params: SequenceClassifierParams,
   batch: TrainBatch,
   key: np.Array,
   cfg: StepConfig,
@@ -83,14 +81,14 @@ export function variantLossTable(
     throw new Error("variantLossTable: mode accumulate has no single table pass");
   const { labels, ...inputs } = batch;
   if (cfg.mode === "batched") {
-    const logits = applySequenceClassifier(params, inputs, cfg.model, { powers: cfg.powers, key });
+    const logits = applySequenceClassifier(params, inputs, cfg.modelConfig, { powers: cfg.powers, key });
     const tiled = np.tile(labels, [V]);
     const B = tiled.shape[0] / V;
     return taskLoss(cfg.lossKind, logits, tiled).reshape([V, B]).transpose([1, 0]);
   }
   // Sequential baseline: the same site keys, hence the same uniforms, for every pass.
   const columns = cfg.powers.map((k) => {
-    const logits = applySequenceClassifier(params, tree.ref(inputs), cfg.model, {
+    const logits = applySequenceClassifier(params, tree.ref(inputs), cfg.modelConfig, {
       powers: [k],
       key: key.ref,
     });
@@ -104,7 +102,7 @@ export function variantLossTable(
 
 /** R-Drop: two passes with independent dropout draws in one batched forward. */
 function rdropObjective(
-  params: Params,
+  params: SequenceClassifierParams,
   batch: TrainBatch,
   key: np.Array,
   cfg: StepConfig,
@@ -112,7 +110,11 @@ function rdropObjective(
 ): [np.Array, np.Array] {
   const { labels, ...inputs } = batch;
   const B = labels.shape[0];
-  const out = applySequenceClassifier(params, inputs, cfg.model, { powers: [1, 1], key, shared: false });
+  const out = applySequenceClassifier(params, inputs, cfg.modelConfig, {
+    powers: [1, 1],
+    key,
+    shared: false,
+  });
   const first = out.ref.slice([0, B]);
   const second = out.slice([B, 2 * B]);
   const task1 = taskLoss(cfg.lossKind, first.ref, labels.ref);
@@ -123,7 +125,12 @@ function rdropObjective(
 }
 
 /** Batch objective and per-variant mean losses. Borrows `params`; consumes `batch`, `key`. */
-function objective(params: Params, batch: TrainBatch, key: np.Array, cfg: StepConfig): [np.Array, np.Array] {
+function objective(
+  params: SequenceClassifierParams,
+  batch: TrainBatch,
+  key: np.Array,
+  cfg: StepConfig,
+): [np.Array, np.Array] {
   if (cfg.method?.kind === "rdrop") return rdropObjective(params, batch, key, cfg, cfg.method.alpha);
   const table = variantLossTable(params, batch, key, cfg);
   const variantMeans = np.mean(table.ref, 0);
@@ -139,26 +146,33 @@ function objective(params: Params, batch: TrainBatch, key: np.Array, cfg: StepCo
  * program with a sync after it (see makeChunkedStepper). ≈ 4/3 of the sequential mode's arithmetic; measured
  * about twice the batched step's time (PERFORMANCE.md).
  */
-function makeAccumulatingStep(cfg: StepConfig): Stepper<Params, TrainBatch> {
+function makeAccumulatingStep(cfg: StepConfig): Stepper<SequenceClassifierParams, TrainBatch> {
   const programs = programCompiler(cfg.jit);
   const variantLoss = (k: number, forwardOnly: boolean) =>
-    consuming((p: Params, inputs: EncoderBatch, labels: np.Array, key: np.Array) =>
+    consuming((p: SequenceClassifierParams, inputs: EncoderBatch, labels: np.Array, key: np.Array) =>
       taskLoss(
         cfg.lossKind,
-        applySequenceClassifier(p, inputs, cfg.model, { powers: [k], key, forwardOnly }),
+        applySequenceClassifier(p, inputs, cfg.modelConfig, { powers: [k], key, forwardOnly }),
         labels,
       ),
     );
   const forward = cfg.powers.map((k) => programs.compile(variantLoss(k, true)));
   const gradient = cfg.powers.map((k) => {
     const loss = variantLoss(k, false);
-    const weighted = (p: Params, inputs: EncoderBatch, labels: np.Array, key: np.Array, w: np.Array) =>
-      np.sum(loss(p, inputs, labels, key).mul(w));
-    return programs.compile(grad(weighted) as (...args: Parameters<typeof weighted>) => Params);
+    const weighted = (
+      p: SequenceClassifierParams,
+      inputs: EncoderBatch,
+      labels: np.Array,
+      key: np.Array,
+      w: np.Array,
+    ) => np.sum(loss(p, inputs, labels, key).mul(w));
+    return programs.compile(
+      grad(weighted) as (...args: Parameters<typeof weighted>) => SequenceClassifierParams,
+    );
   });
   const rankWeights = valueAndGrad((table: np.Array) => np.mean(comparativeLoss(table, cfg.loss)));
 
-  const gradientOf: GradientFn<Params, TrainBatch> = async (params, batch, key) => {
+  const gradientOf: GradientFn<SequenceClassifierParams, TrainBatch> = async (params, batch, key) => {
     const { labels, ...inputs } = batch;
     const columns: np.Array[] = [];
     for (const f of forward) {
@@ -167,10 +181,13 @@ function makeAccumulatingStep(cfg: StepConfig): Stepper<Params, TrainBatch> {
     const table = np.stack(columns, 1);
     const [loss, weights] = rankWeights(table.ref);
     const variantLosses = np.mean(table, 0);
-    let grads: Params | null = null;
+    let grads: SequenceClassifierParams | null = null;
     for (const [i, f] of gradient.entries()) {
       const g = f(tree.ref(params), tree.ref(inputs), labels.ref, key.ref, weights.ref.slice([], i));
-      grads = grads === null ? g : (tree.map((a: np.Array, b: np.Array) => a.add(b), grads, g) as Params);
+      grads =
+        grads === null
+          ? g
+          : (tree.map((a: np.Array, b: np.Array) => a.add(b), grads, g) as SequenceClassifierParams);
       grads = await blockUntilReady(grads);
     }
     weights.dispose();
@@ -184,16 +201,16 @@ function makeAccumulatingStep(cfg: StepConfig): Stepper<Params, TrainBatch> {
     { ...cfg, microBatchSize: cfg.microBatchSize ?? null },
     programs.compile,
   );
-  return { step: step as Stepper<Params, TrainBatch>["step"], dispose: programs.dispose };
+  return { step: step as Stepper<SequenceClassifierParams, TrainBatch>["step"], dispose: programs.dispose };
 }
 
 /** The classification / regression step for `cfg` (see `makeOptimizerStep`). */
-export function makeTrainStep(cfg: StepConfig): Stepper<Params, TrainBatch> {
+export function makeTrainStep(cfg: StepConfig): Stepper<SequenceClassifierParams, TrainBatch> {
   const single = cfg.method?.kind === "rdrop" || cfg.powers.length === 1;
   if (cfg.mode === "accumulate" && !single) return makeAccumulatingStep(cfg);
   // R-Drop and plain runs have nothing to accumulate over: run them as "sequential".
   const mode = cfg.mode === "accumulate" ? "sequential" : cfg.mode;
-  return makeOptimizerStep<Params, TrainBatch>(
+  return makeOptimizerStep<SequenceClassifierParams, TrainBatch>(
     (params, batch, key) => objective(params, batch, key, { ...cfg, mode }),
     cfg,
   );

@@ -4,9 +4,9 @@
  * classifierObjective.ts, the task's GLUE metrics on dev, and an `AutoModelForSequenceClassification` export.
  */
 import { random } from "@jax-js/jax";
-import { initSequenceClassifier } from "../models/classifier.js";
+import { initSequenceClassifier, type SequenceClassifierParams } from "../models/classifier.js";
 import { scoreAll } from "../tasks/metrics.js";
-import { makeTrainStep, type Params, type TrainBatch } from "./classifierObjective.js";
+import { makeTrainStep, type TrainBatch } from "./classifierObjective.js";
 import { lossOptions, methodPowers, type TrainConfig } from "./config.js";
 import { encodeSplit } from "./data.js";
 import { createEvaluator } from "./evaluate.js";
@@ -30,16 +30,18 @@ function describeMethod(config: TrainConfig): string {
 }
 
 /** Read and check a GLUE task's train and dev splits for `config` (nothing is written). */
-export async function openGlueTask(config: TrainConfig): Promise<OpenedTask<Params, TrainBatch>> {
+export async function openGlueTask(
+  config: TrainConfig,
+): Promise<OpenedTask<SequenceClassifierParams, TrainBatch>> {
   const { task, train: trainExamples, dev: devExamples } = await loadTaskData(config.task, config.dataDir);
 
   const runModel = (
     info: RunModelInfo,
-    params: Params,
+    params: SequenceClassifierParams,
     tok: RunTokenizer,
     notes: string[],
-    store: RunModel<Params, TrainBatch>["store"],
-  ): RunModel<Params, TrainBatch> => ({
+    store: RunModel<SequenceClassifierParams, TrainBatch>["store"],
+  ): RunModel<SequenceClassifierParams, TrainBatch> => ({
     params,
     record: { task: task.name, ...info },
     notes,
@@ -55,7 +57,7 @@ export async function openGlueTask(config: TrainConfig): Promise<OpenedTask<Para
       const devData = encodeSplit(devExamples, tok.tokenizer, encodeOptions);
       const powers = methodPowers(config);
       const stepper = makeTrainStep({
-        model: info.model,
+        modelConfig: info.model,
         lossKind: task.lossKind,
         method: config.method === "rdrop" ? { kind: "rdrop", alpha: config.rdropAlpha } : { kind: "cmp" },
         powers,

@@ -29,7 +29,7 @@ describe("wasm heap sizing", () => {
 
   it("sizes the documented QA run (MiniLM, T 384, CmpCrop + CmpDrop: 3 variants, batch 16, eval 32)", () => {
     const fit = fitTrainingBatches({
-      model: MINILM,
+      modelConfig: MINILM,
       paramCount: MINILM_PARAMS,
       seqLen: 384,
       rows: 3,
@@ -46,7 +46,7 @@ describe("wasm heap sizing", () => {
     expect(peak).toBeLessThan(WASM_HEAP_BYTES);
     expect(fit.notes).toEqual(["micro-batches of 1 (sized for the 4 GiB wasm heap)"]);
     const even = fitTrainingBatches({
-      model: MINILM,
+      modelConfig: MINILM,
       paramCount: MINILM_PARAMS,
       seqLen: 384,
       rows: 3,
@@ -60,7 +60,7 @@ describe("wasm heap sizing", () => {
   });
 
   it("keeps a micro-batch the user chose, picks equal micro-batches, and leaves what fits alone", () => {
-    const base = { model: MINILM, paramCount: MINILM_PARAMS, rows: 3, evalBatchSize: 32 };
+    const base = { modelConfig: MINILM, paramCount: MINILM_PARAMS, rows: 3, evalBatchSize: 32 };
     const hotpot = fitTrainingBatches({
       ...base,
       seqLen: 256,
@@ -98,7 +98,7 @@ describe("wasm heap sizing", () => {
   it("stops before training when one example cannot fit, saying what to change", () => {
     expect(() =>
       fitTrainingBatches({
-        model: MINILM,
+        modelConfig: MINILM,
         paramCount: MINILM_PARAMS,
         seqLen: 512,
         rows: 7,
@@ -113,7 +113,7 @@ describe("wasm heap sizing", () => {
   });
 
   it("sizes a checkpoint's scoring by the forward pass alone, smaller when dropout is forced on", () => {
-    const scoring = { model: MINILM, paramCount: MINILM_PARAMS, seqLen: 384, batchSize: 512 };
+    const scoring = { modelConfig: MINILM, paramCount: MINILM_PARAMS, seqLen: 384, batchSize: 512 };
     const plain = fitEvalBatch({ ...scoring, dropout: false });
     const dropout = fitEvalBatch({ ...scoring, dropout: true });
     expect(dropout).toBe(

@@ -73,7 +73,7 @@ export interface HeapFit {
  * @throws Error naming the settings when even one example per program cannot fit.
  */
 export function fitTrainingBatches(o: {
-  model: Shape;
+  modelConfig: Shape;
   paramCount: number;
   seqLen: number;
   rows: number;
@@ -84,8 +84,8 @@ export function fitTrainingBatches(o: {
   evalBatchSize: number;
 }): HeapFit {
   const fixed = 10 * 4 * o.paramCount;
-  const example = o.rows * rowBytes(o.model, o.seqLen, "train");
-  const evalRow = rowBytes(o.model, o.seqLen, "forward");
+  const example = o.rows * rowBytes(o.modelConfig, o.seqLen, "train");
+  const evalRow = rowBytes(o.modelConfig, o.seqLen, "forward");
   const room = HEAP_BUDGET - fixed;
   if (room < example + evalRow) {
     throw new Error(
@@ -118,13 +118,13 @@ export function fitTrainingBatches(o: {
  * `dropout`: some passes force dropout on (their masks make a row larger).
  */
 export function fitEvalBatch(o: {
-  model: Shape;
+  modelConfig: Shape;
   paramCount: number;
   seqLen: number;
   batchSize: number;
   dropout: boolean;
 }): number {
   const room = HEAP_BUDGET - 5 * 4 * o.paramCount;
-  const row = rowBytes(o.model, o.seqLen, o.dropout ? "dropout" : "forward");
+  const row = rowBytes(o.modelConfig, o.seqLen, o.dropout ? "dropout" : "forward");
   return Math.max(1, Math.min(o.batchSize, Math.floor(room / row)));
 }

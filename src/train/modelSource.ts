@@ -23,6 +23,10 @@ export type TokenizerKind = "word" | "hf";
 
 /** The model part of run.json. */
 export interface RunModelInfo {
+  /**
+   * The encoder's architecture (run.json's and checkpoint metadata's `model` key, kept for existing runs). Not
+   * `config.model`, the `--model` string it came from; in code it travels as `modelConfig`.
+   */
   model: BertConfig;
   numLabels: number;
   tokenizer: TokenizerKind;

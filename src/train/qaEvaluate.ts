@@ -21,8 +21,6 @@ import { fitEvalBatch } from "./heapFit.js";
 import type { QaLevelBatch } from "./qaObjective.js";
 import { openQaRun } from "./qaRun.js";
 
-type Params = SpanExtractorParams;
-
 /** One crop level's device batch of windows, padded to `padTo` (or the longest window). */
 export function levelBatch(features: QaFeature[], padId: number, padTo: number): QaLevelBatch {
   const longest = Math.max(...features.map((f) => f.input_ids.length));
@@ -91,7 +89,7 @@ export function createQaEvaluator(
   o: QaEvalOptions,
 ): {
   prepare: (items: QaItem[]) => QaDevSet;
-  evaluate: (params: Params, dev: QaDevSet, forceDropout?: number) => Promise<QaScores>;
+  evaluate: (params: SpanExtractorParams, dev: QaDevSet, forceDropout?: number) => Promise<QaScores>;
   dispose: () => void;
 } {
   const forwards = new Map<number, ReturnType<typeof jit>>();
@@ -99,14 +97,20 @@ export function createQaEvaluator(
     let f = forwards.get(power);
     if (!f) {
       f = jit(
-        consuming((p: Params, b: Omit<QaLevelBatch, "start_positions" | "end_positions">, k: np.Array) => {
-          const out = applySpanExtractor(p, b, cfg, {
-            powers: [power],
-            key: power > 0 ? k : (k.dispose(), null),
-            forwardOnly: true,
-          });
-          return [out.start_logits, out.end_logits];
-        }),
+        consuming(
+          (
+            p: SpanExtractorParams,
+            b: Omit<QaLevelBatch, "start_positions" | "end_positions">,
+            k: np.Array,
+          ) => {
+            const out = applySpanExtractor(p, b, cfg, {
+              powers: [power],
+              key: power > 0 ? k : (k.dispose(), null),
+              forwardOnly: true,
+            });
+            return [out.start_logits, out.end_logits];
+          },
+        ),
       );
       forwards.set(power, f);
     }
@@ -128,7 +132,7 @@ export function createQaEvaluator(
     };
   }
 
-  async function evaluate(params: Params, dev: QaDevSet, forceDropout = 0): Promise<QaScores> {
+  async function evaluate(params: SpanExtractorParams, dev: QaDevSet, forceDropout = 0): Promise<QaScores> {
     const forward = forwardAt(forceDropout);
     const { features } = dev;
     let key = random.key(o.seed ?? 0);
@@ -215,7 +219,7 @@ export async function evaluateQaRun(options: {
     settings: run.settings,
     batchSize: oneShape
       ? fitEvalBatch({
-          model: run.model,
+          modelConfig: run.model,
           paramCount: parameterCount(params),
           seqLen: run.config.maxSeqLength,
           batchSize: options.batchSize,

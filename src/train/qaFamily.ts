@@ -43,8 +43,6 @@ import { makeOptimizerStep } from "./step.js";
 
 export { QA_DEFAULTS, type QaSettings };
 
-type Params = SpanExtractorParams;
-
 /**
  * The QA settings that must not change on --resume, by their run.json field: all of them (crops, windows,
  * distractors, and the dev scoring that picks the best checkpoint).
@@ -57,7 +55,7 @@ export function qaFrozenSettings(settings: QaSettings): Record<string, Record<st
 export async function openQaTask(
   config: TrainConfig,
   settings: QaSettings,
-): Promise<OpenedTask<Params, QaLevelBatch[]>> {
+): Promise<OpenedTask<SpanExtractorParams, QaLevelBatch[]>> {
   const task = config.task as QaTaskName;
   if (!config.dataDir) throw new Error(qaDataDirProblem(task, null)!);
   if (config.method === "rdrop")
@@ -92,23 +90,23 @@ export async function openQaTask(
 
   const runModel = (
     record: Omit<QaRunInfo, "config">,
-    params: Params,
+    params: SpanExtractorParams,
     tokenizer: HfTokenizer,
     notes: string[],
-    store: RunModel<Params, QaLevelBatch[]>["store"],
-  ): RunModel<Params, QaLevelBatch[]> => ({
+    store: RunModel<SpanExtractorParams, QaLevelBatch[]>["store"],
+  ): RunModel<SpanExtractorParams, QaLevelBatch[]> => ({
     params,
     record: record as unknown as RunRecord,
     notes,
     store,
     session: async () => {
-      const model = record.model;
+      const modelConfig = record.model;
       // On CPU (wasm) every batch is padded to --max-seq-length and sized to fit the 4 GiB heap (heapFit.ts),
       // before anything is written: a run that cannot fit stops here, not at its first evaluation.
       const oneShape = onWasmHeap();
       const fit = oneShape
         ? fitTrainingBatches({
-            model,
+            modelConfig,
             paramCount: parameterCount(params),
             seqLen: config.maxSeqLength,
             rows: variants.length,
@@ -119,8 +117,8 @@ export async function openQaTask(
           })
         : { microBatchSize: config.microBatchSize, evalBatchSize: config.evalBatchSize, notes: [] };
       const stepper = makeOptimizerStep(
-        (p: Params, levels: QaLevelBatch[], key) =>
-          qaObjective(p, levels, key, { model, variants, loss: lossOptions(config) }),
+        (p: SpanExtractorParams, levels: QaLevelBatch[], key) =>
+          qaObjective(p, levels, key, { modelConfig, variants, loss: lossOptions(config) }),
         {
           adamw: { ...ADAMW_DEFAULTS, weightDecay: config.weightDecay },
           maxGradNorm: config.maxGradNorm,
@@ -128,7 +126,7 @@ export async function openQaTask(
           microBatchSize: fit.microBatchSize,
         },
       );
-      const evaluator = createQaEvaluator(model, data.separator, tokenizer, {
+      const evaluator = createQaEvaluator(modelConfig, data.separator, tokenizer, {
         maxSeqLength: config.maxSeqLength,
         settings,
         batchSize: fit.evalBatchSize,

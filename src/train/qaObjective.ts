@@ -21,7 +21,7 @@ export interface QaVariant {
 }
 
 export interface QaObjectiveConfig {
-  model: BertConfig;
+  modelConfig: BertConfig;
   variants: readonly QaVariant[];
   loss: ComparativeLossOptions;
 }
@@ -58,7 +58,7 @@ export function qaLossTables(
     const powers = members.map((i) => cfg.variants[i].dropPower);
     const Vl = members.length;
     const B = start_positions.shape[0];
-    const out = applySpanExtractor(params, inputs, cfg.model, { powers, key: keys.ref.slice(l) });
+    const out = applySpanExtractor(params, inputs, cfg.modelConfig, { powers, key: keys.ref.slice(l) });
     const startLoss = crossEntropyPerExample(out.start_logits, np.tile(start_positions, [Vl])).reshape([
       Vl,
       B,

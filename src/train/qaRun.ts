@@ -16,6 +16,7 @@ import { loadRunParams, runWeightsFile, type RunCheckpoint } from "./runWeights.
 export interface QaRunInfo {
   config: TrainConfig;
   settings: QaSettings;
+  /** The encoder's architecture (run.json's `model` key); `config.model` is the `--model` string. */
   model: BertConfig;
   /** The --model folder the run started from (provenance; the run keeps its own copy of the tokenizer). */
   pretrained: string;
