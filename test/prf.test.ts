@@ -95,7 +95,7 @@ describe("PRF objective = the pieces composed by hand", () => {
     const docArray = np.array(docs).reshape([N, H]);
     const lambda = 0.7;
     const cfg = {
-      model,
+      modelConfig: model,
       pooling: "mean" as const,
       scale: SCALE,
       loss: { kind: "regulariser" as const, primary: "avg" as const, weight: lambda },
@@ -151,7 +151,7 @@ describe("with no feedback at step 0 the reformulator is the base dense retrieve
       relevant: [],
     }));
     const retriever = createPrfRetriever({
-      model,
+      modelConfig: model,
       pooling: "mean",
       tokenizer,
       input: { maxLength: 64 },
@@ -180,7 +180,7 @@ describe("with no feedback at step 0 the reformulator is the base dense retrieve
     expect(Math.max(...withFeedback.map((x, i) => Math.abs(x - got[i])))).toBeGreaterThan(1e-3);
     // LoL's cls-head gives unit vectors too
     const head = createPrfRetriever({
-      model,
+      modelConfig: model,
       pooling: "cls-head",
       tokenizer,
       input: { maxLength: 64 },

@@ -61,7 +61,7 @@ export function prefixTokens(
 }
 
 export interface PrfRetrieverOptions {
-  model: BertConfig;
+  modelConfig: BertConfig;
   pooling: PrfPooling;
   tokenizer: PrfTokenizer & { readonly padId: number };
   input: PrfInputOptions & { maxLength: number };
@@ -84,10 +84,10 @@ export function createPrfRetriever(o: PrfRetrieverOptions): PrfRetriever {
       (
         p: PrfReformulatorParams,
         batch: { input_ids: np.Array; attention_mask: np.Array; token_type_ids: np.Array },
-      ) => applyPrfReformulator(p, batch, o.model, o.pooling, true),
+      ) => applyPrfReformulator(p, batch, o.modelConfig, o.pooling, true),
     ),
   );
-  const H = o.model.hidden_size;
+  const H = o.modelConfig.hidden_size;
   return {
     async queryVectors(params, queries, k) {
       const out = new Float32Array(queries.length * H);

@@ -147,10 +147,10 @@ export function prfInputOptions(
 }
 
 /** A template of a PRF run's params (for reading its checkpoints). */
-export function prfTemplate(model: BertConfig, pooling: PrfPooling): Params {
+export function prfTemplate(modelConfig: BertConfig, pooling: PrfPooling): Params {
   const [enc, head] = random.split(random.key(0), 2);
-  const params: Params = { [model.model_type]: initBert(enc, model, { pooler: false }) };
-  if (pooling === "cls-head") params.head = initPrfHead(head, model);
+  const params: Params = { [modelConfig.model_type]: initBert(enc, modelConfig, { pooler: false }) };
+  if (pooling === "cls-head") params.head = initPrfHead(head, modelConfig);
   else head.dispose();
   return params;
 }
@@ -199,10 +199,16 @@ export async function openPrfTask(
     notes,
     store,
     session: async () => {
-      const model = record.model;
-      const H = model.hidden_size;
+      const modelConfig = record.model;
+      const H = modelConfig.hidden_size;
       const docArray = np.array(docs).reshape([N, H]);
-      const cfg = { model, pooling: settings.pooling, scale: settings.scoreScale, loss, docs: docArray };
+      const cfg = {
+        modelConfig,
+        pooling: settings.pooling,
+        scale: settings.scoreScale,
+        loss,
+        docs: docArray,
+      };
       const stepper = makeOptimizerStep((p: Params, b: PrfBatch, key) => prfObjective(p, b, key, cfg), {
         adamw: { ...ADAMW_DEFAULTS, weightDecay: config.weightDecay },
         maxGradNorm: config.maxGradNorm,
@@ -210,7 +216,7 @@ export async function openPrfTask(
         microBatchSize: config.microBatchSize,
       });
       const retriever = createPrfRetriever({
-        model,
+        modelConfig,
         pooling: settings.pooling,
         tokenizer,
         input,

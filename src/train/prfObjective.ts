@@ -34,7 +34,7 @@ export interface PrfBatch {
 }
 
 export interface PrfObjectiveConfig {
-  model: BertConfig;
+  modelConfig: BertConfig;
   pooling: PrfPooling;
   /** Multiplies the cosines before the softmax (see above). */
   scale: number;
@@ -62,7 +62,7 @@ export function prfLossTable(
       attention_mask: flat(batch.attention_mask),
       token_type_ids: flat(batch.token_type_ids),
     },
-    cfg.model,
+    cfg.modelConfig,
     cfg.pooling,
   ); // [B·V, H], row b·V + v
   const N = cfg.docs.shape[0];

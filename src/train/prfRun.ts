@@ -63,7 +63,7 @@ export async function evaluatePrfRun(o: PrfRunEvalOptions): Promise<PrfCurveRow[
   const params = loadRunParams(weights.path, weights.checkpoint, template);
   tree.dispose(template);
   const retriever = createPrfRetriever({
-    model: run.model,
+    modelConfig: run.model,
     pooling: run.settings.pooling,
     tokenizer,
     input: prfInputOptions(run.config, run.settings),
