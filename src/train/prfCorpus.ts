@@ -45,7 +45,7 @@ export function baseEmbeddingKey(dir: string, maxLength: number): EmbeddingKey {
  */
 export async function baseCorpusVectors(o: {
   params: BertParams;
-  model: BertConfig;
+  modelConfig: BertConfig;
   tokenizer: PaddingTokenizer;
   corpus: readonly RankDoc[];
   key: EmbeddingKey;
@@ -56,7 +56,7 @@ export async function baseCorpusVectors(o: {
   const file = join(o.cacheDir, embeddingCacheName(o.key, o.corpus));
   const cached = readEmbeddingCache(file, o.key, o.corpus);
   if (cached) return { vectors: cached, file, cached: true };
-  const encoder = createSentenceEncoder(o.params, o.model);
+  const encoder = createSentenceEncoder(o.params, o.modelConfig);
   try {
     const vectors = await embedTexts(o.corpus.map(docText), o.tokenizer, encoder, {
       maxLength: o.key.maxLength,

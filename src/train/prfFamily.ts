@@ -324,7 +324,7 @@ export async function openPrfTask(
       const cacheDir = settings.embeddingCacheDir ?? dirname(settings.firstStage);
       const corpus = await baseCorpusVectors({
         params: withoutPooler,
-        model: loaded.config,
+        modelConfig: loaded.config,
         tokenizer,
         corpus: data.corpus,
         key: corpusKey,
