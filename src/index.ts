@@ -38,7 +38,9 @@ export {
 export { qaLossTables, qaObjective, type QaLevelBatch, type QaVariant } from "./train/qaObjective.js";
 export { evaluateQaRun } from "./train/qaEvaluate.js";
 export { QA_DEFAULTS, type QaSettings } from "./tasks/qa/data.js";
-export { isQaTask, taskKind, TASK_NAMES, TASKS, type TaskKind } from "./tasks/registry.js";
+export { isQaTask, isRankingTask, taskKind, TASK_NAMES, TASKS, type TaskKind } from "./tasks/registry.js";
+export { PRF_DEFAULTS, type PrfSettings } from "./train/prfFamily.js";
+export { evaluatePrfRun, type PrfCurveRow } from "./train/prfRun.js";
 export { METHODS, runGrid, type GridOptions } from "./experiment/grid.js";
 export {
   Bm25Index,

@@ -45,8 +45,15 @@ describe("package root API", () => {
       "squad",
       "squad-distractor",
       "hotpot",
+      "prf",
     ]);
-    expect(() => cmploss.taskKind("msmarco")).toThrow(/expected one of cola, sst2, .*hotpot, got "msmarco"/);
+    expect(cmploss.taskKind("prf")).toBe("ranking");
+    expect(cmploss.isRankingTask("prf")).toBe(true);
+    expect(cmploss.isRankingTask("hotpot")).toBe(false);
+    expect(cmploss.PRF_DEFAULTS.nPrf).toBe(5);
+    expect(() => cmploss.taskKind("msmarco")).toThrow(
+      /expected one of cola, sst2, .*hotpot, prf, got "msmarco"/,
+    );
     expect(cmploss.isQaTask("hotpot")).toBe(true);
     expect(cmploss.isQaTask("rte")).toBe(false);
   });

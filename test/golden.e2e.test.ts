@@ -1,5 +1,5 @@
 /**
- * Golden runs: a short GLUE run and a short SQuAD-distractor run whose every logged number (per-step objective,
+ * Golden runs: a short GLUE run, a short SQuAD-distractor run and a short PRF run (c = 2 feedback prefixes) whose every logged number (per-step objective,
  * per-variant losses, gradient norms, learning rates, dev scores and losses) and whose weights (model-best and the
  * whole checkpoint-last, optimizer moments and PRNG key included) must stay bit-identical to the fixtures in
  * test/fixtures/golden/. They pin the training path's arithmetic across refactors: a change that reorders a
@@ -82,7 +82,40 @@ const RUNS: Record<string, string[]> = {
     "--seed",
     "3",
   ],
+  prf: [
+    "--task",
+    "prf",
+    "--data-dir",
+    "test/fixtures/ranking/beir",
+    "--model",
+    "test/fixtures/hf/bert-tiny",
+    "--first-stage",
+    "test/fixtures/ranking/prf-first-stage.trec",
+    "--n-prf",
+    "3",
+    "--n-compare",
+    "2",
+    "--max-seq-length",
+    "64",
+    "--doc-max-length",
+    "64",
+    "--max-passage-tokens",
+    "12",
+    "--batch-size",
+    "2",
+    "--max-steps",
+    "6",
+    "--eval-steps",
+    "3",
+    "--lr",
+    "1e-3",
+    "--seed",
+    "5",
+  ],
 };
+
+/** Arguments a run needs that are not part of what it must reproduce (where PRF caches corpus vectors). */
+const PLACE = (name: string): string[] => (name === "prf" ? ["--embedding-cache-dir", root] : []);
 
 const jsonl = (path: string) =>
   readFileSync(path, "utf8")
@@ -123,7 +156,7 @@ describe("golden runs: per-step losses and weights are bit-identical to the reco
   for (const [name, args] of Object.entries(RUNS)) {
     it(name, () => {
       const out = join(root, name);
-      const r = cli("train", ...args, ...COMMON, "--output-dir", out);
+      const r = cli("train", ...args, ...COMMON, ...PLACE(name), "--output-dir", out);
       expect(r.stderr).not.toMatch(/error/i);
       expect(r.code).toBe(0);
       const got = record(out);

@@ -1,22 +1,27 @@
 /** `cmploss eval`: score a trained run on a split, optionally with dropout forced on at power k (SPEC §8). */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
 import { JsonSyntaxError, parseJson } from "../io/jsonText.js";
 import { backendLine, initRuntime } from "../runtime/index.js";
 import { utilityCurveSvg } from "../train/plot.js";
-import { isQaTask } from "../tasks/registry.js";
+import { isQaTask, isRankingTask } from "../tasks/registry.js";
+import { evaluatePrfRun, prfCurveSvg, readPrfRun } from "../train/prfRun.js";
 import { evaluateQaRun } from "../train/qaEvaluate.js";
 import { evaluateRun, type RunEvaluation } from "../train/evaluateRun.js";
 import { DERIVED_FILES, RUN_FILES } from "../train/runFiles.js";
-import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
+import { flagName, formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
 import { DEVICE_FLAG, THREADS_FLAG } from "./runtimeFlags.js";
 
 const EVAL_FLAGS: FlagTable = {
   "output-dir": { kind: "string", help: "the run folder written by cmploss train (required)" },
   checkpoint: { kind: "string", help: "which weights", values: ["best", "last"] },
   "data-dir": { kind: "string", help: "task data folder", defaultText: "the one the run used" },
-  split: { kind: "string", help: "split to score", values: ["dev", "train", "dev_mismatched"] },
+  split: {
+    kind: "string",
+    help: "split to score (test: ranking runs)",
+    values: ["dev", "train", "dev_mismatched", "test"],
+  },
   "force-dropout": {
     kind: "string",
     help: "dropout power k (rate 1-(1-p)^k) at every site; a list like 0,1,2,4 gives a utility curve",
@@ -26,6 +31,16 @@ const EVAL_FLAGS: FlagTable = {
   "max-paragraphs": {
     kind: "string",
     help: "QA runs: keep only the first m distractor paragraphs; a list like 4,2,0 gives a context-size curve",
+  },
+  "n-prf": {
+    kind: "string",
+    help: "PRF runs: feedback passages read; a list like 0,1,2,3,4,5 gives the measures per count (a curve)",
+    defaultText: "the run's --n-prf",
+  },
+  "first-stage": {
+    kind: "string",
+    help: "PRF runs: the first-stage TREC run holding the split's queries",
+    defaultText: "the run's",
   },
   json: { kind: "boolean", help: "print the results as JSON" },
   device: DEVICE_FLAG,
@@ -44,7 +59,7 @@ const EVAL_DEFAULTS = {
 
 export function evalHelp(): string {
   return formatHelp(
-    "Usage: cmploss eval --output-dir <run> [flags]\n\nScores a trained run; with --force-dropout k the model runs with dropout on at power k.",
+    "Usage: cmploss eval --output-dir <run> [flags]\n\nScores a trained run; with --force-dropout k the model runs with dropout on at power k; a PRF run reads --n-prf k feedback passages.",
     EVAL_FLAGS,
     EVAL_DEFAULTS,
   );
@@ -86,14 +101,31 @@ export async function runEval(argv: string[]): Promise<void> {
     dataDir?: string;
     threads?: number;
     maxParagraphs?: string;
+    nPrf?: string;
+    firstStage?: string;
   };
   if (!flags.outputDir) throw new UsageError("eval: expected --output-dir <run folder>");
   const powers = parseCounts("force-dropout", String(flags.forceDropout), 64);
   const paragraphs =
     flags.maxParagraphs === undefined ? null : parseCounts("max-paragraphs", flags.maxParagraphs, 1000);
   const task = readRunTask(flags.outputDir);
+  if (!isRankingTask(task)) {
+    const stray = (["nPrf", "firstStage"] as const).find((k) => flags[k] !== undefined);
+    if (stray) throw new UsageError(`--${flagName(stray)} only applies to --task prf runs`);
+    if (flags.split === "test")
+      throw new UsageError("--split test only applies to --task prf runs (GLUE and QA score dev splits)");
+  } else {
+    if (paragraphs !== null || String(flags.forceDropout) !== "0")
+      throw new UsageError("--max-paragraphs and --force-dropout do not apply to PRF runs; use --n-prf");
+    if (flags.firstStage !== undefined && !existsSync(flags.firstStage))
+      throw new UsageError(`--first-stage ${flags.firstStage}: expected a TREC run file, got no such file`);
+  }
   const rt = await initRuntime({ device: flags.device as "auto", threads: flags.threads });
   if (!flags.json) process.stderr.write(`${backendLine(rt)}\n`);
+  if (isRankingTask(task)) {
+    await evalPrf(flags, flags.outputDir);
+    return;
+  }
   if (isQaTask(task)) {
     const scores = await evaluateQaRun({
       outputDir: flags.outputDir,
@@ -180,4 +212,48 @@ function writeUtilityPlot(
   const points = rows.map((r) => ({ power: r.forceDropout, value: r.value, loss: r.loss }));
   writeFileAtomic(path, utilityCurveSvg(points, metric));
   return path;
+}
+
+/** `cmploss eval` of a PRF run: the four measures per feedback count, a table (or JSON) and prf-curve.svg/json. */
+async function evalPrf(
+  flags: {
+    checkpoint: string;
+    split: string;
+    batchSize: number;
+    json: boolean;
+    nPrf?: string;
+    dataDir?: string;
+    firstStage?: string;
+  },
+  outputDir: string,
+): Promise<void> {
+  const run = readPrfRun(outputDir);
+  const counts = parseCounts("n-prf", flags.nPrf ?? String(run.settings.nPrf), 32);
+  const rows = await evaluatePrfRun({
+    outputDir,
+    checkpoint: flags.checkpoint as "best" | "last",
+    counts,
+    split: flags.split,
+    dataDir: flags.dataDir ?? null,
+    firstStage: flags.firstStage ?? null,
+    batchSize: Math.min(flags.batchSize, 32),
+  });
+  let plot: string | null = null;
+  if (rows.length > 1) {
+    writeFileAtomic(join(outputDir, DERIVED_FILES.prfCurve), JSON.stringify(rows, null, 2) + "\n");
+    plot = join(outputDir, DERIVED_FILES.prfCurvePlot);
+    writeFileAtomic(plot, prfCurveSvg(rows, `PRF: ${flags.split} measures per feedback count`));
+  }
+  if (flags.json) {
+    console.log(JSON.stringify(rows, null, 2));
+    return;
+  }
+  console.log(
+    `prf ${flags.split} (${rows[0].queries} queries), ${rows[0].checkpoint} checkpoint of ${outputDir}`,
+  );
+  const names = Object.keys(rows[0].scores) as (keyof (typeof rows)[0]["scores"])[];
+  console.log(["k ", ...names.map((n) => n.padEnd(10))].join(" "));
+  for (const r of rows)
+    console.log([String(r.nPrf).padEnd(2), ...names.map((n) => r.scores[n].toFixed(4).padEnd(10))].join(" "));
+  if (plot) console.log(`feedback curve: ${plot}`);
 }

@@ -19,13 +19,15 @@ import { cachedContext, cachedUtility, contextCurve, utilityCurve } from "../exp
 import { TRAIN_DEFAULTS } from "../train/config.js";
 import { RUN_FILES } from "../train/runFiles.js";
 import { QA_DEFAULTS, type QaSettings } from "../tasks/qa/data.js";
-import { isQaTask, TASK_NAMES } from "../tasks/registry.js";
+import { isQaTask, isRankingTask, TASK_NAMES } from "../tasks/registry.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
 import { errorLine } from "./errorLine.js";
 import { GridProgress } from "./gridProgress.js";
 import { handleStopSignals } from "./stopSignals.js";
 import {
   kebab,
+  PRF_FLAG_NAMES,
+  prfSettingsFromArgs,
   QA_FLAG_NAMES,
   qaSettingsFromArgs,
   TRAIN_FLAGS,
@@ -36,7 +38,7 @@ import {
 const OWN_FLAGS: FlagTable = {
   tasks: {
     kind: "string",
-    help: "comma-separated tasks: GLUE (e.g. sst2,rte,mrpc,cola) or QA (squad-distractor, hotpot, squad)",
+    help: "comma-separated tasks: GLUE (e.g. sst2,rte,mrpc,cola), QA (squad-distractor, hotpot, squad) or prf (ranking: methods ce, cmp)",
   },
   methods: {
     kind: "string",
@@ -51,7 +53,7 @@ const OWN_FLAGS: FlagTable = {
   },
   "data-dirs": {
     kind: "string",
-    help: "task=path pairs, comma-separated: a GLUE folder or a QA file/folder (SST-2 defaults to the bundled copy)",
+    help: "task=path pairs, comma-separated: a GLUE folder, a QA file/folder or a ranking folder for prf (SST-2 defaults to the bundled copy)",
   },
   "utility-powers": { kind: "string", help: "forced-dropout powers for the utility curves" },
   jobs: {
@@ -170,16 +172,22 @@ export async function runExperiment(argv: string[]): Promise<number> {
   // QA's defaults; GLUE tasks do not see the QA flags).
   const bases = new Map<string, CellSettings>();
   for (const task of tasks) {
-    const argv = [...(isQaTask(task) ? shared : withoutQaFlags(shared)), "--task", task];
+    const own = isQaTask(task) ? withoutFlags(shared, PRF_FLAG_NAMES) : withoutQaFlags(shared);
+    const argv = [...(isRankingTask(task) ? own : withoutFlags(own, PRF_FLAG_NAMES)), "--task", task];
     const config = trainConfigFromArgs(argv);
-    if (isQaTask(task) && !dataDirs[task])
+    if ((isQaTask(task) || isRankingTask(task)) && !dataDirs[task])
       throw new UsageError(`--data-dirs: ${task} needs its data (${task}=<file or folder>)`);
     const unbundled = dataDirs[task] ? null : unbundledTaskWithoutData(config);
     if (unbundled)
       throw new UsageError(
         `--data-dirs: ${task} needs its data (${task}=<its glue_data/${unbundled} folder>)`,
       );
-    bases.set(task, { config, qa: qaSettingsFromArgs(argv, task) });
+    if (isRankingTask(task)) config.dataDir = dataDirs[task];
+    bases.set(task, { config, qa: qaSettingsFromArgs(argv, task), prf: prfSettingsFromArgs(argv, task) });
+  }
+  if (!tasks.some(isRankingTask)) {
+    const prfFlag = shared.find((arg) => withoutFlags([arg], PRF_FLAG_NAMES).length === 0)?.split("=")[0];
+    if (prfFlag) throw new UsageError(`${prfFlag} only applies to --task prf`);
   }
   if (!tasks.some(isQaTask)) {
     const qaFlag = shared.find((arg) => withoutQaFlags([arg]).length === 0)?.split("=")[0];
@@ -220,6 +228,8 @@ export async function runExperiment(argv: string[]): Promise<number> {
     // that a grid cut short (a time-limited GPU call) has the curves of every run it finished.
     const curves = async (cell: GridCell, signal?: AbortSignal) => {
       const { config, qa } = bases.get(cell.task)!;
+      // PRF runs have no dropout curve; their feedback-count curve is `cmploss eval --n-prf` on the run.
+      if (isRankingTask(cell.task)) return { utility: [], context: [] };
       const sizes = qa ? contextSizes(cell.task, qa, flags.contextSizes) : [];
       const weights = existsSync(join(cell.outputDir, RUN_FILES.best));
       if (!weights || stop.aborted) {
@@ -288,12 +298,17 @@ export async function runExperiment(argv: string[]): Promise<number> {
 
 /** Drop QA flags (and their values) from a flag list. */
 function withoutQaFlags(argv: string[]): string[] {
-  const qaFlags = new Set(QA_FLAG_NAMES.map(kebab));
+  return withoutFlags(argv, QA_FLAG_NAMES);
+}
+
+/** Drop the flags of settings `keys` (and their values; booleans and --no- forms have none) from a flag list. */
+function withoutFlags(argv: string[], keys: readonly string[]): string[] {
+  const names = new Set(keys.map(kebab));
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const name = argv[i].split("=")[0];
-    if (!qaFlags.has(name)) out.push(argv[i]);
-    else if (!argv[i].includes("=")) i++;
+    const name = argv[i].split("=")[0].replace(/^--no-/, "--");
+    if (!names.has(name)) out.push(argv[i]);
+    else if (!argv[i].includes("=") && TRAIN_FLAGS[name.slice(2)]?.kind !== "boolean") i++;
   }
   return out;
 }

@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { AtomicFileWriter } from "../io/atomic.js";
 import { backendLine, initRuntime } from "../runtime/index.js";
 import { predictGlue, predictQa, PredictionStopped, type PredictionSink } from "../train/predict.js";
-import { isQaTask } from "../tasks/registry.js";
+import { isQaTask, isRankingTask } from "../tasks/registry.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
 import { DEVICE_FLAG, THREADS_FLAG } from "./runtimeFlags.js";
 import { readRunTask } from "./evalCommand.js";
@@ -70,6 +70,10 @@ export async function runPredict(argv: string[]): Promise<number> {
   if (!flags.outputDir) throw new UsageError("predict: expected --output-dir <run folder>");
   if (!flags.input) throw new UsageError("predict: expected --input <file to predict>");
   const task = readRunTask(flags.outputDir);
+  if (isRankingTask(task))
+    throw new UsageError(
+      `predict: ${flags.outputDir} is a --task prf run, which ranks a corpus: use cmploss eval --output-dir ${flags.outputDir} --split <split> --n-prf <k>`,
+    );
   const qa = isQaTask(task);
   if (!existsSync(flags.input) || !statSync(flags.input).isFile())
     throw new UsageError(`--input ${flags.input}: expected a file, found none`);

@@ -1,11 +1,8 @@
 /** `cmploss retrieve --model M`: dense first-stage retrieval with a pretrained encoder (mean-pooled, normalised). */
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { random, tree } from "@jax-js/jax";
 import { maxInputLength } from "../models/bert/config.js";
 import { encoderOf } from "../models/classifier.js";
-import { MODEL_FILE } from "../models/hf/files.js";
 import { loadHfClassifier } from "../models/hf/index.js";
 import { createSentenceEncoder } from "../models/sentenceEncoder.js";
 import { backendLine, initRuntime } from "../runtime/index.js";
@@ -22,18 +19,9 @@ import {
 } from "../tasks/ranking/dense.js";
 import type { Run } from "../tasks/ranking/formats.js";
 import { resolveModelSpec } from "../train/modelSource.js";
+import { BASE_POOLING, modelFingerprint } from "../train/prfCorpus.js";
 import { UsageError } from "./args.js";
 import { progress, type RetrieveFlags } from "./retrieveCommand.js";
-
-/** Fingerprint of a model folder: sha256 of config.json and of the weights file. */
-function modelFingerprint(dir: string): string {
-  const h = createHash("sha256");
-  for (const name of [MODEL_FILE.config, MODEL_FILE.weights, MODEL_FILE.weightsIndex]) {
-    const file = join(dir, name);
-    if (existsSync(file)) h.update(name).update(readFileSync(file));
-  }
-  return h.digest("hex").slice(0, 32);
-}
 
 export async function denseRun(
   flags: RetrieveFlags,
@@ -64,7 +52,7 @@ export async function denseRun(
       model: resolve(spec.dir),
       modelFingerprint: modelFingerprint(spec.dir),
       maxLength: flags.maxLength,
-      pooling: "mean+l2",
+      pooling: BASE_POOLING,
     };
     const cacheFile = join(cacheDir, embeddingCacheName(key, data.corpus));
     const options = { maxLength: flags.maxLength, batchSize: flags.batchSize };

@@ -1,5 +1,5 @@
 /** `cmploss train`: flags (kebab-case mirrors of the reference's) → TrainConfig → train(). */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { JsonSyntaxError, parseJson } from "../io/jsonText.js";
 import { LOSS_TARGETS, PRIMARY_LOSSES } from "../loss/index.js";
@@ -7,7 +7,10 @@ import { BERT_PRESETS } from "../models/bert/config.js";
 import { backendLine, initRuntime } from "../runtime/index.js";
 import { BUNDLED_GLUE_TASKS, getGlueTask } from "../tasks/index.js";
 import { qaDataDirProblem, QA_DEFAULTS, type QaSettings } from "../tasks/qa/data.js";
-import { isQaTask, QA_TASKS, TASK_NAMES } from "../tasks/registry.js";
+import { isQaTask, isRankingTask, QA_TASKS, TASK_NAMES } from "../tasks/registry.js";
+import { PRF_POOLINGS } from "../models/prfReformulator.js";
+import { PRF_MEASURES } from "../train/prfEvaluate.js";
+import { PRF_DEFAULTS, type PrfSettings } from "../train/prfFamily.js";
 import { lossFlagConflict, TRAIN_DEFAULTS, type TrainConfig } from "../train/config.js";
 import { train } from "../train/loop.js";
 import { modelSpecProblem } from "../train/modelSource.js";
@@ -32,7 +35,7 @@ const PRETRAINED_LR = 5e-5;
 export const TRAIN_FLAGS: FlagTable = {
   task: {
     kind: "string",
-    help: "GLUE or QA task (all but sst2 need --data-dir)",
+    help: "GLUE, QA or ranking (prf) task (all but sst2 need --data-dir)",
     values: [...TASK_NAMES],
   },
   "data-dir": {
@@ -161,7 +164,69 @@ export const TRAIN_FLAGS: FlagTable = {
     nullable: true,
     defaultText: "all",
   },
+  "first-stage": {
+    kind: "string",
+    help: "prf: the first-stage TREC run (cmploss retrieve) holding every train and dev query",
+  },
+  "n-prf": { kind: "number", help: "prf: feedback passages K", integer: true, min: 0, max: 32 },
+  "n-compare": {
+    kind: "number",
+    help: "prf: ablated variants c (fewer feedback passages; 0: plain training)",
+    integer: true,
+    min: 0,
+    max: 32,
+  },
+  "shuffle-prf": { kind: "boolean", help: "prf: draw the feedback list at random from the top K per epoch" },
+  pooling: {
+    kind: "string",
+    help: "prf: query vector as the base retriever pools (mean + L2), or LoL's LayerNorm(Linear(h_CLS))",
+    values: PRF_POOLINGS,
+  },
+  "score-scale": { kind: "number", help: "prf: cosine scores × this before the softmax", min: 1e-6 },
+  "max-query-tokens": { kind: "number", help: "prf: query tokens kept", integer: true, min: 1 },
+  "max-passage-tokens": { kind: "number", help: "prf: tokens per feedback passage", integer: true, min: 1 },
+  "doc-max-length": {
+    kind: "number",
+    help: "prf: tokens per document for the frozen corpus vectors",
+    integer: true,
+    min: 4,
+    max: 512,
+  },
+  "select-metric": {
+    kind: "string",
+    help: "prf: the dev measure that picks the best checkpoint",
+    values: PRF_MEASURES,
+  },
+  "train-queries": {
+    kind: "number",
+    help: "prf: train on a seeded subset of this many train queries",
+    integer: true,
+    min: 1,
+    nullable: true,
+    defaultText: "all",
+  },
+  "embedding-cache-dir": {
+    kind: "string",
+    help: "prf: where the base encoder's corpus vectors are cached",
+    nullable: true,
+    defaultText: "the --first-stage file's folder",
+  },
 };
+
+export const PRF_FLAG_NAMES = [
+  "firstStage",
+  "nPrf",
+  "nCompare",
+  "shufflePrf",
+  "pooling",
+  "scoreScale",
+  "maxQueryTokens",
+  "maxPassageTokens",
+  "docMaxLength",
+  "selectMetric",
+  "trainQueries",
+  "embeddingCacheDir",
+] as const satisfies readonly (keyof PrfSettings)[];
 
 export const QA_FLAG_NAMES = [
   "nCrop",
@@ -190,8 +255,57 @@ const fileSchema = (keys: (key: string) => boolean): ReadonlyMap<string, FlagSpe
       .filter(([key]) => keys(key)),
   );
 const isQaKey = (key: string) => (QA_FLAG_NAMES as readonly string[]).includes(key);
-export const CONFIG_SCHEMA = fileSchema((key) => key !== "config" && !isQaKey(key));
+const isPrfKey = (key: string) => (PRF_FLAG_NAMES as readonly string[]).includes(key);
+export const CONFIG_SCHEMA = fileSchema((key) => key !== "config" && !isQaKey(key) && !isPrfKey(key));
 export const QA_SCHEMA = fileSchema(isQaKey);
+export const PRF_SCHEMA = fileSchema(isPrfKey);
+
+/** The defaults of `cmploss train --task prf` where the GLUE ones do not fit (SPEC §9; flags override). */
+const PRF_TRAIN_DEFAULTS: Partial<TrainConfig> = {
+  maxSeqLength: 512,
+  batchSize: 16,
+  evalBatchSize: 32,
+  lr: 1e-5,
+  weightDecay: 0,
+  warmupRatio: 0.1,
+  nDrop: 0,
+  justCmp: false,
+  lossPrimary: "avg",
+  crWeight: 1,
+};
+
+/** Settings of the comparative loss that PRF fixes (SPEC §9: regulariser, primary avg, pairwise, T = 1). */
+const PRF_FIXED = [
+  "nDrop",
+  "justCmp",
+  "lossTarget",
+  "lossPrimary",
+  "crTemp",
+  "crSchedule",
+  "listwise",
+  "rdropAlpha",
+];
+
+/** PRF settings from the flags and the --config file (PRF flags with another task are an error). */
+export function prfSettingsFromArgs(argv: string[], task: string): PrfSettings | null {
+  const { config: configFile, ...given } = parseFlags(argv, TRAIN_FLAGS);
+  const prfGiven = PRF_FLAG_NAMES.filter((k) => k in given);
+  if (!isRankingTask(task)) {
+    if (prfGiven.length) throw new UsageError(`${kebab(prfGiven[0])} only applies to --task prf`);
+    return null;
+  }
+  const fromFile = configFile ? settingsFile(String(configFile)).prf : {};
+  const settings: PrfSettings = { ...PRF_DEFAULTS, ...fromFile };
+  for (const k of prfGiven) (settings as unknown as Record<string, unknown>)[k] = given[k];
+  if (!settings.firstStage) throw new UsageError("--task prf: expected --first-stage <a TREC run file>");
+  if (!existsSync(settings.firstStage) || !statSync(settings.firstStage).isFile())
+    throw new UsageError(`--first-stage ${settings.firstStage}: expected a TREC run file, got no such file`);
+  if (settings.nCompare > settings.nPrf)
+    throw new UsageError(
+      `--n-compare ${settings.nCompare}: expected at most --n-prf ${settings.nPrf} (1 + c distinct feedback counts from 0…K)`,
+    );
+  return settings;
+}
 
 /** QA settings from the flags and the --config file (QA flags with a GLUE task are an error). */
 export function qaSettingsFromArgs(argv: string[], task: string): QaSettings | null {
@@ -240,7 +354,7 @@ function methodFlagConflict(config: TrainConfig, given: Record<string, unknown>)
 }
 
 export function trainHelp(): string {
-  return formatHelp(USAGE, TRAIN_FLAGS, { ...QA_DEFAULTS, ...TRAIN_DEFAULTS });
+  return formatHelp(USAGE, TRAIN_FLAGS, { ...PRF_DEFAULTS, ...QA_DEFAULTS, ...TRAIN_DEFAULTS });
 }
 
 /**
@@ -249,7 +363,11 @@ export function trainHelp(): string {
  * flag's kind, range, choices and nullability (CONFIG_SCHEMA, QA_SCHEMA) before anything runs.
  * @throws UsageError naming the file and the setting.
  */
-export function settingsFile(path: string): { config: Partial<TrainConfig>; qa: Partial<QaSettings> } {
+export function settingsFile(path: string): {
+  config: Partial<TrainConfig>;
+  qa: Partial<QaSettings>;
+  prf: Partial<PrfSettings>;
+} {
   const fail = (what: string): never => {
     throw new UsageError(`--config ${path}: ${what}`);
   };
@@ -278,10 +396,14 @@ export function settingsFile(path: string): { config: Partial<TrainConfig>; qa: 
   const config = wrapped ? (json.config as Record<string, unknown>) : json;
   if (wrapped && "settings" in json && !isObject(json.settings))
     fail(`"settings" expected an object of QA settings, got ${JSON.stringify(json.settings)}`);
-  const qa = wrapped && isObject(json.settings) ? json.settings : {};
+  const inner = wrapped && isObject(json.settings) ? json.settings : {};
+  const prfRun = typeof config.task === "string" && isRankingTask(config.task);
+  const qa = prfRun ? {} : inner;
+  const prf = prfRun ? inner : {};
   for (const [what, obj, schema, prefix] of [
     ["settings", config, CONFIG_SCHEMA, ""],
     ["QA settings", qa, QA_SCHEMA, "settings."],
+    ["PRF settings", prf, PRF_SCHEMA, "settings."],
   ] as const) {
     const unknown = Object.keys(obj).filter((k) => !schema.has(k));
     if (unknown.length) fail(`unknown ${what} ${unknown.slice(0, 5).join(", ")}`);
@@ -290,7 +412,11 @@ export function settingsFile(path: string): { config: Partial<TrainConfig>; qa: 
       if (problem) fail(`"${prefix}${key}" ${problem}`);
     }
   }
-  return { config: config as Partial<TrainConfig>, qa: qa as Partial<QaSettings> };
+  return {
+    config: config as Partial<TrainConfig>,
+    qa: qa as Partial<QaSettings>,
+    prf: prf as Partial<PrfSettings>,
+  };
 }
 
 /** Parse flags into a full config (defaults filled in). */
@@ -298,7 +424,7 @@ export function trainConfigFromArgs(argv: string[]): TrainConfig {
   const { config: configFile, ...flags } = parseFlags(argv, TRAIN_FLAGS);
   // QA flags are QA settings (qaSettingsFromArgs), not part of TrainConfig.
   const given = Object.fromEntries(
-    Object.entries(flags).filter(([k]) => !(QA_FLAG_NAMES as readonly string[]).includes(k)),
+    Object.entries(flags).filter(([k]) => !isQaKey(k) && !isPrfKey(k)),
   ) as Partial<Record<keyof TrainConfig, unknown>>;
   const fromFile = configFile ? settingsFile(String(configFile)).config : {};
   const config = { ...TRAIN_DEFAULTS, ...fromFile, ...given } as TrainConfig;
@@ -312,20 +438,34 @@ export function trainConfigFromArgs(argv: string[]): TrainConfig {
     for (const [key, value] of Object.entries(QA_TRAIN_DEFAULTS) as [keyof TrainConfig, never][])
       if (!chosen(key)) config[key] = value;
   }
+  if (isRankingTask(config.task)) {
+    const fixed = PRF_FIXED.filter((k) => k in given);
+    if (fixed.length)
+      throw new UsageError(
+        `${kebab(fixed[0])} does not apply to --task prf (regulariser mode, primary avg, pairwise, temperature 1, SPEC §9; set --cr-weight and --n-compare)`,
+      );
+    if (config.method === "rdrop")
+      throw new UsageError("--task prf trains with --method cmp or ce (ce: λ_cr 0)");
+    for (const [key, value] of Object.entries(PRF_TRAIN_DEFAULTS) as [keyof TrainConfig, never][])
+      if (!(key in given) && !(key in fromFile && !PRF_FIXED.includes(key))) config[key] = value;
+    if (config.method === "ce") config.crWeight = 0;
+  }
   // Clipping off: 0 or none from the flag, null from a run.json (where JSON writes Infinity as null).
   if (config.maxGradNorm === 0 || config.maxGradNorm === null) config.maxGradNorm = Infinity;
   // A resumed run reopens its model and tokenizer from its own folder: its --model folder may be gone by now.
   const reopens = config.resume && existsSync(join(config.outputDir, RUN_FILES.run));
   const modelProblem = reopens ? null : modelSpecProblem(config.model);
   if (modelProblem) throw new UsageError(modelProblem);
-  const conflict = lossFlagConflict(config, given) ?? methodFlagConflict(config, flags);
+  const conflict = isRankingTask(config.task)
+    ? methodFlagConflict(config, flags)
+    : (lossFlagConflict(config, given) ?? methodFlagConflict(config, flags));
   if (conflict) throw new UsageError(conflict);
   return config;
 }
 
 /** The GLUE name of the config's task when it has no data folder and none ships with cmploss, else null. */
 export function unbundledTaskWithoutData(config: TrainConfig): string | null {
-  if (isQaTask(config.task) || config.dataDir !== null) return null;
+  if (isQaTask(config.task) || isRankingTask(config.task) || config.dataDir !== null) return null;
   const { name } = getGlueTask(config.task);
   return BUNDLED_GLUE_TASKS.includes(name) ? null : name;
 }
@@ -341,6 +481,9 @@ export async function runTrain(argv: string[]): Promise<number> {
     );
   }
   const qa = qaSettingsFromArgs(argv, config.task);
+  const prf = prfSettingsFromArgs(argv, config.task);
+  if (prf && config.dataDir === null)
+    throw new UsageError("--task prf: expected --data-dir <a BEIR or MS MARCO ranking folder>");
   const qaData = isQaTask(config.task) ? qaDataDirProblem(config.task, config.dataDir) : null;
   if (qaData) throw new UsageError(qaData);
   const conflict = runFolderConflict(config); // before anything is written
@@ -351,7 +494,7 @@ export async function runTrain(argv: string[]): Promise<number> {
   let summary;
   try {
     const hooks = { signal: stop.signal };
-    summary = await train(config, hooks, qa ?? undefined);
+    summary = await train(config, hooks, qa ?? undefined, prf ?? undefined);
   } catch (err) {
     if (!(err instanceof TrainingStopped)) throw err;
     process.stderr.write(`train: ${err.message}; rerun the same command with --resume to go on from there\n`);

@@ -12,7 +12,8 @@ import type { TrainConfig } from "../train/config.js";
 import type { TrainSummary } from "../train/loop.js";
 import { RUN_FILES } from "../train/runFiles.js";
 import { QA_DEFAULTS, type QaSettings } from "../tasks/qa/data.js";
-import { isQaTask } from "../tasks/registry.js";
+import { isQaTask, isRankingTask } from "../tasks/registry.js";
+import type { PrfSettings } from "../train/prfFamily.js";
 import { checkpointWallSeconds } from "../train/state.js";
 
 /** What a method fixes in every run of the grid, and which tasks it applies to. */
@@ -49,11 +50,15 @@ export interface GridCell {
   outputDir: string;
 }
 
-/** One run's settings: the training config, and QA settings for QA tasks. */
+/** One run's settings: the training config, QA settings for QA tasks, PRF settings for the prf task. */
 export interface CellSettings {
   config: TrainConfig;
   qa: QaSettings | null;
+  prf?: PrfSettings | null;
 }
+
+/** The methods a ranking (PRF) task trains with: ce is λ_cr = 0, cmp the comparative regulariser (SPEC §9). */
+const RANKING_METHODS: readonly string[] = ["ce", "cmp"];
 
 export interface GridOptions {
   tasks: string[];
@@ -79,7 +84,11 @@ export function gridCells(o: Pick<GridOptions, "tasks" | "methods" | "seeds" | "
     }
     const scope: MethodSpec["tasks"] = METHODS[method].tasks;
     for (const task of o.tasks) {
-      if (scope !== "any" && (scope === "qa") !== isQaTask(task))
+      if (isRankingTask(task) && !RANKING_METHODS.includes(method))
+        throw new RangeError(
+          `experiment: ${task} trains with ${RANKING_METHODS.join(" or ")} (ce: λ_cr 0), not ${method}`,
+        );
+      if (!isRankingTask(task) && scope !== "any" && (scope === "qa") !== isQaTask(task))
         throw new RangeError(
           `experiment: method ${method} applies to ${scope === "qa" ? "QA" : "GLUE"} tasks only, not ${task}`,
         );
@@ -119,6 +128,8 @@ export function cellSettings(cell: GridCell, o: GridOptions): CellSettings {
     overwrite: !resume,
   };
   const qa = shared.qa && { ...shared.qa, ...spec.qa };
+  // PRF's plain baseline keeps its 1 + c variants and drops the regulariser (LoL's λ_cr = 0).
+  if (isRankingTask(cell.task) && config.method === "ce") config.crWeight = 0;
   for (const need of spec.needs ?? []) {
     const value = need === "nDrop" ? config.nDrop : (qa?.nCrop ?? 0);
     if (value < 1)
@@ -126,7 +137,7 @@ export function cellSettings(cell: GridCell, o: GridOptions): CellSettings {
         `experiment: method ${cell.method} needs ${need === "nDrop" ? "--n-drop" : "--n-crop"} ≥ 1`,
       );
   }
-  return { config, qa };
+  return { config, qa, prf: shared.prf ?? null };
 }
 
 /**
@@ -266,13 +277,17 @@ function cliEntry(): string {
  * toward its 4 GiB limit. The child gets the cell's settings through `train --config`; with `log`, its output
  * goes to that file instead of this terminal (runs side by side would mix their progress bars).
  */
-async function trainInChild({ config, qa }: CellSettings, log?: string, signal?: AbortSignal): Promise<void> {
+async function trainInChild(
+  { config, qa, prf }: CellSettings,
+  log?: string,
+  signal?: AbortSignal,
+): Promise<void> {
   mkdirSync(config.outputDir, { recursive: true });
   const settings = join(config.outputDir, "grid-config.json");
   // run.json's shape: `train --config` reads QA settings from `settings`. --overwrite goes on the command line,
   // not into the file, so that repeating a cell's settings with --config never deletes a run unasked.
   const saved = { ...config, overwrite: false };
-  const file = qa ? { config: saved, settings: qa } : saved;
+  const file = qa ? { config: saved, settings: qa } : prf ? { config: saved, settings: prf } : saved;
   writeFileAtomic(settings, JSON.stringify(file, null, 2) + "\n");
   const logStart = log && existsSync(log) ? statSync(log).size : 0; // the log is appended to by every sitting
   const { code } = await runCli(
@@ -431,7 +446,7 @@ export async function runGrid(
   const stop = AbortSignal.any([deadline?.signal, signal].filter((s) => s !== undefined));
   await inPool(todo, jobs, async ({ i, partial }) => {
     const cell = cells[i];
-    const { config, qa } = settings[i];
+    const { config, qa, prf } = settings[i];
     const late = stop.aborted || (deadline !== undefined && isPast(deadline));
     if (late || (deadline && !partial && !fitsBefore(deadline, cell))) {
       // after the cells that fit (inPool takes items appended while it runs)
@@ -443,7 +458,7 @@ export async function runGrid(
     const finished = config.resume ? "resumed" : "trained";
     try {
       await trainInChild(
-        { config: { ...config, threads }, qa },
+        { config: { ...config, threads }, qa, prf },
         jobs > 1 ? join(cell.outputDir, "train.log") : undefined,
         stop,
       );

@@ -241,10 +241,11 @@ export function getGlueTask(name: string): GlueTask {
 
 /**
  * What a task family trains: a class per example (`classification`), a score per example (`regression`), or a
- * span of the context per question (`span`, extractive QA). Ranking (LoL, SPEC §9) will be the fourth kind.
+ * span of the context per question (`span`, extractive QA), or a ranking of a corpus per query (`ranking`: the
+ * PRF query reformulator, LoL, SPEC §9).
  * The training loop picks the task family's adapter by kind (train/loop.ts).
  */
-export type TaskKind = "classification" | "regression" | "span";
+export type TaskKind = "classification" | "regression" | "span" | "ranking";
 
 /** The extractive-QA tasks (tasks/qa/): SQuAD v1.1, the SQuAD distractor benchmark, HotpotQA (distractor). */
 export type QaTaskName = "squad" | "squad-distractor" | "hotpot";
@@ -263,9 +264,10 @@ export const TASKS: Readonly<Record<string, TaskKind>> = {
   squad: "span",
   "squad-distractor": "span",
   hotpot: "span",
+  prf: "ranking",
 };
 
-/** The command-line task names, GLUE in the GLUE paper's order, then QA. */
+/** The command-line task names, GLUE in the GLUE paper's order, then QA, then ranking. */
 export const TASK_NAMES: readonly string[] = Object.keys(TASKS);
 
 /** The QA task names, from TASKS. */
@@ -286,6 +288,11 @@ export function taskKind(name: string): TaskKind {
 /** Whether `name` is an extractive-QA task (kind `span`); false for unknown names. */
 export function isQaTask(name: string): name is QaTaskName {
   return Object.hasOwn(TASKS, name) && TASKS[name] === "span";
+}
+
+/** Whether `name` is a ranking task (kind `ranking`: the PRF reformulator); false for unknown names. */
+export function isRankingTask(name: string): boolean {
+  return Object.hasOwn(TASKS, name) && TASKS[name] === "ranking";
 }
 
 /** The splits a task's folder holds, train first (MNLI: train, dev, dev_mismatched). */

@@ -14,6 +14,8 @@ export interface TrainSummary {
   task: string;
   metric: string;
   best: { step: number; value: number } | null;
+  /** Every score of the best checkpoint's evaluation (PRF: its four trec_eval measures at K); null: none. */
+  best_scores?: Record<string, number> | null;
   final: { step: number; value: number; loss: number; scores: Record<string, number> };
   steps: number;
   examples_per_s: number;

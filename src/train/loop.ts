@@ -9,7 +9,7 @@ import { random, tree } from "@jax-js/jax";
 import { writeFileAtomic } from "../io/atomic.js";
 import { assertDeviceHealthy } from "../runtime/deviceErrors.js";
 import { epochOrder, lengthGroupedOrder } from "../tasks/batch.js";
-import { isQaTask } from "../tasks/registry.js";
+import { isQaTask, isRankingTask } from "../tasks/registry.js";
 import type { ParamTree } from "../util/treePaths.js";
 import { microBatchNote, type TrainConfig } from "./config.js";
 import type { OpenedTask, RunRecord, TrainHooks, TrainSummary } from "./family.js";
@@ -19,6 +19,7 @@ import { JsonlLog, Progress, StepMeter, truncateLogs, type EvalRecord, type Step
 import { storedMetricScale } from "./metricScale.js";
 import { adamwInit } from "./optimizer.js";
 import { trainingCurvesSvg } from "./plot.js";
+import { openPrfTask, PRF_DEFAULTS, prfFrozenSettings, type PrfSettings } from "./prfFamily.js";
 import { openQaTask, QA_DEFAULTS, qaFrozenSettings, type QaSettings } from "./qaFamily.js";
 import { checkRunFolder, finishedNote, prepareRunFolder, runJson } from "./runFolder.js";
 import { RUN_FILES } from "./runFiles.js";
@@ -78,13 +79,14 @@ function changedSettings(
 }
 
 /**
- * Train according to `config` (QA tasks with `qa`, default QA_DEFAULTS); the runtime must already be
- * initialised. The task's kind in the registry picks its family.
+ * Train according to `config` (QA tasks with `qa`, default QA_DEFAULTS; the PRF task with `prf`, default
+ * PRF_DEFAULTS); the runtime must already be initialised. The task's kind in the registry picks its family.
  */
 export async function train(
   config: TrainConfig,
   hooks: TrainHooks = {},
   qa: QaSettings = QA_DEFAULTS,
+  prf: PrfSettings = PRF_DEFAULTS,
 ): Promise<TrainSummary> {
   // An earlier run in the folder is continued (--resume) or replaced (--overwrite) only when asked.
   const finished = checkRunFolder(config);
@@ -96,13 +98,16 @@ export async function train(
     );
   }
   // A resume, even of a finished run, must not change what shaped the curve.
-  if (config.resume) refuseChangedSettings(config, span ? qaFrozenSettings(qa) : {});
+  const ranking = isRankingTask(config.task);
+  const frozen = span ? qaFrozenSettings(qa) : ranking ? prfFrozenSettings(prf) : {};
+  if (config.resume) refuseChangedSettings(config, frozen);
   if (finished) {
     if (!hooks.quiet) process.stderr.write(finishedNote(config.outputDir, finished) + "\n");
     return finished;
   }
   // Read and validate the data before touching the output folder: bad input leaves nothing behind.
   if (span) return runFamily(config, hooks, await openQaTask(config, qa));
+  if (ranking) return runFamily(config, hooks, await openPrfTask(config, prf));
   return runFamily(config, hooks, await openGlueTask(config));
 }
 
@@ -268,10 +273,13 @@ async function runFamily<P extends ParamTree, Batch>(
   tree.dispose(state);
   if (stopped) throw new TrainingStopped(stoppedAt, totalSteps, lastPath);
 
+  // Every score of the best checkpoint's evaluation (its log line), beside the headline value.
+  const bestScores = best && evalLog.read().find((e) => e.step === best!.step)?.scores;
   const summary: TrainSummary = {
     task: task.name,
     metric: task.metric,
     best,
+    best_scores: bestScores ?? null,
     final,
     steps: totalSteps,
     examples_per_s: meter.examplesPerSecond,

@@ -19,9 +19,15 @@ export const RUN_FILES = {
 /** Folder of a run from a pretrained `--model`: the tokenizer files copied from it. */
 export const RUN_TOKENIZER_DIR = "tokenizer";
 
+/** Files only a PRF run (`--task prf`) writes: the frozen base encoder's corpus vectors (with their cache key). */
+export const PRF_RUN_FILES = { corpus: "corpus-embeddings.safetensors" } as const;
+
 /** Files scored from a run's weights afterwards (`cmploss eval` / `experiment`): stale once it trains again. */
 export const DERIVED_FILES = {
   utility: "utility.json",
   context: "context.json",
   utilityCurve: "utility-curve.svg",
+  /** PRF runs: the measures per feedback count (`cmploss eval --n-prf`), as JSON rows and a plot. */
+  prfCurve: "prf-curve.json",
+  prfCurvePlot: "prf-curve.svg",
 } as const;

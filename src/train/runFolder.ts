@@ -10,7 +10,7 @@ import { loadTensorMetadata } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
 import type { TrainSummary } from "./family.js";
 import { summaryAsFractions } from "./metricScale.js";
-import { DERIVED_FILES, RUN_FILES, RUN_TOKENIZER_DIR } from "./runFiles.js";
+import { DERIVED_FILES, PRF_RUN_FILES, RUN_FILES, RUN_TOKENIZER_DIR } from "./runFiles.js";
 
 /** What an earlier run left in a folder. */
 export type EarlierRun =
@@ -97,7 +97,12 @@ export function runFolderConflict(
 
 /** Delete an earlier run's files (and what was scored from its weights) so nothing stale stays; others stay. */
 export function clearRun(dir: string): void {
-  for (const name of [...Object.values(RUN_FILES), RUN_TOKENIZER_DIR, ...Object.values(DERIVED_FILES)]) {
+  for (const name of [
+    ...Object.values(RUN_FILES),
+    RUN_TOKENIZER_DIR,
+    ...Object.values(PRF_RUN_FILES),
+    ...Object.values(DERIVED_FILES),
+  ]) {
     rmSync(join(dir, name), { recursive: true, force: true });
   }
 }
