@@ -34,8 +34,6 @@ import { prfObjective, type PrfBatch } from "./prfObjective.js";
 import { PRF_RUN_FILES, RUN_TOKENIZER_DIR } from "./runFiles.js";
 import { makeOptimizerStep } from "./step.js";
 
-type Params = PrfReformulatorParams;
-
 /** The PRF run's own settings (run.json `settings`; all frozen on --resume). */
 export interface PrfSettings {
   /** The first-stage TREC run holding every train and dev query (its top K are the feedback passages). */
@@ -147,9 +145,11 @@ export function prfInputOptions(
 }
 
 /** A template of a PRF run's params (for reading its checkpoints). */
-export function prfTemplate(modelConfig: BertConfig, pooling: PrfPooling): Params {
+export function prfTemplate(modelConfig: BertConfig, pooling: PrfPooling): PrfReformulatorParams {
   const [enc, head] = random.split(random.key(0), 2);
-  const params: Params = { [modelConfig.model_type]: initBert(enc, modelConfig, { pooler: false }) };
+  const params: PrfReformulatorParams = {
+    [modelConfig.model_type]: initBert(enc, modelConfig, { pooler: false }),
+  };
   if (pooling === "cls-head") params.head = initPrfHead(head, modelConfig);
   else head.dispose();
   return params;
@@ -175,7 +175,7 @@ function variantNames(c: number): string[] {
 export async function openPrfTask(
   config: TrainConfig,
   settings: PrfSettings,
-): Promise<OpenedTask<Params, PrfBatch>> {
+): Promise<OpenedTask<PrfReformulatorParams, PrfBatch>> {
   if (!config.dataDir) throw new Error("--task prf: expected --data-dir <a BEIR or MS MARCO folder>");
   if (!settings.firstStage)
     throw new Error("--task prf: expected --first-stage <a TREC run file of the train queries>");
@@ -188,12 +188,12 @@ export async function openPrfTask(
 
   const runModel = (
     record: Omit<PrfRunInfo, "config">,
-    params: Params,
+    params: PrfReformulatorParams,
     tokenizer: HfTokenizer,
     docs: Float32Array,
     notes: string[],
-    store: RunModel<Params, PrfBatch>["store"],
-  ): RunModel<Params, PrfBatch> => ({
+    store: RunModel<PrfReformulatorParams, PrfBatch>["store"],
+  ): RunModel<PrfReformulatorParams, PrfBatch> => ({
     params,
     record: record as unknown as RunRecord,
     notes,
@@ -209,12 +209,15 @@ export async function openPrfTask(
         loss,
         docs: docArray,
       };
-      const stepper = makeOptimizerStep((p: Params, b: PrfBatch, key) => prfObjective(p, b, key, cfg), {
-        adamw: { ...ADAMW_DEFAULTS, weightDecay: config.weightDecay },
-        maxGradNorm: config.maxGradNorm,
-        jit: config.jit,
-        microBatchSize: config.microBatchSize,
-      });
+      const stepper = makeOptimizerStep(
+        (p: PrfReformulatorParams, b: PrfBatch, key) => prfObjective(p, b, key, cfg),
+        {
+          adamw: { ...ADAMW_DEFAULTS, weightDecay: config.weightDecay },
+          maxGradNorm: config.maxGradNorm,
+          jit: config.jit,
+          microBatchSize: config.microBatchSize,
+        },
+      );
       const retriever = createPrfRetriever({
         modelConfig,
         pooling: settings.pooling,
@@ -335,7 +338,7 @@ export async function openPrfTask(
             process.stderr.write(`embedding the corpus: ${done}/${total}\n`);
         },
       });
-      const params: Params = { [loaded.config.model_type]: withoutPooler };
+      const params: PrfReformulatorParams = { [loaded.config.model_type]: withoutPooler };
       if (settings.pooling === "cls-head") params.head = initPrfHead(headKey, loaded.config);
       else headKey.dispose();
       const record: Omit<PrfRunInfo, "config"> = {
