@@ -46,7 +46,9 @@ describe("flag help", () => {
 
   it("says what --task accepts, and the defaults in words where a value would say none", () => {
     const train = rows(trainHelp());
-    expect(train.find((r) => r.flag === "--task")?.text).toMatch(/^GLUE or QA task .*squad-distractor/);
+    expect(train.find((r) => r.flag === "--task")?.text).toMatch(
+      /^GLUE, QA or ranking \(prf\) task .*squad-distractor.*\|prf\]/,
+    );
     expect(train.find((r) => r.flag === "--data-dir")?.text).toMatch(/\(default: the bundled SST-2\)$/);
     expect(train.find((r) => r.flag === "--threads")?.text).toMatch(/\(default: all cores\)$/);
     expect(rows(evalHelp()).find((r) => r.flag === "--threads")?.text).toMatch(/\(default: all cores\)$/);
