@@ -5,16 +5,9 @@
  * CmpDrop train step of B examples × V variants, and prints the wasm heap size afterwards (jax-js grows it and
  * never returns it, so it is the peak). One shape per process: the calibration of src/train/heapFit.ts.
  */
-const memories: WebAssembly.Memory[] = [];
-const Memory = WebAssembly.Memory;
-// Keep the memory jax-js creates (before it loads), to read its size: jax-js does not expose it.
-WebAssembly.Memory = new Proxy(Memory, {
-  construct(target, args: [WebAssembly.MemoryDescriptor]) {
-    const memory = new target(...args);
-    memories.push(memory);
-    return memory;
-  },
-});
+import { watchWasmHeap } from "./wasmHeap.js";
+
+const heapBytes = watchWasmHeap();
 
 const [mode, rowsArg, tokensArg, variantsArg, powersArg] = process.argv.slice(2);
 const B = Number(rowsArg);
@@ -81,7 +74,7 @@ if (mode === "eval") {
   const state = { params, opt: adamwInit(params), key: random.key(1), step: 0 };
   await stepper.step(state, { ...inputs(), labels: np.zeros([B], { dtype: np.int32 }) }, 1e-5);
 }
-const heap = Math.max(0, ...memories.map((m) => m.buffer.byteLength));
+const heap = heapBytes();
 console.log(
   JSON.stringify({ mode, rows: B, tokens: T, variants: V, heap_mb: Math.round(heap / 2 ** 20) }) +
     ` (${((performance.now() - started) / 1000).toFixed(1)} s)`,

@@ -1,18 +1,10 @@
 /** Steady-state train-step timing for one shape (used by the benchmark suite; runs as a child process). */
 import { preparePlatform, threadsFromEnv } from "../src/runtime/platform.js";
+import { watchWasmHeap } from "./wasmHeap.js";
 
-// The wasm heap jax-js creates when it loads (it does not expose it): kept to read its size after each step.
-// jax-js grows it and never shrinks it, so its size is the peak so far.
-const memories: WebAssembly.Memory[] = [];
-const NativeMemory = WebAssembly.Memory;
-WebAssembly.Memory = new Proxy(NativeMemory, {
-  construct(target, args: [WebAssembly.MemoryDescriptor]) {
-    const memory = new target(...args);
-    memories.push(memory);
-    return memory;
-  },
-});
-const heapMb = () => Math.round(Math.max(0, ...memories.map((m) => m.buffer.byteLength)) / 2 ** 20);
+// Read after each step: the peak heap so far.
+const heapBytes = watchWasmHeap();
+const heapMb = () => Math.round(heapBytes() / 2 ** 20);
 
 export interface StepTimingArgs {
   preset: string;

@@ -5,18 +5,10 @@
  * next to the same chain computed op by op without jit. Its own process because the wasm heap only ever grows
  * and jax-js creates it when it loads: the heap's size is read from the `WebAssembly.Memory` jax-js constructs.
  */
+import { watchWasmHeap } from "../bench/wasmHeap.js";
 import { preparePlatform, threadsFromEnv } from "../src/runtime/platform.js";
 
-const memories: WebAssembly.Memory[] = [];
-const Memory = WebAssembly.Memory;
-WebAssembly.Memory = new Proxy(Memory, {
-  construct(target, args: [WebAssembly.MemoryDescriptor]) {
-    const memory = new target(...args);
-    memories.push(memory);
-    return memory;
-  },
-});
-const heapBytes = () => Math.max(0, ...memories.map((m) => m.buffer.byteLength));
+const heapBytes = watchWasmHeap();
 
 const n = Number(process.argv[2] ?? 256);
 const links = Number(process.argv[3] ?? 24);
