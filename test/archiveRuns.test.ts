@@ -48,15 +48,29 @@ describe("scripts/archive-runs.sh", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain("1 finished run(s)");
     const run = join(out, "cola", "ce", "seed1");
+    // the logs travel with the run: the JSONL logs and the console output (where GPU errors show)
     expect(readdirSync(run).sort()).toEqual([
       "eval_log.jsonl",
       "metrics.json",
       "run.json",
+      "train.log",
       "train_log.jsonl",
       "utility.json",
     ]);
     expect(readFileSync(join(run, "metrics.json"), "utf8")).toBe('{"wall_s": 1}');
+    expect(readFileSync(join(run, "train.log"), "utf8")).toBe("progress");
     expect(existsSync(join(out, "cola", "cmp"))).toBe(false);
+    expect(r.stderr).toBe("");
+  });
+
+  it("archives a finished run without logs and names it", () => {
+    const grid = join(root, "grid-unlogged");
+    writeRun(join(grid, "rte", "ce", "seed2"), { "metrics.json": "{}", "run.json": "{}" });
+    const r = archive(grid, join(root, "archive-unlogged"));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/rte\/ce\/seed2 has no train_log\.jsonl/);
+    expect(r.stdout).toContain("1 finished run(s)");
+    expect(r.stdout).toContain("(1 without logs)");
   });
 
   it("says what is wrong with a missing folder or missing arguments", () => {

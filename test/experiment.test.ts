@@ -6,11 +6,18 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   contextTable,
   htmlReport,
+  logsLine,
   markdownTable,
   meanStd,
   pairedTable,
+  utilityTable,
   type RunResult,
 } from "../src/experiment/report.js";
+import { majorityBaseline, type MajorityBaseline } from "../src/experiment/baseline.js";
+import { loadGlueSplit } from "../src/tasks/glue/reader.js";
+import { majorityClass } from "../src/tasks/metrics.js";
+import { getGlueTask } from "../src/tasks/registry.js";
+import { clearRun } from "../src/train/runFolder.js";
 import { fitsBefore, gridCells, gridEta, inPool, slotEstimate } from "../src/experiment/grid.js";
 import { loadTensorMetadata, loadTensors, saveTensors } from "../src/train/checkpoint.js";
 import { jsonlLines, startCli, untilJsonlLines } from "./cliProcess.js";
@@ -74,7 +81,7 @@ describe("cmploss experiment", () => {
     "0,2",
   ];
 
-  it("runs the grid, writes results.json, a Markdown table and an HTML report with plots", () => {
+  it("runs the grid, writes results.json, a Markdown table and an HTML report with plots", async () => {
     const r = cli(...args);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(
@@ -94,7 +101,27 @@ describe("cmploss experiment", () => {
     expect(results[0].utility.map((u) => u.power)).toEqual([0, 2]);
     const md = readFileSync(join(root, "results.md"), "utf8");
     expect(md).toMatch(/\| SST-2 \| rdrop \| 2 \| accuracy \d+\.\d\d ± \d+\.\d\d \|/);
+    // the paired differences on the final score beside the best, and the majority class beside the utility
+    // curves, computed from the dev labels with the task's metric
+    expect(md).toMatch(
+      /\| SST-2 \| cmp \| ce \| 2 \| [+−][\d.]+ ± [\d.]+ \| \d \/ \d \/ \d \| [+−][\d.]+ ± [\d.]+ \|/,
+    );
+    const sst2 = getGlueTask("SST-2");
+    const dev = await loadGlueSplit(sst2, "test/fixtures/sst2-tiny", "dev");
+    const majority = majorityClass(
+      sst2,
+      dev.examples.map((e) => e.label),
+    );
+    const line = `${(100 * majority.scores.accuracy).toFixed(2)} / ${majority.entropy.toFixed(3)}`;
+    const name = `majority class (always "${sst2.labels[majority.label]}")`;
+    expect(md).toContain(`| SST-2 | ${name} | – | ${line} | ${line} |`);
+    // every run keeps its console output, also when the grid runs one at a time (and shows it here)
+    for (const x of results)
+      expect(readFileSync(join(x.outputDir, "train.log"), "utf8")).toMatch(/dev accuracy/);
+    expect(r.stderr).toMatch(/dev accuracy/);
+    expect(md).toContain("Logs: 6 of 6 runs have their logs.");
     const html = readFileSync(join(root, "report.html"), "utf8");
+    expect(html).toContain(`>${name.replaceAll('"', "&quot;")}</text>`); // the utility plot's legend: the dashed line is drawn
     expect(html.match(/<svg /g)?.length).toBe(2 + 3);
     expect(html).toMatch(/utility curve/);
     // six runs in child processes: as long as the spawn may take, for a loaded machine
@@ -332,6 +359,11 @@ describe("cmploss experiment on extractive QA (the CmpDrop / CmpCrop ablation st
     expect(r.stderr).toMatch(/broken-rte\/\w+\.tsv:3: expected 4 tab-separated fields/);
     expect(r.stderr).toMatch(/\[1\/2\] rte ce seed 1: failed/);
     expect(r.stderr).toMatch(/experiment: 1 run\(s\) failed: rte ce seed 1/);
+    // the broken dev file leaves RTE without its majority-class line, and says why; SST-2 keeps its own
+    expect(r.stderr).toMatch(
+      /rte: reported without its majority-class line: .*broken-rte\/dev\.tsv:3: expected 4/,
+    );
+    expect(readFileSync(join(out, "results.md"), "utf8")).toMatch(/- SST-2: always predicting/);
     const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as RunResult[];
     expect(results.map((x) => `${x.task}/${x.method}`)).toEqual(["SST-2/ce"]);
     // computed in the run's slot, right after its training: a grid cut short keeps its curves
@@ -361,6 +393,33 @@ describe("cmploss experiment on extractive QA (the CmpDrop / CmpCrop ablation st
     r = run("--tasks", "squad-distractor", "--methods", "ce");
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/squad-distractor needs its data/);
+  });
+});
+
+describe("a run's console output", () => {
+  it("survives --overwrite: a cell that starts again keeps the output of the attempt before it", () => {
+    const dir = join(root, "overwritten");
+    mkdirSync(dir, { recursive: true });
+    for (const name of ["train.log", "metrics.json", "train_log.jsonl"]) writeFileSync(join(dir, name), "x");
+    clearRun(dir);
+    expect(existsSync(join(dir, "train.log"))).toBe(true);
+    expect(existsSync(join(dir, "metrics.json"))).toBe(false);
+    expect(existsSync(join(dir, "train_log.jsonl"))).toBe(false);
+  });
+});
+
+describe("majorityBaseline", () => {
+  it("reads the dev labels of a classification task; none for other kinds; a clear error for a missing file", async () => {
+    const sst2 = await majorityBaseline("sst2", "test/fixtures/sst2-tiny");
+    const dev = await loadGlueSplit("SST-2", "test/fixtures/sst2-tiny", "dev");
+    const ones = dev.examples.filter((e) => e.label === 1).length;
+    const share = Math.max(ones, dev.examples.length - ones) / dev.examples.length;
+    expect(sst2).toMatchObject({ task: "SST-2", metric: "accuracy", examples: dev.examples.length, share });
+    expect(sst2!.value).toBe(share);
+    expect(await majorityBaseline("stsb", "/nonexistent")).toBeNull();
+    expect(await majorityBaseline("squad-distractor", "/nonexistent")).toBeNull();
+    expect(await majorityBaseline("prf", "/nonexistent")).toBeNull();
+    await expect(majorityBaseline("rte", join(root, "no-rte"))).rejects.toThrow(/no-rte\/dev\.tsv/);
   });
 });
 
@@ -394,14 +453,70 @@ describe("report helpers", () => {
       row(2, 0.84),
       row(3, 0.79),
     ]);
-    expect(paired).toContain("| SST-2 | cmp | ce | 3 | +0.00 ± 1.00 | 1 / 1 / 1 |");
+    expect(paired).toContain(
+      "| SST-2 | cmp | ce | 3 | +0.00 ± 1.00 | 1 / 1 / 1 | +0.00 ± 1.00 | 1 / 1 / 1 |",
+    );
     const rdrop = (seed: number, best: number) => ({ ...row(seed, best), method: "rdrop" });
     const three = pairedTable([other(1, 0.8), other(2, 0.84), rdrop(1, 0.82), rdrop(2, 0.83), row(2, 0.85)]);
     expect(three.split("\n").slice(2, -1)).toEqual([
-      "| SST-2 | rdrop | ce | 2 | +0.50 ± 2.12 | 1 / 0 / 1 |",
-      "| SST-2 | cmp | ce | 1 | +1.00 ± 0.00 | 1 / 0 / 0 |",
-      "| SST-2 | cmp | rdrop | 1 | +2.00 ± 0.00 | 1 / 0 / 0 |",
+      "| SST-2 | rdrop | ce | 2 | +0.50 ± 2.12 | 1 / 0 / 1 | +0.50 ± 2.12 | 1 / 0 / 1 |",
+      "| SST-2 | cmp | ce | 1 | +1.00 ± 0.00 | 1 / 0 / 0 | +1.00 ± 0.00 | 1 / 0 / 0 |",
+      "| SST-2 | cmp | rdrop | 1 | +2.00 ± 0.00 | 1 / 0 / 0 | +2.00 ± 0.00 | 1 / 0 / 0 |",
     ]);
+    // final scores are paired on their own: a method ahead on best dev can be behind at the end
+    const ended = (r: RunResult, final: number) => ({ ...r, final });
+    const finals = pairedTable([
+      ended(other(1, 0.8), 0.8),
+      ended(other(2, 0.8), 0.8),
+      ended(row(1, 0.82), 0.79),
+      ended(row(2, 0.83), 0.78),
+    ]);
+    expect(finals).toContain(
+      "| SST-2 | cmp | ce | 2 | +2.50 ± 0.71 | 2 / 0 / 0 | −1.50 ± 0.71 | 0 / 0 / 2 |",
+    );
+    // the utility table: mean metric / loss per power, then the majority class's score and prior entropy
+    const curve = (r: RunResult, v0: number, v8: number) => ({
+      ...r,
+      utility: [
+        { power: 0, rate: 0, value: v0, loss: 0.4 },
+        { power: 8, rate: 0.57, value: v8, loss: 0.6 },
+      ],
+    });
+    const base: MajorityBaseline = {
+      task: "SST-2",
+      metric: "accuracy",
+      value: 0.509,
+      label: "1",
+      share: 0.509,
+      entropy: 0.693,
+      examples: 872,
+      file: "dev.tsv",
+    };
+    const util = utilityTable(
+      [curve(other(1, 0.8), 0.8, 0.6), curve(other(2, 0.84), 0.84, 0.64), row(3, 0.8)],
+      [base],
+    );
+    expect(util.split("\n").slice(2, -1)).toEqual([
+      "| SST-2 | ce | 2 | 82.00 / 0.400 | 62.00 / 0.600 |",
+      '| SST-2 | majority class (always "1") | – | 50.90 / 0.693 | 50.90 / 0.693 |',
+    ]);
+    expect(utilityTable([row(1, 0.8)], [base])).toBe("");
+    // a run without a curve (brought back without weights) leaves the others' mean drawn, labelled
+    const drawn = htmlReport(
+      [
+        { ...curve(row(1, 0.8), 0.8, 0.6), outputDir: "/nonexistent" },
+        { ...row(2, 0.8), outputDir: "/nonexistent" },
+      ],
+      "t",
+      [base],
+    );
+    expect(drawn).toMatch(/utility curve, dev accuracy vs forced dropout power/);
+    expect(drawn.match(/>cmp \(1 of 2 runs\)<\/text>/g)).toHaveLength(1);
+    expect(drawn).toContain('stroke-dasharray="4 3"');
+    expect(drawn).toContain("majority class (always &quot;1&quot;)</text>");
+    expect(drawn).toContain(
+      "always predicting &quot;1&quot; (50.90 % of 872 dev examples) scores accuracy 50.90",
+    );
     expect(pairedTable([row(1, 0.8)])).toBe("");
     // runs brought back without weights have no utility curve: no empty chart, no caption for one
     const noCurves = htmlReport([{ ...row(1, 0.8), outputDir: "/nonexistent" }], "t");
@@ -432,6 +547,12 @@ describe("report helpers", () => {
       "t",
     );
     expect(partly).toContain("<td>80.00 ± 14.14</td>");
+    expect(
+      logsLine([
+        { ...row(1, 0.7), outputDir: loggedDir },
+        { ...row(2, 0.9), outputDir: "/nonexistent" },
+      ]),
+    ).toBe("Logs: 1 of 2 runs have their logs; without: SST-2 cmp seed 2.");
     expect(partly).toContain("cmp (1 of 2 runs)</text>");
     expect(partly).toContain("SST-2 · cmp (1 of 2 runs): training task loss per variant");
     expect(partly).toMatch(/<path d="M[^"]+L[^"]+" fill="none"/); // the one logged run's dev curve is drawn

@@ -8,12 +8,20 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MODEL_FILE, TOKENIZER_FILE } from "../src/models/hf/files.js";
-import { DERIVED_FILES, PRF_RUN_FILES, RUN_FILES, RUN_TOKENIZER_DIR } from "../src/train/runFiles.js";
+import {
+  DERIVED_FILES,
+  GRID_RUN_FILES,
+  PRF_RUN_FILES,
+  RUN_FILES,
+  RUN_TOKENIZER_DIR,
+} from "../src/train/runFiles.js";
 
 const SOURCES = ["src/train/runFiles.ts", "src/models/hf/files.ts"];
 const NAMES = [
   ...new Set(
-    [RUN_FILES, PRF_RUN_FILES, DERIVED_FILES, MODEL_FILE, TOKENIZER_FILE].flatMap((o) => Object.values(o)),
+    [RUN_FILES, PRF_RUN_FILES, DERIVED_FILES, GRID_RUN_FILES, MODEL_FILE, TOKENIZER_FILE].flatMap((o) =>
+      Object.values(o),
+    ),
   ),
   RUN_TOKENIZER_DIR,
 ];

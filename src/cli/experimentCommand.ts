@@ -14,10 +14,11 @@ import {
   type MethodName,
   type TimedRun,
 } from "../experiment/grid.js";
+import { majorityBaseline, type MajorityBaseline } from "../experiment/baseline.js";
 import { toResult, writeReports, type RunResult } from "../experiment/report.js";
 import { cachedContext, cachedUtility, contextCurve, utilityCurve } from "../experiment/utility.js";
 import { TRAIN_DEFAULTS } from "../train/config.js";
-import { RUN_FILES } from "../train/runFiles.js";
+import { GRID_RUN_FILES, RUN_FILES } from "../train/runFiles.js";
 import { QA_DEFAULTS, type QaSettings } from "../tasks/qa/data.js";
 import { isQaTask, isRankingTask, TASK_NAMES } from "../tasks/registry.js";
 import { formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
@@ -58,7 +59,7 @@ const OWN_FLAGS: FlagTable = {
   "utility-powers": { kind: "string", help: "forced-dropout powers for the utility curves" },
   jobs: {
     kind: "number",
-    help: "runs trained (and evaluated) at once, each in its own process with cores/jobs wasm threads unless --threads is given (on a GPU they share it); their output goes to <run>/train.log",
+    help: `runs trained (and evaluated) at once, each in its own process with cores/jobs wasm threads unless --threads is given (on a GPU they share it); each run's output goes to its ${GRID_RUN_FILES.console} (with one job, also to this terminal)`,
     integer: true,
     min: 1,
   },
@@ -287,7 +288,24 @@ export async function runExperiment(argv: string[]): Promise<number> {
       });
       results[i] = toResult(cell, summary, utility, context);
     });
-    writeReports(flags.outputDir, results, `cmploss experiment: ${flags.tasks} × ${flags.methods}`);
+    // Each classification task's majority-class line, from its dev labels. A dev file that cannot be read has
+    // already failed that task's runs (with its file and line); the reports then go without its line.
+    const baselines: MajorityBaseline[] = [];
+    for (const task of tasks) {
+      try {
+        const base = await majorityBaseline(task, dataDirs[task] ?? bases.get(task)!.config.dataDir);
+        if (base) baselines.push(base);
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        process.stderr.write(`${task}: reported without its majority-class line: ${why}\n`);
+      }
+    }
+    writeReports(
+      flags.outputDir,
+      results,
+      `cmploss experiment: ${flags.tasks} × ${flags.methods}`,
+      baselines,
+    );
     console.log(`wrote ${flags.outputDir}/results.json, results.md and report.html (${results.length} runs)`);
     if (failed.length > 0) throw failures();
     return userStop.exitCode() ?? 0;

@@ -10,7 +10,7 @@ import {
   type TimedRun,
 } from "../experiment/grid.js";
 import { formatDuration } from "../train/log.js";
-import { RUN_FILES } from "../train/runFiles.js";
+import { GRID_RUN_FILES, RUN_FILES } from "../train/runFiles.js";
 
 export class GridProgress {
   readonly failed: string[] = [];
@@ -37,7 +37,7 @@ export class GridProgress {
     if (status === "start") {
       this.started.set(i, { at: performance.now(), done: trainedSeconds(cell) });
       if (this.jobs > 1)
-        process.stderr.write(`${name}: started (log: ${join(cell.outputDir, "train.log")})\n`);
+        process.stderr.write(`${name}: started (log: ${join(cell.outputDir, GRID_RUN_FILES.console)})\n`);
       return;
     }
     const label = `${cell.task} ${cell.method} seed ${cell.seed}`;

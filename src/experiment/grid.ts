@@ -3,14 +3,14 @@
  * (metrics.json present) are skipped and interrupted ones resume, so a long grid continues where it stopped.
  */
 import { spawn, type StdioOptions } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../io/atomic.js";
 import type { TrainConfig } from "../train/config.js";
 import type { TrainSummary } from "../train/loop.js";
-import { RUN_FILES } from "../train/runFiles.js";
+import { GRID_RUN_FILES, RUN_FILES } from "../train/runFiles.js";
 import { QA_DEFAULTS, type QaSettings } from "../tasks/qa/data.js";
 import { isQaTask, isRankingTask } from "../tasks/registry.js";
 import type { PrfSettings } from "../train/prfFamily.js";
@@ -274,12 +274,14 @@ function cliEntry(): string {
 
 /**
  * Train one cell in a child process: jax-js's wasm heap only grows, so runs sharing a process would pile up
- * toward its 4 GiB limit. The child gets the cell's settings through `train --config`; with `log`, its output
- * goes to that file instead of this terminal (runs side by side would mix their progress bars).
+ * toward its 4 GiB limit. The child gets the cell's settings through `train --config`; its output is appended
+ * to `log` (the run's `train.log`, kept with the run: GPU errors that jax-js only logs show there), and with
+ * `echo` also shown on this terminal (one run at a time; runs side by side would mix their progress lines).
  */
 async function trainInChild(
   { config, qa, prf }: CellSettings,
-  log?: string,
+  log: string,
+  echo: boolean,
   signal?: AbortSignal,
 ): Promise<void> {
   mkdirSync(config.outputDir, { recursive: true });
@@ -289,20 +291,20 @@ async function trainInChild(
   const saved = { ...config, overwrite: false };
   const file = qa ? { config: saved, settings: qa } : prf ? { config: saved, settings: prf } : saved;
   writeFileAtomic(settings, JSON.stringify(file, null, 2) + "\n");
-  const logStart = log && existsSync(log) ? statSync(log).size : 0; // the log is appended to by every sitting
+  const logStart = existsSync(log) ? statSync(log).size : 0; // the log is appended to by every sitting
   const { code } = await runCli(
     ["train", "--config", settings, ...(config.overwrite ? ["--overwrite"] : [])],
     config.threads,
-    log ?? "inherit",
+    log,
     signal,
+    echo,
   );
   if (signal?.aborted) throw new GridStopped();
   if (code !== 0) {
-    // the child's one-line error: in its log, or already on this terminal above
-    const why = log ? errorLineOf(readFileSync(log).subarray(logStart).toString("utf8")) : null;
-    const where = log ? `; its output: ${log}` : "; its error is above";
+    // the child's one-line error, from its log
+    const why = errorLineOf(readFileSync(log).subarray(logStart).toString("utf8"));
     throw new Error(
-      `experiment: the run in ${config.outputDir} failed (exit ${code})${why ? `: ${why}` : ""}${where}`,
+      `experiment: the run in ${config.outputDir} failed (exit ${code})${why ? `: ${why}` : ""}; its output: ${log}`,
     );
   }
 }
@@ -318,7 +320,8 @@ export function errorLineOf(output: string): string | null {
 
 /**
  * Run a cmploss CLI command in a child process (same Node flags, e.g. a TypeScript loader). `output`:
- * "inherit" shares this terminal, "pipe" collects stdout (stderr shared), a path appends both to that file.
+ * "inherit" shares this terminal, "pipe" collects stdout (stderr shared), a path appends both to that file
+ * (and with `echo`, to this process's stdout and stderr as well).
  * `signal` stops the child (SIGTERM); its files are written atomically, so what it leaves is consistent.
  */
 export async function runCli(
@@ -326,19 +329,31 @@ export async function runCli(
   threads: number | null,
   output: "inherit" | "pipe" | string,
   signal?: AbortSignal,
+  echo = false,
 ): Promise<{ code: number; stdout: string }> {
   const env = { ...process.env };
   if (threads !== null) env.CMPLOSS_THREADS = String(threads);
   const fd = output === "inherit" || output === "pipe" ? null : openSync(output, "a");
+  const tee = fd !== null && echo;
   try {
+    const stdio =
+      fd === null ? ["ignore", output, "inherit"] : tee ? ["ignore", "pipe", "pipe"] : ["ignore", fd, fd];
     const child = spawn(process.execPath, [...process.execArgv, cliEntry(), ...args], {
-      stdio: (fd === null ? ["ignore", output, "inherit"] : ["ignore", fd, fd]) as StdioOptions,
+      stdio: stdio as StdioOptions,
       env,
       signal,
     });
     child.on("error", () => {}); // an abort surfaces as "error" before "close"; the caller checks the signal
     let out = "";
-    child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
+    if (tee) {
+      // both streams into the file in the order they arrive, and each onto this process's own
+      const copy = (to: NodeJS.WriteStream) => (chunk: Buffer) => {
+        writeSync(fd, chunk);
+        to.write(chunk);
+      };
+      child.stdout?.on("data", copy(process.stdout));
+      child.stderr?.on("data", copy(process.stderr));
+    } else child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
     const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
     return { code, stdout: out };
   } finally {
@@ -457,9 +472,11 @@ export async function runGrid(
     const threads = threadsPerJob(config.threads, jobs);
     const finished = config.resume ? "resumed" : "trained";
     try {
+      // every run keeps its console output (train.log), shown here too when it runs alone
       await trainInChild(
         { config: { ...config, threads }, qa, prf },
-        jobs > 1 ? join(cell.outputDir, "train.log") : undefined,
+        join(cell.outputDir, GRID_RUN_FILES.console),
+        jobs === 1,
         stop,
       );
       await afterTrain?.(cell, i, stop);

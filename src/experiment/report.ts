@@ -11,6 +11,7 @@ import type { TrainSummary } from "../train/loop.js";
 import { RUN_FILES } from "../train/runFiles.js";
 import { chartSvg, COLORS, escapeXml, smooth, type Series } from "../train/plot.js";
 import { storedMetricScale, summaryAsFractions } from "../train/metricScale.js";
+import type { MajorityBaseline } from "./baseline.js";
 import type { GridCell } from "./grid.js";
 
 export interface UtilityPoint {
@@ -110,13 +111,16 @@ export function markdownTable(results: RunResult[]): string {
 }
 
 /**
- * Each method against the task's first method on the same seeds (same data order and initialisation): the
- * mean ± std of the paired differences in best dev metric, in points, and how often it won. "" with one method.
+ * Each method against every earlier one on the same seeds (same data order and initialisation): the mean ± std
+ * of the paired differences in points and how often it won, on the best dev score and on the final one. The
+ * best is picked from every evaluation on the very dev set it is scored on, so it is optimistic; the final
+ * score is the run's last evaluation, chosen by nothing. "" with one method.
  */
 export function pairedTable(results: RunResult[]): string {
   const lines = [
-    "| task | method | vs | seeds | Δ best dev (mean ± std, points) | wins / ties / losses |",
-    "|---|---|---|---|---|---|",
+    "| task | method | vs | seeds | Δ best dev (mean ± std, points) | wins / ties / losses | " +
+      "Δ final dev (mean ± std, points) | wins / ties / losses |",
+    "|---|---|---|---|---|---|---|---|",
   ];
   for (const task of new Set(results.map((r) => r.task))) {
     const rs = results.filter((r) => r.task === task && r.best !== null);
@@ -124,26 +128,93 @@ export function pairedTable(results: RunResult[]): string {
     // Every later method against every earlier one (ce first: R-Drop vs CE, CmpLoss vs CE, CmpLoss vs R-Drop).
     const pairs = methods.flatMap((m, j) => methods.slice(0, j).map((b) => [m, b] as const));
     for (const [m, b] of pairs) {
-      const base = new Map(rs.filter((r) => r.method === b).map((r) => [r.seed, r.best!]));
-      const diffs = rs
-        .filter((r) => r.method === m && base.has(r.seed))
-        .map((r) => 100 * (r.best! - base.get(r.seed)!));
-      if (diffs.length === 0) continue;
-      const d = meanStd(diffs);
-      const tie = 1e-9;
-      const tally = [
-        diffs.filter((x) => x > tie),
-        diffs.filter((x) => Math.abs(x) <= tie),
-        diffs.filter((x) => x < -tie),
-      ];
-      const sign = d.mean >= 0 ? "+" : "−";
+      const base = new Map(rs.filter((r) => r.method === b).map((r) => [r.seed, r]));
+      const runs = rs.filter((r) => r.method === m && base.has(r.seed));
+      if (runs.length === 0) continue;
+      const cells = (score: (r: RunResult) => number) => {
+        const diffs = runs.map((r) => 100 * (score(r) - score(base.get(r.seed)!)));
+        const d = meanStd(diffs);
+        const tie = 1e-9;
+        const tally = [
+          diffs.filter((x) => x > tie).length,
+          diffs.filter((x) => Math.abs(x) <= tie).length,
+          diffs.filter((x) => x < -tie).length,
+        ];
+        const sign = d.mean >= 0 ? "+" : "−";
+        return `${sign}${Math.abs(d.mean).toFixed(2)} ± ${d.std.toFixed(2)} | ${tally.join(" / ")}`;
+      };
       lines.push(
-        `| ${task} | ${m} | ${b} | ${d.n} | ${sign}${Math.abs(d.mean).toFixed(2)} ± ${d.std.toFixed(2)} | ` +
-          `${tally.map((t) => t.length).join(" / ")} |`,
+        `| ${task} | ${m} | ${b} | ${runs.length} | ${cells((r) => r.best!)} | ${cells((r) => r.final)} |`,
       );
     }
   }
   return lines.length > 2 ? lines.join("\n") + "\n" : "";
+}
+
+/**
+ * The utility curves as a table: per task and method, the mean dev metric (and mean dev loss) over the runs
+ * that have a curve, at each forced-dropout power; then the task's majority-class line (its score and the class
+ * prior's entropy, the same at every power), so that a curve falling toward it reads as what it is. "" when no
+ * run has a curve.
+ */
+export function utilityTable(results: RunResult[], baselines: readonly MajorityBaseline[] = []): string {
+  const withCurve = results.filter((r) => r.utility.length > 0);
+  if (withCurve.length === 0) return "";
+  const powers = [...new Set(withCurve.flatMap((r) => r.utility.map((u) => u.power)))].sort((a, b) => a - b);
+  const lines = [
+    `| task | method | runs | ${powers.map((k) => `k = ${k}`).join(" | ")} |`,
+    `|---|---|---|${powers.map(() => "---").join("|")}|`,
+  ];
+  for (const task of new Set(withCurve.map((r) => r.task))) {
+    const rs = withCurve.filter((r) => r.task === task);
+    for (const runs of groups(rs).values()) {
+      const cells = powers.map((k) => {
+        const at = runs.map((r) => r.utility.find((u) => u.power === k));
+        const value = meanStd(at.map((u) => u?.value ?? NaN)).mean;
+        const losses = at.map((u) => u?.loss ?? null);
+        const loss = losses.every((l) => l !== null) ? ` / ${meanStd(losses).mean.toFixed(3)}` : "";
+        return `${pct(value)}${loss}`;
+      });
+      lines.push(`| ${task} | ${runs[0].method} | ${runs.length} | ${cells.join(" | ")} |`);
+    }
+    const base = baselines.find((b) => b.task === task);
+    if (base) {
+      const cell = `${pct(base.value)} / ${base.entropy.toFixed(3)}`;
+      lines.push(`| ${task} | ${majorityName(base)} | – | ${powers.map(() => cell).join(" | ")} |`);
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** How reports name a task's majority-class line. */
+function majorityName(base: MajorityBaseline): string {
+  return `majority class (always "${base.label}")`;
+}
+
+/**
+ * Which runs kept their logs (train_log.jsonl and eval_log.jsonl in their folder): a count, and the runs that
+ * did not (brought back or rebuilt without them), so that a report says what its curves over steps rest on.
+ */
+export function logsLine(results: RunResult[]): string {
+  const has = (r: RunResult) =>
+    existsSync(join(r.outputDir, RUN_FILES.steps)) && existsSync(join(r.outputDir, RUN_FILES.evals));
+  const without = results.filter((r) => !has(r)).map((r) => `${r.task} ${r.method} seed ${r.seed}`);
+  return (
+    `Logs: ${results.length - without.length} of ${results.length} runs have their logs` +
+    (without.length ? `; without: ${without.join(", ")}.` : ".")
+  );
+}
+
+/** One line per task: the majority-class score on dev, its share and the class prior's entropy. */
+export function majorityLines(baselines: readonly MajorityBaseline[]): string {
+  return baselines
+    .map(
+      (b) =>
+        `- ${b.task}: always predicting "${b.label}" (${pct(b.share)} % of ${b.examples} dev examples) scores ` +
+        `${b.metric} ${pct(b.value)}; the class prior's entropy (the dev loss of predicting the class shares) ` +
+        `is ${b.entropy.toFixed(3)}.`,
+    )
+    .join("\n");
 }
 
 /** QA: mean dev metric per method with only the first m distractor paragraphs kept; "" when no run has one. */
@@ -214,7 +285,11 @@ function htmlRows(markdown: string): string {
 }
 
 /** The self-contained HTML report with inline SVG plots. */
-export function htmlReport(results: RunResult[], title: string): string {
+export function htmlReport(
+  results: RunResult[],
+  title: string,
+  baselines: readonly MajorityBaseline[] = [],
+): string {
   const sections: string[] = [];
   const tasks = [...new Set(results.map((r) => r.task))];
   for (const task of tasks) {
@@ -236,13 +311,29 @@ export function htmlReport(results: RunResult[], title: string): string {
         points: meanCurve(curves),
       };
     });
-    const utilSeries: Series[] = methods.map((m, i) => ({
-      name: m,
-      color: COLORS[i % COLORS.length],
-      points: meanCurve(
-        rs.filter((r) => r.method === m).map((r) => r.utility.map((u) => [u.power, u.value])),
-      ),
-    }));
+    // Runs brought back from a GPU without weights may have no utility curve: the others' mean is drawn.
+    const utilSeries: Series[] = methods.map((m, i) => {
+      const runs = rs.filter((r) => r.method === m);
+      const curves = logged(runs, (r) => r.utility.map((u): [number, number] => [u.power, u.value]));
+      return {
+        name: curveLabel(m, curves.length, runs.length),
+        color: COLORS[i % COLORS.length],
+        points: meanCurve(curves),
+      };
+    });
+    // The majority class's score, flat across the powers the curves span.
+    const base = baselines.find((b) => b.task === task);
+    const powers = utilSeries.flatMap((s) => s.points.map(([k]) => k));
+    if (base && powers.length > 0)
+      utilSeries.push({
+        name: majorityName(base),
+        color: "#7f7f7f",
+        dashed: true,
+        points: [
+          [Math.min(...powers), base.value],
+          [Math.max(...powers), base.value],
+        ],
+      });
     const lossCharts = methods.map((m) => {
       const runs = rs.filter((r) => r.method === m);
       const steps = logged(runs, (r) => readJsonl<StepRecord>(join(r.outputDir, RUN_FILES.steps)));
@@ -267,13 +358,14 @@ export function htmlReport(results: RunResult[], title: string): string {
       ).sort((a, b) => a[0] - b[0]),
     }));
     // Runs brought back from a GPU without weights may have no utility curve.
-    const utilityChart = utilSeries.some((u) => u.points.length > 0)
-      ? chartSvg(
-          `${task}: utility curve, dev ${metric} vs forced dropout power`,
-          utilSeries,
-          "dropout power k",
-        )
-      : "";
+    const utilityChart =
+      powers.length > 0
+        ? chartSvg(
+            `${task}: utility curve, dev ${metric} vs forced dropout power`,
+            utilSeries,
+            "dropout power k",
+          )
+        : "";
     const contextChart = contextSeries.some((c) => c.points.length > 0)
       ? chartSvg(`${task}: dev ${metric} vs distractor paragraphs kept`, contextSeries, "distractors kept")
       : "";
@@ -284,15 +376,27 @@ export function htmlReport(results: RunResult[], title: string): string {
       `<div class="row">${lossCharts.join("")}</div>`,
     );
   }
-  const tables = [markdownTable(results), pairedTable(results), contextTable(results)]
+  const tables = [
+    markdownTable(results),
+    pairedTable(results),
+    utilityTable(results, baselines),
+    contextTable(results),
+  ]
     .filter(Boolean)
     .map((md) => `<table>\n${htmlRows(md)}\n</table>`)
     .join("\n<p></p>\n");
+  const majority = baselines.length
+    ? `<ul>\n${majorityLines(baselines)
+        .split("\n")
+        .map((l) => `<li>${escapeXml(l.slice(2))}</li>`)
+        .join("\n")}\n</ul>\n`
+    : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title>
 <style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}.row{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}</style>
 </head><body>
 <h1>${escapeXml(title)}</h1>
+${majority}${BEST_NOTE}
 ${tables}
 ${sections.join("\n")}
 ${results.some((r) => r.utility.length > 0) ? UTILITY_NOTE : ""}
@@ -300,19 +404,47 @@ ${results.some((r) => r.utility.length > 0) ? UTILITY_NOTE : ""}
 `;
 }
 
+const BEST_NOTE = `<p>Best dev: the best of a run's evaluations on the very dev set it is reported on, so it is
+optimistic; final dev: its last evaluation, chosen by nothing.</p>`;
+
 const UTILITY_NOTE = `<p>Utility curve: the best checkpoint evaluated with dropout forced on at power k (rate 1 − (1 − p)^k) at every
 site; a model that uses its neurons well degrades gracefully (SPEC §8).</p>`;
 
-/** Write results.json, results.md and report.html into `root`, atomically. */
-export function writeReports(root: string, results: RunResult[], title: string): void {
-  writeFileAtomic(join(root, "results.json"), JSON.stringify(results, null, 2) + "\n");
+/** results.md: the tables, the majority-class lines, the paired differences, the utility and context curves. */
+export function resultsMarkdown(
+  results: RunResult[],
+  title: string,
+  baselines: readonly MajorityBaseline[] = [],
+): string {
   const paired = pairedTable(results);
+  const utility = utilityTable(results, baselines);
   const context = contextTable(results);
-  const md =
+  return (
     `# ${title}\n\n` +
+    "Best dev is the best of a run's evaluations on the very dev set it is reported on, so it is optimistic; " +
+    "final dev is its last evaluation.\n\n" +
     markdownTable(results) +
+    `\n${logsLine(results)}\n` +
+    (baselines.length ? `\nMajority class:\n\n${majorityLines(baselines)}\n` : "") +
     (paired ? `\nPaired by seed:\n\n${paired}` : "") +
-    (context ? `\nContext size (QA):\n\n${context}` : "");
-  writeFileAtomic(join(root, "results.md"), md);
-  writeFileAtomic(join(root, "report.html"), htmlReport(results, title));
+    (utility
+      ? `\nUtility curve (best checkpoint, dropout forced on at power k; mean dev metric / dev loss):\n\n${utility}`
+      : "") +
+    (context ? `\nContext size (QA):\n\n${context}` : "")
+  );
+}
+
+/**
+ * Write results.json, results.md and report.html into `root`, atomically. `baselines`: the majority-class line of
+ * each classification task (`majorityBaseline`), printed and drawn beside the utility curves.
+ */
+export function writeReports(
+  root: string,
+  results: RunResult[],
+  title: string,
+  baselines: readonly MajorityBaseline[] = [],
+): void {
+  writeFileAtomic(join(root, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  writeFileAtomic(join(root, "results.md"), resultsMarkdown(results, title, baselines));
+  writeFileAtomic(join(root, "report.html"), htmlReport(results, title, baselines));
 }

@@ -29,7 +29,16 @@ export {
 export type { BuildOptions, EncodeOptions, Encoding } from "./vocab.js";
 export { collate, epochOrder, hostLabels, lengthGroupedOrder, toDeviceBatch } from "./batch.js";
 export type { CollateOptions, DeviceBatch, HostBatch } from "./batch.js";
-export { METRICS, accuracy, averageRanks, f1Binary, matthewsCorrcoef, pearson, spearman } from "./metrics.js";
+export {
+  METRICS,
+  accuracy,
+  averageRanks,
+  f1Binary,
+  majorityClass,
+  matthewsCorrcoef,
+  pearson,
+  spearman,
+} from "./metrics.js";
 export type { MetricName, Numbers } from "./metrics.js";
 export { HfTokenizer, bertTemplate, robertaTemplate, truncateLongestFirst } from "./hfTokenizer.js";
 export type { SpecialTemplate, TemplatePiece, TokenEncoder } from "./hfTokenizer.js";

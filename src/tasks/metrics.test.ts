@@ -5,6 +5,7 @@ import {
   accuracy,
   averageRanks,
   f1Binary,
+  majorityClass,
   matthewsCorrcoef,
   pearson,
   scoreAll,
@@ -78,6 +79,27 @@ describe("metrics by hand", () => {
   it("METRICS maps task metric names to functions", () => {
     expect(METRICS.accuracy([1, 0], [1, 1])).toBe(0.5);
     expect(METRICS.f1([1, 1, 1, 0, 0], [1, 1, 0, 1, 0])).toBeCloseTo(2 / 3, 12);
+  });
+});
+
+describe("majorityClass", () => {
+  it("scores always predicting the most frequent class with the task's own metrics", () => {
+    // 7 positives of 10, as MRPC's dev set is mostly paraphrases: F1 = 2p / (1 + p), MCC 0
+    const gold = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1];
+    const mrpc = majorityClass(getGlueTask("MRPC"), gold);
+    expect(mrpc.label).toBe(1);
+    expect(mrpc.share).toBe(0.7);
+    expect(mrpc.scores.f1).toBeCloseTo(1.4 / 1.7, 15);
+    expect(mrpc.scores.accuracy).toBe(0.7);
+    expect(mrpc.entropy).toBeCloseTo(-(0.7 * Math.log(0.7) + 0.3 * Math.log(0.3)), 15);
+    expect(majorityClass(getGlueTask("CoLA"), gold).scores).toEqual({ matthews_corrcoef: 0 });
+    // a negative majority: F1 of the positive class is 0; a tie goes to the lower class id
+    const negative = majorityClass(getGlueTask("MRPC"), [0, 0, 1]);
+    expect([negative.label, negative.scores.f1]).toEqual([0, 0]);
+    expect(majorityClass(getGlueTask("RTE"), [1, 0, 1, 0]).label).toBe(0);
+    expect(majorityClass(getGlueTask("MNLI"), [2, 2, 0, 1, 2]).scores.accuracy).toBe(0.6);
+    expect(() => majorityClass(getGlueTask("RTE"), [])).toThrow(/at least one example/);
+    expect(() => majorityClass(getGlueTask("STS-B"), [2.5])).toThrow(/class ids/);
   });
 });
 

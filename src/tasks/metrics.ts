@@ -159,3 +159,32 @@ export function scoreAll(
   for (const name of task.metrics) scores[name] = METRICS[name](pred, gold);
   return scores;
 }
+
+/**
+ * What a classifier that ignores its input scores: every example predicted as the most frequent gold class (the
+ * lowest class id on a tie), scored with the task's own metrics. Accuracy is that class's share; binary F1 is
+ * 2p / (1 + p) when the majority is the positive class (MRPC's "always paraphrase") and 0 when it is not; MCC is
+ * 0. `entropy` is the class prior's entropy in nats: the mean cross-entropy of predicting the gold class
+ * frequencies for every example, the dev loss a collapsed classifier tends to.
+ * @param task anything with a `metrics` list, such as a registry row.
+ * @param gold class ids, `[N]`.
+ * @throws RangeError for no examples, or for ids that are not class ids (non-negative integers).
+ */
+export function majorityClass(
+  task: { readonly metrics: readonly MetricName[] },
+  gold: Numbers,
+): { label: number; share: number; scores: Record<string, number>; entropy: number } {
+  if (gold.length === 0) throw new RangeError("majorityClass: expected at least one example, got 0");
+  const counts = new Map<number, number>();
+  for (let i = 0; i < gold.length; i++) {
+    const y = gold[i];
+    if (!Number.isInteger(y) || y < 0)
+      throw new RangeError(`majorityClass: expected class ids (integers ≥ 0), got ${y} at ${i}`);
+    counts.set(y, (counts.get(y) ?? 0) + 1);
+  }
+  const [label, top] = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0];
+  let entropy = 0;
+  for (const c of counts.values()) entropy -= (c / gold.length) * Math.log(c / gold.length);
+  const pred = new Array<number>(gold.length).fill(label);
+  return { label, share: top / gold.length, scores: scoreAll(task, pred, gold), entropy };
+}

@@ -16,6 +16,13 @@ export const RUN_FILES = {
   curves: "curves.svg",
 } as const;
 
+/**
+ * What `cmploss experiment` keeps in a run's folder besides the run's own files: its console output (progress,
+ * notes, GPU errors, the error line), appended to by every sitting. `--overwrite` does not delete it, so the
+ * output of an attempt that failed before its first checkpoint stays beside the one that started again.
+ */
+export const GRID_RUN_FILES = { console: "train.log" } as const;
+
 /** Folder of a run from a pretrained `--model`: the tokenizer files copied from it. */
 export const RUN_TOKENIZER_DIR = "tokenizer";
 
