@@ -18,8 +18,6 @@ interface WasmFacts {
   maxV128Locals: number;
   /** Uses f32x4.relaxed_madd (0xfd 0x85 0x02). */
   relaxedMadd: boolean;
-  /** Uses v128.load32_splat with 4-byte alignment (0xfd 0x09 0x02): a broadcast load (patch 06). */
-  load32Splat: boolean;
 }
 
 function leb(bytes: Uint8Array, at: { i: number }): number {
@@ -34,7 +32,7 @@ function leb(bytes: Uint8Array, at: { i: number }): number {
 }
 
 function wasmFacts(bytes: Uint8Array): WasmFacts {
-  const facts: WasmFacts = { v128Function: false, maxV128Locals: 0, relaxedMadd: false, load32Splat: false };
+  const facts: WasmFacts = { v128Function: false, maxV128Locals: 0, relaxedMadd: false };
   const at = { i: 8 };
   while (at.i < bytes.length) {
     const id = bytes[at.i++];
@@ -64,7 +62,6 @@ function wasmFacts(bytes: Uint8Array): WasmFacts {
         facts.maxV128Locals = Math.max(facts.maxV128Locals, v128);
         for (let j = at.i; j + 2 < bodyEnd; j++) {
           if (bytes[j] === 0xfd && bytes[j + 1] === 0x85 && bytes[j + 2] === 0x02) facts.relaxedMadd = true;
-          if (bytes[j] === 0xfd && bytes[j + 1] === 0x09 && bytes[j + 2] === 0x02) facts.load32Splat = true;
         }
         at.i = bodyEnd;
       }
@@ -115,7 +112,6 @@ async function probe(f: (...xs: Arr[]) => Arr, ...xs: Arr[]) {
       v128Function: kernels.some((k) => k.v128Function),
       maxV128Locals: Math.max(0, ...kernels.map((k) => k.maxV128Locals)),
       relaxedMadd: kernels.some((k) => k.relaxedMadd),
-      load32Splat: kernels.some((k) => k.load32Splat),
     },
   };
 }
