@@ -55,6 +55,7 @@ describe("the patch script", () => {
     expect(r.stdout).toMatch(/jax-0\.1\.25-02-simd-exp-erf\.patch: applied/);
     expect(r.stdout).toMatch(/jax-0\.1\.25-03-scatter-rows\.patch: applied/);
     expect(r.stdout).toMatch(/jax-0\.1\.25-04-kmatmul-batched-rows\.patch: applied/);
+    expect(r.stdout).toMatch(/jax-0\.1\.25-05-kmatmul-tile-2x4-no-unroll\.patch: applied/);
     expect(r.stdout).toMatch(/jax-0\.1\.25-10-reuse-dead-buffers\.patch: applied/);
   });
 
@@ -65,12 +66,12 @@ describe("the patch script", () => {
     const first = patchScript("--target", copy);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(
-      /01-matmul-tile-2x4\.patch: applied\n.*02-simd-exp-erf\.patch: applied\n.*03-scatter-rows\.patch: applied\n.*04-kmatmul-batched-rows\.patch: applied\n.*10-reuse-dead-buffers\.patch: applied/,
+      /01-matmul-tile-2x4\.patch: applied\n.*02-simd-exp-erf\.patch: applied\n.*03-scatter-rows\.patch: applied\n.*04-kmatmul-batched-rows\.patch: applied\n.*05-kmatmul-tile-2x4-no-unroll\.patch: applied\n.*10-reuse-dead-buffers\.patch: applied/,
     );
     for (const f of dist(copy)) expect(read(copy, f)).toBe(read("node_modules/@jax-js/jax", f));
     const again = patchScript("--target", copy);
     expect(again.code).toBe(0);
-    expect(again.stdout.match(/already applied/g)).toHaveLength(5);
+    expect(again.stdout.match(/already applied/g)).toHaveLength(6);
     expect(patchScript("--target", copy, "--revert").code).toBe(0);
     for (const f of dist(copy)) expect(read(copy, f)).toBe(read(pristine, f));
   });
@@ -134,8 +135,16 @@ describe("the patched engine against the published one, same run", () => {
       // 4 × 4 → 2 × 4 accumulators per micro-tile (the main loop and its tail each hold one).
       expect({ path, atLeast8Fewer: before - now >= 8 }).toEqual({ path, atLeast8Fewer: true });
     }
-    // The k-vectorised path's unbatched A·Bᵀ measured no better with a smaller tile: it is unchanged.
-    expect(patched.matmuls["A·Bᵀ"].maxV128Locals).toBe(published.matmuls["A·Bᵀ"].maxV128Locals);
+  });
+
+  it("05: the A·Bᵀ kernel's k loop holds no more vectors than x64 has registers (2 × 4 tile, no unroll)", () => {
+    // Accumulators plus the loads of one loop body (V8 issues all of them before the multiply-adds):
+    // published 4 × 4 unrolled 4 times, 16 + 4 · (4 + 4) = 48; patched 2 × 4 once, 8 + (2 + 4) = 14. x64 has
+    // 16 vector registers, one of them V8's scratch register.
+    const now = patched.matmuls["A·Bᵀ"].maxV128Locals;
+    const before = published.matmuls["A·Bᵀ"].maxV128Locals;
+    expect({ now, fits: now <= 15 }).toEqual({ now, fits: true });
+    expect({ before, fits: before <= 15 }).toEqual({ before, fits: false });
   });
 
   it("04: the per-head Q·Kᵀ kernel keeps one row of 4 accumulators, not 4 rows that share no loads", () => {
