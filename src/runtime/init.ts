@@ -4,6 +4,7 @@
  */
 import { defaultDevice, getWebGPUDevice, init } from "@jax-js/jax";
 import { watchDeviceErrors } from "./deviceErrors.js";
+import { trimBufferPool, watchDeviceMemory, type DeviceMemoryStats } from "./deviceMemory.js";
 import { installPolyfills } from "./polyfill.js";
 import { platformThreads } from "./platform.js";
 import { coalesceSubmits } from "./submitCoalescing.js";
@@ -27,6 +28,12 @@ export interface RuntimeOptions {
    * (submitCoalescing.ts). Default true; `CMPLOSS_WEBGPU_COALESCE=0` turns it off (for comparisons).
    */
   coalesceSubmits?: boolean;
+  /**
+   * WebGPU: let `releaseIdleDeviceMemory` destroy the pooled buffers that jax-js kept but no step used since
+   * the previous call (deviceMemory.ts; needs engine patch 20). Default true; `CMPLOSS_WEBGPU_POOL_TRIM=0`
+   * turns it off (for comparisons).
+   */
+  trimBufferPool?: boolean;
 }
 
 export interface RuntimeInfo {
@@ -42,6 +49,8 @@ export interface RuntimeInfo {
 // (null: jax-js loaded before the platform was prepared, so it has no worker pool).
 const threadsAtLoad = platformThreads();
 let current: RuntimeInfo | null = null;
+let poolTrim = false;
+let memory: DeviceMemoryStats | null = null;
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 
 /** One line for logs: "cmploss: jax-js wasm backend, 2 thread(s) (auto: no WebGPU adapter)". */
@@ -184,6 +193,8 @@ export async function initRuntime(options: RuntimeOptions = {}): Promise<Runtime
   if (device === "webgpu") {
     watchDeviceErrors(getWebGPUDevice() as never);
     if (coalesce) coalesceSubmits(getWebGPUDevice() as never);
+    memory = watchDeviceMemory(getWebGPUDevice() as never);
+    poolTrim = options.trimBufferPool ?? (isNode ? process.env.CMPLOSS_WEBGPU_POOL_TRIM !== "0" : true);
   }
   current = {
     device,
@@ -192,4 +203,20 @@ export async function initRuntime(options: RuntimeOptions = {}): Promise<Runtime
     node: isNode,
   };
   return current;
+}
+
+/**
+ * Give back the GPU memory that jax-js's WebGPU buffer pool holds for nothing: the pooled buffers that no array
+ * took since the previous call. Call it where a unit of work has just finished (the training loop: after each
+ * step and each evaluation), so that what the next one needs again has just been used and stays pooled.
+ * Returns the bytes given back; 0 on wasm/cpu, with `trimBufferPool: false`, or on an engine without patch 20.
+ */
+export function releaseIdleDeviceMemory(): number {
+  if (current?.device !== "webgpu" || !poolTrim) return 0;
+  return trimBufferPool(getWebGPUDevice());
+}
+
+/** Bytes of GPU buffers held now and at most so far (WebGPU only; null on wasm/cpu or before `initRuntime`). */
+export function deviceMemoryStats(): DeviceMemoryStats | null {
+  return memory;
 }
