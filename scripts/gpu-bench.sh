@@ -10,6 +10,10 @@
 #                    same shapes, same run (+ gpu-bench.log with the Markdown tables)
 #   gpu-bench-nocoalesce.json   cmploss again with CMPLOSS_WEBGPU_COALESCE=0 (one submission per kernel, as jax-js
 #                    does by itself) on the smallest and the largest preset: what submit coalescing buys
+#   gpu-host.json    per engine patch (published, ≤10, ≤20, installed, no pool trim), same run, interleaved: kernels and
+#                    bind groups per step, host µs per kernel, GPU bytes held and their high-water mark, pool bytes,
+#                    losses bit-identical or not (bench/gpuHost.ts --full; + gpu-host.log with the tables)
+#   gpu-host-breakdown.json   the same steady step with every kind of WebGPU call timed (published vs installed)
 #   gpu-train.log, gpu-train-metrics.json   the default `cmploss train` (SST-2, CmpDrop c = 2) on WebGPU
 # Each part has its own time limit so that one slow part cannot take the others' results with it.
 # GPU_BENCH_SMOKE=1 runs every part on tiny sizes with the local Node and GPU (Mesa's software Vulkan): the test
@@ -54,6 +58,18 @@ for preset in bert-L2-H128-A2 minilm-L6-H384-A12; do
   CMPLOSS_WEBGPU_COALESCE=0 timeout 60 node .gpu/out/bench/run.js --device webgpu --impl ts --only "$preset" --c "$c" \
     --mode batched "${dest[@]}" 2>&1 | grep "cmploss 1t:" | tee -a "$out/gpu-bench.log"
 done
+
+part host
+if [[ "$smoke" == 1 ]]; then
+  host_args=(--rounds 1 --config steady,lengths)
+  breakdown_args=(--rounds 1 --config steady)
+else
+  host_args=(--full --rounds 2 --config steady,lengths,minilm)
+  breakdown_args=(--full --rounds 1 --config steady)
+fi
+timeout 420 node .gpu/out/bench/gpuHost.js "${host_args[@]}" --out "$out/gpu-host.json" 2>&1 | tee "$out/gpu-host.log"
+timeout 120 node .gpu/out/bench/gpuHost.js "${breakdown_args[@]}" --breakdown --variants published,installed \
+  --out "$out/gpu-host-breakdown.json" 2>&1 | tee -a "$out/gpu-host.log"
 
 part train
 if [[ "$smoke" == 1 ]]; then train_args=(--max-steps 3 --eval-steps 3 --max-seq-length 16); else train_args=(); fi

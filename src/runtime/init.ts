@@ -4,6 +4,7 @@
  */
 import { defaultDevice, getWebGPUDevice, init } from "@jax-js/jax";
 import { watchDeviceErrors } from "./deviceErrors.js";
+import { trimBufferPool, watchDeviceMemory, type DeviceMemoryStats } from "./deviceMemory.js";
 import { installPolyfills } from "./polyfill.js";
 import { platformThreads } from "./platform.js";
 import { coalesceSubmits } from "./submitCoalescing.js";
@@ -27,6 +28,13 @@ export interface RuntimeOptions {
    * (submitCoalescing.ts). Default true; `CMPLOSS_WEBGPU_COALESCE=0` turns it off (for comparisons).
    */
   coalesceSubmits?: boolean;
+  /**
+   * WebGPU: `releaseIdleDeviceMemory` destroys the pooled buffers that jax-js kept but no array took through
+   * this many calls (deviceMemory.ts; needs engine patch 20). 0 keeps the pool as jax-js keeps it. Default 1,
+   * or `CMPLOSS_WEBGPU_POOL_TRIM=N`. Padded lengths that come back often (random batch order) pay for a
+   * small N with buffers and bind groups made again; a larger N holds more memory (docs/PERFORMANCE.md).
+   */
+  trimBufferPool?: number;
 }
 
 export interface RuntimeInfo {
@@ -42,6 +50,8 @@ export interface RuntimeInfo {
 // (null: jax-js loaded before the platform was prepared, so it has no worker pool).
 const threadsAtLoad = platformThreads();
 let current: RuntimeInfo | null = null;
+let poolTrim = 0;
+let memory: DeviceMemoryStats | null = null;
 const isNode = typeof process !== "undefined" && !!process.versions?.node;
 
 /** One line for logs: "cmploss: jax-js wasm backend, 2 thread(s) (auto: no WebGPU adapter)". */
@@ -184,6 +194,8 @@ export async function initRuntime(options: RuntimeOptions = {}): Promise<Runtime
   if (device === "webgpu") {
     watchDeviceErrors(getWebGPUDevice() as never);
     if (coalesce) coalesceSubmits(getWebGPUDevice() as never);
+    memory = watchDeviceMemory(getWebGPUDevice() as never);
+    poolTrim = options.trimBufferPool ?? poolTrimFromEnv();
   }
   current = {
     device,
@@ -192,4 +204,33 @@ export async function initRuntime(options: RuntimeOptions = {}): Promise<Runtime
     node: isNode,
   };
   return current;
+}
+
+/** `CMPLOSS_WEBGPU_POOL_TRIM`: an integer ≥ 0 (default 1). */
+function poolTrimFromEnv(): number {
+  const raw = isNode ? process.env.CMPLOSS_WEBGPU_POOL_TRIM : undefined;
+  if (raw === undefined || raw === "") return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new RangeError(
+      `initRuntime: CMPLOSS_WEBGPU_POOL_TRIM expects an integer ≥ 0 (steps a pooled GPU buffer may sit idle; 0 = keep all), got "${raw}"`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Give back the GPU memory that jax-js's WebGPU buffer pool holds for nothing: the pooled buffers that no array
+ * took since the previous call. Call it where a unit of work has just finished (the training loop: after each
+ * step and each evaluation), so that what the next one needs again has just been used and stays pooled.
+ * Returns the bytes given back; 0 on wasm/cpu, with `trimBufferPool: 0`, or on an engine without patch 20.
+ */
+export function releaseIdleDeviceMemory(): number {
+  if (current?.device !== "webgpu" || poolTrim === 0) return 0;
+  return trimBufferPool(getWebGPUDevice(), poolTrim);
+}
+
+/** Bytes of GPU buffers held now and at most so far (WebGPU only; null on wasm/cpu or before `initRuntime`). */
+export function deviceMemoryStats(): DeviceMemoryStats | null {
+  return memory;
 }

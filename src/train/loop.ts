@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { random, tree } from "@jax-js/jax";
 import { writeFileAtomic } from "../io/atomic.js";
 import { assertDeviceHealthy } from "../runtime/deviceErrors.js";
+import { releaseIdleDeviceMemory } from "../runtime/init.js";
 import { epochOrder, lengthGroupedOrder } from "../tasks/batch.js";
 import { isQaTask, isRankingTask } from "../tasks/registry.js";
 import type { ParamTree } from "../util/treePaths.js";
@@ -219,6 +220,8 @@ async function runFamily<P extends ParamTree, Batch>(
       const at = context(lr);
       assertStepHealthy(at, result);
       meter.record({ step: state.step, epoch, lr }, result, indices.length, dt);
+      // WebGPU: destroy pooled buffers that this step did not use (another padded length's, an evaluation's).
+      releaseIdleDeviceMemory();
 
       if (state.step % config.evalSteps === 0 || state.step === totalSteps) {
         const ev = await session.evaluate(state.params);
