@@ -21,7 +21,15 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { majorityBaseline, type MajorityBaseline } from "../src/experiment/baseline.js";
-import { meanStd, resultsMarkdown, utilityTable, type RunResult } from "../src/experiment/report.js";
+import {
+  meanStd,
+  methodPairs,
+  pairBySeed,
+  resultsMarkdown,
+  signedPoints,
+  utilityTable,
+  type RunResult,
+} from "../src/experiment/report.js";
 import { writeFileAtomic } from "../src/io/atomic.js";
 import { GRID_RUN_FILES, RUN_FILES } from "../src/train/runFiles.js";
 import { storedMetricScale } from "../src/train/metricScale.js";
@@ -46,8 +54,6 @@ if (grids.length === 0) {
 }
 
 const p = (x: number) => (100 * x).toFixed(2);
-const signed = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(2)}`;
-const TIE = 1e-9;
 
 /** A grid's runs, each pointed at its archived folder (<grid>/runs/<task>/<method>/seed<N>) where there is one. */
 function loadGrid(grid: string): RunResult[] {
@@ -81,18 +87,12 @@ function checkArchive(runs: RunResult[]): number {
   return checked;
 }
 
-/** Paired differences by seed (points) of `a` − `b` on one score. */
+/** Paired differences by seed (points) of `a` − `b` on one score, as a line. */
 function paired(a: RunResult[], b: RunResult[], score: (r: RunResult) => number | null): string {
-  const base = new Map(b.map((r) => [r.seed, r]));
-  const both = a.filter((r) => base.has(r.seed) && score(r) !== null && score(base.get(r.seed)!) !== null);
-  if (both.length === 0) return "no common seeds";
-  const diffs = both.map((r) => 100 * (score(r)! - score(base.get(r.seed)!)!));
-  const d = meanStd(diffs);
-  const w = diffs.filter((x) => x > TIE).length;
-  const t = diffs.filter((x) => Math.abs(x) <= TIE).length;
-  const l = diffs.filter((x) => x < -TIE).length;
-  const perSeed = both.map((r, i) => `s${r.seed} ${signed(diffs[i])}`).join(" ");
-  return `${signed(d.mean)} ± ${d.std.toFixed(2)}  ${w} / ${t} / ${l}  (${perSeed})`;
+  const d = pairBySeed(a, b, score);
+  if (d.diffs.length === 0) return "no common seeds";
+  const perSeed = d.seeds.map((seed, i) => `s${seed} ${signedPoints(d.diffs[i])}`).join(" ");
+  return `${signedPoints(d.mean)} ± ${d.std.toFixed(2)}  ${d.tally.join(" / ")}  (${perSeed})`;
 }
 
 function evaluations(r: RunResult): number | null {
@@ -102,9 +102,6 @@ function evaluations(r: RunResult): number | null {
     .split("\n")
     .filter((l) => l.trim()).length;
 }
-
-const comparisons = (methods: string[]) =>
-  methods.flatMap((m, j) => methods.slice(0, j).map((b) => [m, b] as const));
 
 for (const grid of grids) {
   const runs = loadGrid(grid);
@@ -126,7 +123,7 @@ for (const grid of grids) {
       );
     }
     console.log("");
-    for (const [m, b] of comparisons(methods)) {
+    for (const [m, b] of methodPairs(methods)) {
       const [ma, mb] = [rs.filter((r) => r.method === m), rs.filter((r) => r.method === b)];
       console.log(`${m} − ${b}  best:  ${paired(ma, mb, (r) => r.best)}`);
       console.log(`${m} − ${b}  final: ${paired(ma, mb, (r) => r.final)}`);

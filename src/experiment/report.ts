@@ -125,30 +125,64 @@ export function pairedTable(results: RunResult[]): string {
   for (const task of new Set(results.map((r) => r.task))) {
     const rs = results.filter((r) => r.task === task && r.best !== null);
     const methods = [...new Set(rs.map((r) => r.method))];
-    // Every later method against every earlier one (ce first: R-Drop vs CE, CmpLoss vs CE, CmpLoss vs R-Drop).
-    const pairs = methods.flatMap((m, j) => methods.slice(0, j).map((b) => [m, b] as const));
-    for (const [m, b] of pairs) {
-      const base = new Map(rs.filter((r) => r.method === b).map((r) => [r.seed, r]));
-      const runs = rs.filter((r) => r.method === m && base.has(r.seed));
-      if (runs.length === 0) continue;
-      const cells = (score: (r: RunResult) => number) => {
-        const diffs = runs.map((r) => 100 * (score(r) - score(base.get(r.seed)!)));
-        const d = meanStd(diffs);
-        const tie = 1e-9;
-        const tally = [
-          diffs.filter((x) => x > tie).length,
-          diffs.filter((x) => Math.abs(x) <= tie).length,
-          diffs.filter((x) => x < -tie).length,
-        ];
-        const sign = d.mean >= 0 ? "+" : "−";
-        return `${sign}${Math.abs(d.mean).toFixed(2)} ± ${d.std.toFixed(2)} | ${tally.join(" / ")}`;
-      };
+    for (const [m, b] of methodPairs(methods)) {
+      const [ma, mb] = [rs.filter((r) => r.method === m), rs.filter((r) => r.method === b)];
+      const best = pairBySeed(ma, mb, (r) => r.best);
+      if (best.diffs.length === 0) continue;
+      const cells = (d: SeedPairs) =>
+        `${signedPoints(d.mean)} ± ${d.std.toFixed(2)} | ${d.tally.join(" / ")}`;
       lines.push(
-        `| ${task} | ${m} | ${b} | ${runs.length} | ${cells((r) => r.best!)} | ${cells((r) => r.final)} |`,
+        `| ${task} | ${m} | ${b} | ${best.diffs.length} | ${cells(best)} | ` +
+          `${cells(pairBySeed(ma, mb, (r) => r.final))} |`,
       );
     }
   }
   return lines.length > 2 ? lines.join("\n") + "\n" : "";
+}
+
+/** Every later method against every earlier one (ce first: R-Drop vs CE, CmpLoss vs CE, CmpLoss vs R-Drop). */
+export function methodPairs(methods: readonly string[]): (readonly [string, string])[] {
+  return methods.flatMap((m, j) => methods.slice(0, j).map((b) => [m, b] as const));
+}
+
+/** Paired differences by seed of `a` − `b` on one score, in points. */
+export interface SeedPairs {
+  /** The seeds both sides have a score for, and the difference at each. */
+  seeds: number[];
+  diffs: number[];
+  mean: number;
+  std: number;
+  /** Wins / ties / losses of `a` (a tie: |Δ| ≤ 1e-9 points). */
+  tally: [number, number, number];
+}
+
+/** `a` − `b` by seed on `score` (× 100), over the seeds where both runs have one. */
+export function pairBySeed(
+  a: readonly RunResult[],
+  b: readonly RunResult[],
+  score: (r: RunResult) => number | null,
+): SeedPairs {
+  const base = new Map(b.map((r) => [r.seed, r]));
+  const both = a.filter((r) => base.has(r.seed) && score(r) !== null && score(base.get(r.seed)!) !== null);
+  const diffs = both.map((r) => 100 * (score(r)! - score(base.get(r.seed)!)!));
+  const { mean, std } = meanStd(diffs);
+  const tie = 1e-9;
+  return {
+    seeds: both.map((r) => r.seed),
+    diffs,
+    mean,
+    std,
+    tally: [
+      diffs.filter((x) => x > tie).length,
+      diffs.filter((x) => Math.abs(x) <= tie).length,
+      diffs.filter((x) => x < -tie).length,
+    ],
+  };
+}
+
+/** A difference in points with its sign ("+1.26", "−0.05"). */
+export function signedPoints(x: number): string {
+  return `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(2)}`;
 }
 
 /**

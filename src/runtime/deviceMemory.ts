@@ -5,9 +5,9 @@
  * each size ≤ 64 MiB) and never returns them, so a process holds the most it ever needed of every size: each
  * padded length, batch size and evaluation shape adds its own set. Measured on an H100: 13–16 GB per MiniLM
  * process (docs/PERFORMANCE.md). Engine patch 20 (patches/jax-0.1.25-20-webgpu-pool-trim.patch) exposes the
- * pool on the GPUDevice under `Symbol.for("jax-js.webgpu.bufferPool")`; `trimDevicePool` destroys the pooled
- * buffers that sat unused since the previous trim. The training loop calls it after every step and evaluation,
- * where everything a step needs again has just been used.
+ * pool on the GPUDevice under `Symbol.for("jax-js.webgpu.bufferPool")`; `trimBufferPool` destroys the pooled
+ * buffers that sat unused since the previous trim. The training loop calls it (through
+ * `releaseIdleDeviceMemory`) after every step, where everything a step needs again has just been used.
  *
  * `watchDeviceMemory` counts the bytes of the GPU buffers that exist (created and not destroyed) and their
  * high-water mark, from outside the engine: it works with or without the patch.

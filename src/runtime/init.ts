@@ -222,7 +222,8 @@ function poolTrimFromEnv(): number {
 /**
  * Give back the GPU memory that jax-js's WebGPU buffer pool holds for nothing: the pooled buffers that no array
  * took since the previous call. Call it where a unit of work has just finished (the training loop: after each
- * step and each evaluation), so that what the next one needs again has just been used and stays pooled.
+ * step; an evaluation's buffers go after the step that follows it), so that what the next one needs again has
+ * just been used and stays pooled.
  * Returns the bytes given back; 0 on wasm/cpu, with `trimBufferPool: 0`, or on an engine without patch 20.
  */
 export function releaseIdleDeviceMemory(): number {
