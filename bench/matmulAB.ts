@@ -80,7 +80,7 @@ const summary = cases.map((name) => {
     installed_cpu_gflops: median(a.map((x) => x.cpu_gflops)),
     [`without_${without}_cpu_gflops`]: median(b.map((x) => x.cpu_gflops)),
     ratio: +(median(a.map((x) => x.cpu_gflops)) / median(b.map((x) => x.cpu_gflops))).toFixed(2),
-    paired_ratios: paired,
+    paired_ratios: paired.join(" "),
     bit_identical: digests.size === 1,
   };
 });
