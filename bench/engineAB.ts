@@ -13,6 +13,7 @@
  *   +01+02+03   and patch 03 (row scatter: the embedding gradient) — and so on: the last is the installed
  *               engine, what users get (one variant per patch in patches/, cumulative)
  *   torch       bench/torch_step.py, same shapes and objective
+ *   -NN         the installed engine without patch NN (only when --variants names it: a new patch's A/B)
  * Configurations: L2/H128 (32 × 64) c = 0 and 2, L4/H256 (16 × 128) c = 2, batched (`--c`, `--only`,
  * `--variants` pick). Statistic: on one thread the CPU time of the process per step (its work; wall time on
  * a loaded machine is mostly waiting for a core), on two threads wall time.
@@ -85,8 +86,14 @@ patchNumbers.forEach((n, i) => {
   allVariants.push({ name, env: {}, jaxDir: dir });
 });
 allVariants.push({ name: "torch", env: {}, torch: true });
+// "-NN" (only when named in --variants): the installed engine without patch NN, e.g. a new patch's A/B.
+for (const name of variantArg.split(",").filter((n) => /^-\d\d$/.test(n))) {
+  const dir = path.join(tmp, `without${name.slice(1)}`);
+  script("--pristine-copy", dir, "--only", name.slice(1), "--quiet");
+  allVariants.push({ name, env: {}, jaxDir: dir });
+}
 const variants = variantArg ? allVariants.filter((v) => variantArg.split(",").includes(v.name)) : allVariants;
-const installed = allVariants[allVariants.length - 2].name;
+const installed = allVariants[allVariants.findIndex((v) => v.torch) - 1].name;
 // As bench/run.ts: CMPLOSS_BENCH_PYTHON, else the dev venv, else python3.
 const python =
   process.env.CMPLOSS_BENCH_PYTHON ??
@@ -226,14 +233,18 @@ const meta = {
 writeFileSync(out, JSON.stringify({ meta, summary, rows }, null, 2) + "\n");
 
 const names = variants.map((v) => v.name);
-const header = `| configuration | ${names.join(" | ")} | ${installed} / published | ${installed} / torch | published / torch |`;
-const lines = [header, "|" + " --- |".repeat(names.length + 4)];
+const without = names.filter((n) => n.startsWith("-"));
+const header =
+  `| configuration | ${names.join(" | ")} | ${installed} / published | ${installed} / torch | published / torch |` +
+  without.map((n) => ` installed / ${n} |`).join("");
+const lines = [header, "|" + " --- |".repeat(names.length + 4 + without.length)];
 const ratio = (x: number | null | undefined, y: number | null | undefined) =>
   x && y ? (x / y).toFixed(2) : "–";
 for (const [key, s] of Object.entries(summary)) {
   lines.push(
     `| ${key} | ${names.map((n) => s[n] ?? "–").join(" | ")} | ` +
-      `${ratio(s[installed], s.published)} | ${ratio(s[installed], s.torch)} | ${ratio(s.published, s.torch)} |`,
+      `${ratio(s[installed], s.published)} | ${ratio(s[installed], s.torch)} | ${ratio(s.published, s.torch)} |` +
+      without.map((n) => ` ${ratio(s[installed], s[n])} |`).join(""),
   );
 }
 console.log(lines.join("\n"));

@@ -1,7 +1,8 @@
 /**
  * GFLOP/s of each jax-js matmul path on one thread (median of 7 after 2 warm-ups) and a digest of each result's
  * bits: `tsx bench/matmulPaths.ts`. With `node --import ./bench/engineHook.mjs` and `CMPLOSS_JAX_DIR` it
- * measures another copy of the engine (the unpatched one), so the two can be compared in one run.
+ * measures another copy of the engine (the unpatched one), so the two can be compared in one run. Arguments
+ * pick cases by a part of their name (`tsx bench/matmulPaths.ts heads` runs the attention cases only).
  */
 import { createHash } from "node:crypto";
 import { preparePlatform } from "../src/runtime/platform.js";
@@ -49,10 +50,38 @@ const cases: [string, number[], number[], (a: Arr, b: Arr) => Arr, number][] = [
     64 * 64 * 64 * 64,
   ],
   ["PV   64x64x64 . 64x64x64", [64, 64, 64], [64, 64, 64], (a, b) => np.matmul(a, b), 64 * 64 * 64 * 64],
+  // The L4/H256 step's attention (bench/profile.ts bert-L4-H256-A4 2 16 128: 48 sequences × 4 heads, T 128,
+  // head size 64) in the model's layout: Q, K, V, dO are [R, T, N, D] viewed as [R, N, T, D]
+  // (src/models/bert/apply.ts), P and dS are [R, N, T, T]. Q·Kᵀ is also the backward's dP = dO·Vᵀ, P·V also
+  // dS·K, Pᵀ·dO (dV) also dSᵀ·Q (dK).
+  [
+    "QKt  heads 48x4x(128x64) . (..)t",
+    [48, 128, 4, 64],
+    [48, 128, 4, 64],
+    (a, b) => np.matmul(a.transpose([0, 2, 1, 3]), b.transpose([0, 2, 3, 1])),
+    192 * 128 * 128 * 64,
+  ],
+  [
+    "PV   heads 48x4x(128x128) . 48x4x(128x64)",
+    [48, 4, 128, 128],
+    [48, 128, 4, 64],
+    (a, b) => np.matmul(a, b.transpose([0, 2, 1, 3])),
+    192 * 128 * 128 * 64,
+  ],
+  [
+    "PtdO heads (48x4x(128x128))t . 48x4x(128x64)",
+    [48, 4, 128, 128],
+    [48, 128, 4, 64],
+    (a, b) => np.matmul(a.transpose([0, 1, 3, 2]), b.transpose([0, 2, 1, 3])),
+    192 * 128 * 128 * 64,
+  ],
 ];
 // gflops: by wall time; cpu_gflops: by the process's CPU time (one thread: the work, not the wait for a core).
 const out: Record<string, { gflops: number; cpu_gflops: number; digest: string }> = {};
-for (const [name, sa, sb, f, flops] of cases) {
+const only = process.argv.slice(2);
+for (const [name, sa, sb, f, flops] of cases.filter(
+  ([n]) => only.length === 0 || only.some((o) => n.includes(o)),
+)) {
   const a = random.normal(random.key(1), sa);
   const b = random.normal(random.key(2), sb);
   const g = jit(f);

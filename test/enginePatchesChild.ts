@@ -117,6 +117,29 @@ async function probe(f: (...xs: Arr[]) => Arr, ...xs: Arr[]) {
 }
 
 const normal = (seed: number, shape: number[]) => random.normal(random.key(seed), shape);
+/** Per-head matmuls at T 1, 2, 3, 5: at odd T a micro-tile's two rows straddle two heads (patch 07). */
+async function oddHeadMatmuls() {
+  const results: Record<string, Awaited<ReturnType<typeof probe>>> = {};
+  let seed = 100;
+  for (const T of [1, 2, 3, 5]) {
+    results[`Q·Kᵀ per head T ${T}`] = await probe(
+      (q, k) => np.matmul(q, k.transpose([0, 1, 3, 2])),
+      normal(seed++, [2, 4, T, 16]),
+      normal(seed++, [2, 4, T, 16]),
+    );
+    results[`P·V per head T ${T}`] = await probe(
+      (p, v) => np.matmul(p, v),
+      normal(seed++, [2, 4, T, T]),
+      normal(seed++, [2, 4, T, 32]),
+    );
+    results[`Pᵀ·dO per head T ${T}`] = await probe(
+      (p, d) => np.matmul(p.transpose([0, 1, 3, 2]), d),
+      normal(seed++, [2, 4, T, T]),
+      normal(seed++, [2, 4, T, 32]),
+    );
+  }
+  return results;
+}
 const matmuls = {
   "A·B": await probe((a, b) => np.matmul(a, b), normal(1, [96, 64]), normal(2, [64, 80])),
   "A·Bᵀ": await probe((a, b) => np.matmul(a, b.transpose()), normal(3, [96, 64]), normal(4, [80, 64])),
@@ -131,6 +154,41 @@ const matmuls = {
     normal(9, [2, 4, 24, 24]),
     normal(10, [2, 4, 24, 16]),
   ),
+  // Patch 07: per-head matmuls 32 wide (a 2 × 4 register tile, like the unbatched A·B beside them), the
+  // model's head layout ([R, T, N, D] viewed as [R, N, T, D]), and odd T, where the rows of a micro-tile
+  // belong to different heads and must not share loads.
+  "A·B 32 wide": await probe((a, b) => np.matmul(a, b), normal(13, [96, 24]), normal(14, [24, 32])),
+  "Aᵀ·B 32 wide": await probe(
+    (a, b) => np.matmul(a.transpose(), b),
+    normal(15, [24, 96]),
+    normal(16, [24, 32]),
+  ),
+  "P·V per head 32 wide": await probe(
+    (p, v) => np.matmul(p, v),
+    normal(17, [2, 4, 24, 24]),
+    normal(18, [2, 4, 24, 32]),
+  ),
+  "Pᵀ·dO per head 32 wide": await probe(
+    (p, d) => np.matmul(p.transpose([0, 1, 3, 2]), d),
+    normal(19, [2, 4, 24, 24]),
+    normal(20, [2, 4, 24, 32]),
+  ),
+  "Q·Kᵀ heads layout": await probe(
+    (q, k) => np.matmul(q.transpose([0, 2, 1, 3]), k.transpose([0, 2, 3, 1])),
+    normal(21, [2, 24, 4, 16]),
+    normal(22, [2, 24, 4, 16]),
+  ),
+  "P·V heads layout": await probe(
+    (p, v) => np.matmul(p, v.transpose([0, 2, 1, 3])),
+    normal(23, [2, 4, 24, 24]),
+    normal(24, [2, 24, 4, 32]),
+  ),
+  "Pᵀ·dO heads layout": await probe(
+    (p, d) => np.matmul(p.transpose([0, 1, 3, 2]), d.transpose([0, 2, 1, 3])),
+    normal(25, [2, 4, 24, 24]),
+    normal(26, [2, 24, 4, 32]),
+  ),
+  ...(await oddHeadMatmuls()),
 };
 
 // Reference points (the float64 values are in the test) plus a wide sweep for the digests.
