@@ -1,6 +1,7 @@
 /**
  * Transcendental elementwise kernels on one thread: a bit-exact digest of exp/erf/erfc/reciprocal over a wide
- * range of inputs and their ms per 1M elements (median of 7). With `node --import ./bench/engineHook.mjs` and
+ * range of inputs and their ms per 1M elements (median of 7); the embedding gradient; the dropout masks of the
+ * L2/H128 c = 2 step (CPU ms, median of 9). With `node --import ./bench/engineHook.mjs` and
  * `CMPLOSS_JAX_DIR` it measures another copy of the engine (the unpatched one) in the same way.
  */
 import { createHash } from "node:crypto";
@@ -62,6 +63,35 @@ for (const [name, f] of Object.entries(fns)) {
   out.embedding_grad = {
     digest: createHash("sha256").update(bits).digest("hex").slice(0, 16),
     ms: +ts[3].toFixed(2),
+  };
+}
+// The dropout masks of the L2/H128 c = 2 bench step (B 32 × T 64): one uniform per unit, compared with each of
+// the 3 variants' rates, scaled (CmpDrop's nested masks; patch 08). ms here is the process's CPU time (one
+// thread), which a shared machine inflates less than wall time.
+const rates = [0.1, 0.19, 0.271];
+for (const [name, shape] of [
+  ["dropout_hidden_3x32x64x128", [32, 64, 128]],
+  ["dropout_attention_3x32x2x64x64", [32, 2, 64, 64]],
+] as const) {
+  const f = jit((k: Arr, x: Arr) => {
+    const r = np.array(new Float32Array(rates)).reshape([3, ...shape.map(() => 1)]);
+    const u = random.uniform(k, [...shape]);
+    return np.where(u.greater(r.ref), x.div(np.subtract(1, r)), 0);
+  });
+  const x = random.normal(random.key(5), [3, ...shape]);
+  const bits = new Uint8Array(((await f(random.key(6), x.ref).data()) as Float32Array).buffer);
+  const cpu: number[] = [];
+  for (let i = 0; i < 9; i++) {
+    const c0 = process.cpuUsage();
+    (await f(random.key(7 + i), x.ref).blockUntilReady()).dispose();
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  x.dispose();
+  cpu.sort((a, b) => a - b);
+  out[name] = {
+    digest: createHash("sha256").update(bits).digest("hex").slice(0, 16),
+    ms: +cpu[4].toFixed(2),
   };
 }
 console.log(JSON.stringify(out));

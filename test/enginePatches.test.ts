@@ -20,6 +20,7 @@ interface ChildReport {
   points: number[];
   matmuls: Record<string, { digest: string; maxV128Locals: number; relaxedMadd: boolean }>;
   elementwise: Record<string, { digest: string; values: number[]; v128Function: boolean }>;
+  random: Record<string, { digest: string; maxV128Locals: number; threefryLanes: boolean }>;
   scatter: { digest: string; floorCallsPerUpdate: number };
   losses: number[];
   microBatchLosses: number[];
@@ -57,6 +58,7 @@ describe("the patch script", () => {
     expect(r.stdout).toMatch(/jax-0\.1\.25-04-kmatmul-batched-rows\.patch: applied/);
     expect(r.stdout).toMatch(/jax-0\.1\.25-05-kmatmul-tile-2x4-no-unroll\.patch: applied/);
     expect(r.stdout).toMatch(/jax-0\.1\.25-07-batched-rows-share-loads\.patch: applied/);
+    expect(r.stdout).toMatch(/jax-0\.1\.25-08-simd-random\.patch: applied/);
     expect(r.stdout).toMatch(/jax-0\.1\.25-10-reuse-dead-buffers\.patch: applied/);
     expect(r.stdout).toMatch(/jax-0\.1\.25-20-webgpu-pool-trim\.patch: applied/);
     expect(r.stdout).toMatch(/jax-0\.1\.25-21-webgpu-bind-group-cache\.patch: applied/);
@@ -69,7 +71,7 @@ describe("the patch script", () => {
     const first = patchScript("--target", copy);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(
-      /01-matmul-tile-2x4\.patch: applied\n.*02-simd-exp-erf\.patch: applied\n.*03-scatter-rows\.patch: applied\n.*04-kmatmul-batched-rows\.patch: applied\n.*05-kmatmul-tile-2x4-no-unroll\.patch: applied\n.*07-batched-rows-share-loads\.patch: applied\n.*10-reuse-dead-buffers\.patch: applied\n.*20-webgpu-pool-trim\.patch: applied\n.*21-webgpu-bind-group-cache\.patch: applied/,
+      /01-matmul-tile-2x4\.patch: applied\n.*02-simd-exp-erf\.patch: applied\n.*03-scatter-rows\.patch: applied\n.*04-kmatmul-batched-rows\.patch: applied\n.*05-kmatmul-tile-2x4-no-unroll\.patch: applied\n.*07-batched-rows-share-loads\.patch: applied\n.*08-simd-random\.patch: applied\n.*10-reuse-dead-buffers\.patch: applied\n.*20-webgpu-pool-trim\.patch: applied\n.*21-webgpu-bind-group-cache\.patch: applied/,
     );
     for (const f of dist(copy)) expect(read(copy, f)).toBe(read("node_modules/@jax-js/jax", f));
     const again = patchScript("--target", copy);
@@ -125,6 +127,9 @@ describe("the patched engine against the published one, same run", () => {
     }
     for (const [op, e] of Object.entries(published.elementwise)) {
       expect({ op, digest: patched.elementwise[op].digest }).toEqual({ op, digest: e.digest });
+    }
+    for (const [op, r] of Object.entries(published.random)) {
+      expect({ op, digest: patched.random[op].digest }).toEqual({ op, digest: r.digest });
     }
     expect(patched.scatter.digest).toBe(published.scatter.digest);
     expect(patched.losses).toEqual(published.losses);
@@ -188,6 +193,23 @@ describe("the patched engine against the published one, same run", () => {
     for (const op of ["exp", "erf", "erfc", "gelu", "softmax"]) {
       expect({ op, simd: patched.elementwise[op].v128Function }).toEqual({ op, simd: true });
       expect({ op, simd: published.elementwise[op].v128Function }).toEqual({ op, simd: false });
+    }
+  });
+
+  it("08: random bits and dropout masks run 4 lanes at a time (Threefry-2x32, shifts, bitcasts)", () => {
+    for (const op of Object.keys(published.random)) {
+      const now = patched.random[op];
+      const before = published.random[op];
+      expect({ op, lanes: now.threefryLanes, vectors: now.maxV128Locals > 0 }).toEqual({
+        op,
+        lanes: true,
+        vectors: true,
+      });
+      expect({ op, lanes: before.threefryLanes, vectors: before.maxV128Locals > 0 }).toEqual({
+        op,
+        lanes: false,
+        vectors: false,
+      });
     }
   });
 

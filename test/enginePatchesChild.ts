@@ -18,6 +18,8 @@ interface WasmFacts {
   maxV128Locals: number;
   /** Uses f32x4.relaxed_madd (0xfd 0x85 0x02). */
   relaxedMadd: boolean;
+  /** A function of type (v128, v128, v128, v128) -> (v128, v128): 4-lane Threefry-2x32 (patch 08). */
+  threefryLanes: boolean;
 }
 
 function leb(bytes: Uint8Array, at: { i: number }): number {
@@ -32,7 +34,12 @@ function leb(bytes: Uint8Array, at: { i: number }): number {
 }
 
 function wasmFacts(bytes: Uint8Array): WasmFacts {
-  const facts: WasmFacts = { v128Function: false, maxV128Locals: 0, relaxedMadd: false };
+  const facts: WasmFacts = {
+    v128Function: false,
+    maxV128Locals: 0,
+    relaxedMadd: false,
+    threefryLanes: false,
+  };
   const at = { i: 8 };
   while (at.i < bytes.length) {
     const id = bytes[at.i++];
@@ -46,6 +53,10 @@ function wasmFacts(bytes: Uint8Array): WasmFacts {
         const results = Array.from({ length: leb(bytes, at) }, () => bytes[at.i++]);
         if (params.length === 1 && params[0] === 0x7b && results.length === 1 && results[0] === 0x7b) {
           facts.v128Function = true;
+        }
+        const allV128 = (xs: number[]) => xs.every((x) => x === 0x7b);
+        if (params.length === 4 && results.length === 2 && allV128(params) && allV128(results)) {
+          facts.threefryLanes = true;
         }
       }
     } else if (id === 10) {
@@ -112,6 +123,7 @@ async function probe(f: (...xs: Arr[]) => Arr, ...xs: Arr[]) {
       v128Function: kernels.some((k) => k.v128Function),
       maxV128Locals: Math.max(0, ...kernels.map((k) => k.maxV128Locals)),
       relaxedMadd: kernels.some((k) => k.relaxedMadd),
+      threefryLanes: kernels.some((k) => k.threefryLanes),
     },
   };
 }
@@ -218,6 +230,34 @@ for (const [name, f] of Object.entries(ops)) {
   };
 }
 
+// Random bits, uniforms and a dropout mask (the CmpDrop variants' nested masks: one uniform per unit compared
+// with each variant's rate), at shapes that leave a tail of 1–3 elements after the 4-lane loop.
+const rates = () => np.array(new Float32Array([0.1, 0.19, 0.34]), { dtype: np.float32 }).reshape([3, 1, 1]);
+const randomOps: Record<string, () => Promise<Awaited<ReturnType<typeof probe>>>> = {
+  "bits 8×64×130": () => probe((k) => random.bits(k, [8, 64, 130]), random.key(21)),
+  "bits 1027": () => probe((k) => random.bits(k, [1027]), random.key(22)),
+  "uniform 5×7×3": () => probe((k) => random.uniform(k, [5, 7, 3]), random.key(23)),
+  "dropout 3×(17×64)": () =>
+    probe(
+      (k, x) => {
+        const u = random.uniform(k, [17, 64]);
+        const r = rates();
+        return np.where(u.greater(r.ref), x.div(np.subtract(1, r)), 0);
+      },
+      random.key(24),
+      normal(25, [3, 17, 64]),
+    ),
+};
+const randomFacts: Record<string, { digest: string; maxV128Locals: number; threefryLanes: boolean }> = {};
+for (const [name, run] of Object.entries(randomOps)) {
+  const r = await run();
+  randomFacts[name] = {
+    digest: r.digest,
+    maxV128Locals: r.kernels.maxV128Locals,
+    threefryLanes: r.kernels.threefryLanes,
+  };
+}
+
 // The embedding gradient: a scatter-add of [B, T, H] rows into a [V, H] table (ids repeat; two are out of range,
 // as jax-js drops them). Math.floor calls count the per-element coordinate arithmetic of the generic scatter.
 const ids = Int32Array.from({ length: 16 * 24 }, (_, i) => (i * 7919) % 300);
@@ -272,6 +312,7 @@ console.log(
       Object.entries(matmuls).map(([k, v]) => [k, { digest: v.digest, ...v.kernels }]),
     ),
     elementwise,
+    random: randomFacts,
     scatter: {
       digest: digest(scatter),
       floorCallsPerUpdate: floorCalls / upstream.size,
