@@ -49,10 +49,39 @@ const cases: [string, number[], number[], (a: Arr, b: Arr) => Arr, number][] = [
     64 * 64 * 64 * 64,
   ],
   ["PV   64x64x64 . 64x64x64", [64, 64, 64], [64, 64, 64], (a, b) => np.matmul(a, b), 64 * 64 * 64 * 64],
+  // The L4/H256 train step at B 16 x T 128, c = 2 (6144 rows): weight gradients dW = dY^T.X (reduction over the
+  // rows) and input gradients dX = dY.W of the feed-forward and attention projections.
+  [
+    "At.B  (6144x1024)t . 6144x256",
+    [6144, 1024],
+    [6144, 256],
+    (a, b) => np.matmul(a.transpose(), b),
+    1024 * 6144 * 256,
+  ],
+  [
+    "At.B  (6144x256)t . 6144x1024",
+    [6144, 256],
+    [6144, 1024],
+    (a, b) => np.matmul(a.transpose(), b),
+    256 * 6144 * 1024,
+  ],
+  [
+    "At.B  (6144x256)t . 6144x256",
+    [6144, 256],
+    [6144, 256],
+    (a, b) => np.matmul(a.transpose(), b),
+    256 * 6144 * 256,
+  ],
+  ["A.B   6144x1024 . 1024x256", [6144, 1024], [1024, 256], (a, b) => np.matmul(a, b), 6144 * 1024 * 256],
+  ["A.B   6144x256 . 256x1024", [6144, 256], [256, 1024], (a, b) => np.matmul(a, b), 6144 * 256 * 1024],
+  ["A.B   6144x256 . 256x256", [6144, 256], [256, 256], (a, b) => np.matmul(a, b), 6144 * 256 * 256],
 ];
+// MATMUL_ONLY=<regexp>: only the cases whose name matches (e.g. "6144" for the L4/H256 shapes).
+const only = process.env.MATMUL_ONLY ? new RegExp(process.env.MATMUL_ONLY) : null;
 // gflops: by wall time; cpu_gflops: by the process's CPU time (one thread: the work, not the wait for a core).
 const out: Record<string, { gflops: number; cpu_gflops: number; digest: string }> = {};
 for (const [name, sa, sb, f, flops] of cases) {
+  if (only && !only.test(name)) continue;
   const a = random.normal(random.key(1), sa);
   const b = random.normal(random.key(2), sb);
   const g = jit(f);
