@@ -75,13 +75,45 @@ const cases: [string, number[], number[], (a: Arr, b: Arr) => Arr, number][] = [
     (a, b) => np.matmul(a.transpose([0, 1, 3, 2]), b.transpose([0, 2, 1, 3])),
     192 * 128 * 128 * 64,
   ],
+  // The L4/H256 train step at B 16 x T 128, c = 2 (6144 rows): weight gradients dW = dY^T.X (reduction over the
+  // rows) and input gradients dX = dY.W of the feed-forward and attention projections.
+  [
+    "At.B  (6144x1024)t . 6144x256",
+    [6144, 1024],
+    [6144, 256],
+    (a, b) => np.matmul(a.transpose(), b),
+    1024 * 6144 * 256,
+  ],
+  [
+    "At.B  (6144x256)t . 6144x1024",
+    [6144, 256],
+    [6144, 1024],
+    (a, b) => np.matmul(a.transpose(), b),
+    256 * 6144 * 1024,
+  ],
+  [
+    "At.B  (6144x256)t . 6144x256",
+    [6144, 256],
+    [6144, 256],
+    (a, b) => np.matmul(a.transpose(), b),
+    256 * 6144 * 256,
+  ],
+  ["A.B   6144x1024 . 1024x256", [6144, 1024], [1024, 256], (a, b) => np.matmul(a, b), 6144 * 1024 * 256],
+  ["A.B   6144x256 . 256x1024", [6144, 256], [256, 1024], (a, b) => np.matmul(a, b), 6144 * 256 * 1024],
+  ["A.B   6144x256 . 256x256", [6144, 256], [256, 256], (a, b) => np.matmul(a, b), 6144 * 256 * 256],
 ];
+// Which cases run: those whose name contains one of the arguments (bench/matmulAB.ts passes them), and/or
+// matches MATMUL_ONLY=<regexp> (e.g. "6144" for the L4/H256 shapes); all when neither is given.
+const names = process.argv.slice(2);
+const pattern = process.env.MATMUL_ONLY ? new RegExp(process.env.MATMUL_ONLY) : null;
+const only = {
+  test: (name: string) =>
+    (names.length === 0 || names.some((n) => name.includes(n))) && (!pattern || pattern.test(name)),
+};
 // gflops: by wall time; cpu_gflops: by the process's CPU time (one thread: the work, not the wait for a core).
 const out: Record<string, { gflops: number; cpu_gflops: number; digest: string }> = {};
-const only = process.argv.slice(2);
-for (const [name, sa, sb, f, flops] of cases.filter(
-  ([n]) => only.length === 0 || only.some((o) => n.includes(o)),
-)) {
+for (const [name, sa, sb, f, flops] of cases) {
+  if (only && !only.test(name)) continue;
   const a = random.normal(random.key(1), sa);
   const b = random.normal(random.key(2), sb);
   const g = jit(f);
