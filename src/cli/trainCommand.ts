@@ -164,6 +164,22 @@ export const TRAIN_FLAGS: FlagTable = {
     nullable: true,
     defaultText: "all",
   },
+  "train-questions": {
+    kind: "number",
+    help: "QA: train on a fixed seeded subset of this many training questions (the same for every seed)",
+    integer: true,
+    min: 1,
+    nullable: true,
+    defaultText: "all",
+  },
+  "dev-questions": {
+    kind: "number",
+    help: "QA: score a fixed seeded subset of this many dev questions",
+    integer: true,
+    min: 1,
+    nullable: true,
+    defaultText: "all",
+  },
   "first-stage": {
     kind: "string",
     help: "prf: the first-stage TREC run (cmploss retrieve) holding every train and dev query",
@@ -236,6 +252,8 @@ export const QA_FLAG_NAMES = [
   "nBestSize",
   "distractors",
   "maxParagraphs",
+  "trainQuestions",
+  "devQuestions",
 ] as const satisfies readonly (keyof QaSettings)[];
 
 /** SQuAD-style settings (SPEC §10) where the GLUE defaults do not fit; flags and --config files override. */

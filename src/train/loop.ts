@@ -73,8 +73,10 @@ function changedSettings(
   );
   for (const [field, now] of Object.entries(frozen)) {
     const before = (previous[field] ?? {}) as Record<string, unknown>;
+    // A setting added after the run was started is absent from its run.json: it ran with the default, null.
     for (const k of Object.keys(now))
-      if (differs(before[k], now[k])) changed.push(change(`${field}.${k}`, before[k], now[k]));
+      if (differs(before[k] ?? null, now[k] ?? null))
+        changed.push(change(`${field}.${k}`, before[k] ?? null, now[k] ?? null));
   }
   return changed;
 }

@@ -208,6 +208,9 @@ export async function evaluateQaRun(options: {
   try {
     data = await loadQaTask(run.config.task as QaTaskName, run.config.dataDir!, {
       distractors: run.settings.distractors,
+      // absent in the run.json of runs from before these settings: all questions
+      trainQuestions: null,
+      devQuestions: run.settings.devQuestions ?? null,
     });
   } catch (err) {
     tree.dispose(params);

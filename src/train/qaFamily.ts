@@ -62,7 +62,11 @@ export async function openQaTask(
     throw new Error(
       `--task ${task}: R-Drop is implemented for GLUE tasks; QA trains with --method ce or cmp`,
     );
-  const data = await loadQaTask(task, config.dataDir, { distractors: settings.distractors });
+  const data = await loadQaTask(task, config.dataDir, {
+    distractors: settings.distractors,
+    trainQuestions: settings.trainQuestions,
+    devQuestions: settings.devQuestions,
+  });
   // Plain fine-tuning (ce, or cmp with c_drop = c_crop = 0): one pass with ordinary dropout, as for GLUE.
   const nDrop = config.method === "cmp" ? config.nDrop : 0;
   const nCrop = config.method === "cmp" ? settings.nCrop : 0;

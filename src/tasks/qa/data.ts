@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { applyCrop, type ContextUnit } from "../../ablation/cmpCrop.js";
+import { hashString, hostRng, mixSeed, sampleDistinct } from "../../util/hostRng.js";
 import type { QaTaskName } from "../registry.js";
 import {
   addDistractors,
@@ -28,6 +29,10 @@ export interface QaSettings {
   distractors: number;
   /** Evaluate with only the first m irrelevant units (null: all). */
   maxParagraphs: number | null;
+  /** Train on a fixed seeded subset of this many training questions (null: all). */
+  trainQuestions: number | null;
+  /** Score a fixed seeded subset of this many dev questions (null: all). */
+  devQuestions: number | null;
 }
 
 export const QA_DEFAULTS: QaSettings = {
@@ -38,6 +43,8 @@ export const QA_DEFAULTS: QaSettings = {
   nBestSize: 20,
   distractors: 4,
   maxParagraphs: null,
+  trainQuestions: null,
+  devQuestions: null,
 };
 
 /** One question over context units; answers are spans of one relevant unit. */
@@ -160,8 +167,49 @@ function hotpotItem(ex: HotpotExample): QaItem {
 export async function loadQaTask(
   task: QaTaskName,
   dataDir: string,
-  options: { distractors: number },
+  options: { distractors: number; trainQuestions?: number | null; devQuestions?: number | null },
 ): Promise<QaTaskData> {
+  const data = await readQaTask(task, dataDir, options.distractors);
+  const train = questionSubset(data.train, options.trainQuestions ?? null, "train");
+  const dev = questionSubset(data.dev, options.devQuestions ?? null, "dev");
+  return {
+    ...data,
+    train: train.items,
+    dev: dev.items,
+    notes: [...data.notes, ...[train.note, dev.note].filter((n): n is string => n !== null)],
+  };
+}
+
+/**
+ * A fixed seeded subset of `count` of `items` (all when `count` is null or not smaller), in their own order.
+ * The draw depends only on the number of items and the split's name, never on the run's seed: every method
+ * and seed of a study trains on the same questions and is scored on the same ones.
+ */
+export function questionSubset(
+  items: QaItem[],
+  count: number | null,
+  split: "train" | "dev",
+): { items: QaItem[]; note: string | null } {
+  const flag = split === "train" ? "--train-questions" : "--dev-questions";
+  if (count === null) return { items, note: null };
+  if (count >= items.length) {
+    return {
+      items,
+      note: `${flag} ${count}: the ${split} split has only ${items.length} questions; all used`,
+    };
+  }
+  const rng = hostRng(mixSeed(QA_SUBSET_SEED, hashString(`qa-${split}-subset`)));
+  const keep = new Set(sampleDistinct(items.length, count, rng));
+  return {
+    items: items.filter((_, i) => keep.has(i)),
+    note: `${split}: a fixed seeded subset of ${count} of ${items.length} questions (${flag})`,
+  };
+}
+
+/** Seed of `questionSubset`'s draws (documented in docs/QA.md). */
+export const QA_SUBSET_SEED = 0;
+
+async function readQaTask(task: QaTaskName, dataDir: string, distractors: number): Promise<QaTaskData> {
   const problem = qaDataDirProblem(task, dataDir);
   if (problem) throw new Error(problem);
   if (task === "squad") {
@@ -182,7 +230,7 @@ export async function loadQaTask(
     // Distractors come from every other article of the file (they are only noise); the questions and their
     // gold paragraphs are split by article, so no dev question or gold paragraph is trained on.
     const devTitles = new Set(splitByArticle(squad, DISTRACTOR_SPLIT).dev.data.map((a) => a.title));
-    const items = addDistractors(squad, { k: options.distractors, seed: DISTRACTOR_SPLIT.seed });
+    const items = addDistractors(squad, { k: distractors, seed: DISTRACTOR_SPLIT.seed });
     return {
       train: items.filter((it) => !devTitles.has(it.title)),
       dev: items.filter((it) => devTitles.has(it.title)),
