@@ -2,6 +2,12 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 
+/** The tiny QA ablation flags the end-to-end tests share: CmpCrop and CmpDrop at c = 1, two distractors. */
+export const TINY_QA_ABLATION = [
+  ...["--n-drop", "1", "--n-crop", "1", "--doc-stride", "16", "--max-query-length", "16"],
+  ...["--distractors", "2"],
+];
+
 /** The environment every CLI child runs with: one thread, no stack traces. */
 const CLI_ENV = { CMPLOSS_THREADS: "1", CMPLOSS_DEBUG: "" };
 

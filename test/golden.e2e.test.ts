@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeSafetensors } from "../src/io/safetensors.js";
-import { cli } from "./cliProcess.js";
+import { cli, TINY_QA_ABLATION } from "./cliProcess.js";
 
 const FIXTURES = "test/fixtures/golden";
 const RECORD = process.env.CMPLOSS_GOLDEN_RECORD === "1";
@@ -69,16 +69,7 @@ const RUNS: Record<string, string[]> = {
     "8",
     "--lr",
     "1e-2",
-    "--n-drop",
-    "1",
-    "--n-crop",
-    "1",
-    "--doc-stride",
-    "16",
-    "--max-query-length",
-    "16",
-    "--distractors",
-    "2",
+    ...TINY_QA_ABLATION,
     "--seed",
     "3",
   ],

@@ -20,7 +20,7 @@ import { squadEvaluate } from "../src/tasks/qa/metric.js";
 import { readSquad } from "../src/tasks/qa/squad.js";
 import { TRAIN_DEFAULTS, type TrainConfig } from "../src/train/config.js";
 import { encodeSplit } from "../src/train/data.js";
-import { evaluateSplit } from "../src/train/evaluate.js";
+import { createEvaluator, evaluateSplit } from "../src/train/evaluate.js";
 import { openGlueRun } from "../src/train/evaluateRun.js";
 import { QA_DEFAULTS, squadItem } from "../src/tasks/qa/data.js";
 import { createQaEvaluator, evaluateQaRun } from "../src/train/qaEvaluate.js";
@@ -76,6 +76,17 @@ describe("cmploss predict on a GLUE run", () => {
       padId: opened.tok.padId,
     });
     const out = await evaluateSplit(opened.params, opened.run.model, "ce", split, { batchSize: 128 });
+    // the training loop's evaluator reports its progress after every batch
+    const seen: [number, number][] = [];
+    const evaluator = createEvaluator(opened.run.model, "ce", { batchSize: 4 });
+    await evaluator.evaluate(opened.params, split, (done, total) => seen.push([done, total]));
+    evaluator.dispose();
+    expect(seen).toEqual(
+      Array.from({ length: Math.ceil(split.count / 4) + 1 }, (_, i) => [
+        Math.min(4 * i, split.count),
+        split.count,
+      ]),
+    );
     tree.dispose(opened.params);
     expect(lines.map((l) => l.label)).toEqual(out.predictions.map((c) => ["0", "1"][c]));
     for (const l of lines) {
@@ -270,8 +281,17 @@ describe("cmploss predict on a QA run", () => {
       batchSize: 8,
     });
     const dev = evaluator.prepare(squad.examples.map(squadItem));
-    const expected = await evaluator.evaluate(opened.params, dev);
+    const seen: number[] = [];
+    const expected = await evaluator.evaluate(opened.params, dev, 0, (done, total) => {
+      expect(total).toBe(dev.features.length);
+      seen.push(done);
+    });
     evaluator.dispose();
+    // progress in windows, after every batch of 8
+    const windows = dev.features.length;
+    expect(seen).toEqual(
+      Array.from({ length: Math.ceil(windows / 8) + 1 }, (_, i) => Math.min(8 * i, windows)),
+    );
     tree.dispose(opened.params);
     expect(answers).toEqual(Object.fromEntries(expected.predictions));
     const golds = new Map(squad.examples.map((e) => [e.id, e.answers.map((a) => a.text)]));

@@ -159,7 +159,10 @@ describe("with no feedback at step 0 the reformulator is the base dense retrieve
       padMultiple: 8,
     });
     const params: PrfReformulatorParams = { bert: encoder };
-    const got = await retriever.queryVectors(params, queries, 0);
+    const seen: [number, number][] = [];
+    const got = await retriever.queryVectors(params, queries, 0, (done, total) => seen.push([done, total]));
+    const n = queries.length;
+    expect(seen).toEqual(Array.from({ length: Math.ceil(n / 3) + 1 }, (_, i) => [Math.min(3 * i, n), n]));
     const want = await embedTexts(
       queries.map((q) => q.text),
       tokenizer,

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { QA_DEFAULTS } from "../src/tasks/qa/data.js";
 import { TRAIN_DEFAULTS, type TrainConfig } from "../src/train/config.js";
 import { train } from "../src/train/loop.js";
-import { cli } from "./cliProcess.js";
+import { cli, TINY_QA_ABLATION } from "./cliProcess.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-qarun-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -39,16 +39,7 @@ const trainArgs = (...more: string[]) => [
   "8",
   "--lr",
   "1e-3",
-  "--n-drop",
-  "1",
-  "--n-crop",
-  "1",
-  "--doc-stride",
-  "16",
-  "--max-query-length",
-  "16",
-  "--distractors",
-  "2",
+  ...TINY_QA_ABLATION,
   ...more,
 ];
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadQaTask, questionSubset, type QaItem } from "../src/tasks/qa/data.js";
-import { cli } from "./cliProcess.js";
+import { cli, TINY_QA_ABLATION } from "./cliProcess.js";
 
 const FILE = "test/fixtures/qa/squad-small.json";
 const root = mkdtempSync(join(tmpdir(), "cmploss-qasubset-"));
@@ -65,18 +65,7 @@ describe("a QA run on question subsets", () => {
     "train",
     ...["--task", "squad-distractor", "--data-dir", FILE, "--model", model, "--output-dir", run],
     ...["--max-seq-length", "64", "--batch-size", "2", "--eval-batch-size", "8", "--lr", "1e-3"],
-    ...[
-      "--n-drop",
-      "1",
-      "--n-crop",
-      "1",
-      "--doc-stride",
-      "16",
-      "--max-query-length",
-      "16",
-      "--distractors",
-      "2",
-    ],
+    ...TINY_QA_ABLATION,
     ...more,
   ];
 

@@ -9,6 +9,7 @@ import { isQaTask, isRankingTask } from "../tasks/registry.js";
 import { evaluatePrfRun, prfCurveSvg, readPrfRun } from "../train/prfRun.js";
 import { evaluateQaRun } from "../train/qaEvaluate.js";
 import { evaluateRun, type RunEvaluation } from "../train/evaluateRun.js";
+import { evalProgress } from "../train/log.js";
 import { DERIVED_FILES, RUN_FILES } from "../train/runFiles.js";
 import { flagName, formatHelp, parseFlags, UsageError, type FlagTable } from "./args.js";
 import { DEVICE_FLAG, THREADS_FLAG } from "./runtimeFlags.js";
@@ -134,6 +135,10 @@ export async function runEval(argv: string[]): Promise<void> {
       forceDropout: powers,
       seed: flags.seed,
       batchSize: Math.min(flags.batchSize, 32),
+      progress: (pass) =>
+        evalProgress(
+          `dev windows (${pass.maxParagraphs ?? "all"} distractors, dropout power ${pass.forceDropout})`,
+        ),
     });
     // The same row shape as GLUE's (value = the task metric; QA has no dev loss), EM/F1 as fractions.
     const rows = scores.map((r) => ({

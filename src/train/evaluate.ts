@@ -6,6 +6,7 @@ import { applySequenceClassifier, type SequenceClassifierParams } from "../model
 import type { EncoderBatch } from "../models/bert/apply.js";
 import { crossEntropyPerExample, squaredErrorPerExample } from "../loss/index.js";
 import type { LossKind } from "./classifierObjective.js";
+import type { EvalProgress } from "./log.js";
 
 export interface EvalOutput {
   /** Predicted class per example (classification) or predicted score (regression), in input order. */
@@ -42,7 +43,11 @@ export function createEvaluator(
   lossKind: LossKind,
   options: EvalOptions,
 ): {
-  evaluate: (params: SequenceClassifierParams, data: EvalBatchSource) => Promise<EvalOutput>;
+  evaluate: (
+    params: SequenceClassifierParams,
+    data: EvalBatchSource,
+    onProgress?: EvalProgress,
+  ) => Promise<EvalOutput>;
   dispose: () => void;
 } {
   const power = options.forceDropout ?? 0;
@@ -66,7 +71,11 @@ export function createEvaluator(
     }),
   );
 
-  async function evaluate(params: SequenceClassifierParams, data: EvalBatchSource): Promise<EvalOutput> {
+  async function evaluate(
+    params: SequenceClassifierParams,
+    data: EvalBatchSource,
+    onProgress?: EvalProgress,
+  ): Promise<EvalOutput> {
     const order = Array.from({ length: data.count }, (_, i) => i).sort(
       (a, b) => data.length(a) - data.length(b),
     );
@@ -74,6 +83,7 @@ export function createEvaluator(
     const probabilities = withProbs ? new Array<Float32Array>(data.count) : undefined;
     let lossSum = 0;
     let key = random.key(options.seed ?? 0);
+    onProgress?.(0, data.count);
     try {
       for (let start = 0; start < order.length; start += options.batchSize) {
         const idx = order.slice(start, start + options.batchSize);
@@ -89,6 +99,7 @@ export function createEvaluator(
           );
         }
         lossSum += l[0];
+        onProgress?.(start + idx.length, data.count);
       }
     } finally {
       key.dispose();

@@ -8,6 +8,7 @@
  */
 import type { numpy as np } from "@jax-js/jax";
 import type { ParamTree } from "../util/treePaths.js";
+import type { EvalProgress } from "./log.js";
 import type { Stepper } from "./step.js";
 
 export interface TrainSummary {
@@ -65,8 +66,8 @@ export interface FamilySession<P, Batch> {
   batch(indices: number[], epoch: number): Batch;
   /** The optimisation step around the family's objective. */
   stepper: Stepper<P, Batch>;
-  /** Score borrowed `params` on dev. */
-  evaluate(params: P): Promise<FamilyScores>;
+  /** Score borrowed `params` on dev, calling `onProgress` after each batch. */
+  evaluate(params: P, onProgress?: EvalProgress): Promise<FamilyScores>;
   dispose(): void;
 }
 

@@ -78,8 +78,8 @@ export async function openGlueTask(
         variantNames: variantNames(config, powers),
         batch: (indices) => trainData.batch(indices),
         stepper,
-        evaluate: async (p) => {
-          const ev = await evaluator.evaluate(p, devData);
+        evaluate: async (p, onProgress) => {
+          const ev = await evaluator.evaluate(p, devData, onProgress);
           return { scores: scoreAll(task, ev.predictions, devData.labels), loss: ev.loss };
         },
         dispose: () => evaluator.dispose(),

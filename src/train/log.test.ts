@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { JsonlLog, Progress, StepMeter, type StepRecord } from "./log.js";
+import { evalProgress, JsonlLog, Progress, StepMeter, type StepRecord } from "./log.js";
 
 describe("StepMeter", () => {
   const dirs: string[] = [];
@@ -100,5 +100,54 @@ describe("JsonlLog", () => {
     expect(readFileSync(path, "utf8")).toBe(text);
     const { path: p2, log: noStep } = logWith('{"step":1}\n{"loss":2}\n');
     expect(() => noStep.read()).toThrow(`${p2}:2: expected a JSON record with a numeric "step"`);
+  });
+});
+
+describe("evalProgress", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  /** The plain lines (stderr is not a TTY under vitest) a pass writes, with the clock at `t` seconds per call. */
+  function linesOf(calls: [number, number, number][]): string[] {
+    vi.useFakeTimers({ toFake: ["performance"] });
+    const start = performance.now();
+    const write = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const report = evalProgress("evaluating dev");
+    for (const [t, done, total] of calls) {
+      vi.advanceTimersByTime(start + t * 1000 - performance.now());
+      report(done, total);
+    }
+    return write.mock.calls.map((c) => String(c[0]));
+  }
+
+  it("prints nothing for a pass shorter than 5 s", () => {
+    expect(process.stderr.isTTY).toBeFalsy();
+    expect(
+      linesOf([
+        [0, 0, 100],
+        [2, 50, 100],
+        [4, 100, 100],
+      ]),
+    ).toEqual([]);
+  });
+
+  it("prints a line every 5 s once the pass has taken 5 s, and its end", () => {
+    const lines = linesOf([
+      [0, 0, 100],
+      [3, 20, 100],
+      [6, 40, 100],
+      [8, 60, 100],
+      [12, 80, 100],
+      [13, 100, 100],
+    ]);
+    expect(
+      lines.map((l) => l.match(/ (\d+\/100) evaluating dev elapsed (\S+) eta (\S+)\n$/)?.slice(1)),
+    ).toEqual([
+      ["40/100", "00:06", "00:09"],
+      ["80/100", "00:12", "00:03"],
+      ["100/100", "00:13", "00:00"],
+    ]);
   });
 });

@@ -106,7 +106,10 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
-/** A progress bar on stderr: redrawn in place on a TTY, a plain line every few seconds otherwise. */
+/**
+ * A progress bar on stderr: redrawn in place on a TTY, a plain line every few seconds otherwise (none before
+ * `plainAfter` seconds, so that short work leaves no lines in a log).
+ */
 export class Progress {
   #start = performance.now();
   #lastPlain = 0;
@@ -116,6 +119,7 @@ export class Progress {
     readonly total: number,
     readonly first: number,
     readonly quiet = false,
+    readonly plainAfter = 0,
   ) {}
 
   update(step: number, fields: string): void {
@@ -130,7 +134,10 @@ export class Progress {
     const line = `${bar} ${step}/${this.total} ${fields} elapsed ${formatDuration(elapsed)} eta ${formatDuration(eta)}`;
     if (this.#tty) {
       process.stderr.write(`\r\x1b[2K${line}`);
-    } else if (performance.now() - this.#lastPlain > 5000 || step === this.total) {
+    } else if (
+      elapsed >= this.plainAfter &&
+      (performance.now() - this.#lastPlain > 5000 || step === this.total)
+    ) {
       this.#lastPlain = performance.now();
       process.stderr.write(line + "\n");
     }
@@ -146,6 +153,28 @@ export class Progress {
   finish(): void {
     if (!this.quiet && this.#tty) process.stderr.write("\n");
   }
+
+  /** Erase the bar (on a TTY), leaving the line to what comes next. */
+  clear(): void {
+    if (!this.quiet && this.#tty) process.stderr.write("\r\x1b[2K");
+  }
+}
+
+/** Called after each evaluation batch: `done` of `total` items (examples, windows, queries) scored. */
+export type EvalProgress = (done: number, total: number) => void;
+
+/**
+ * An `EvalProgress` that draws `label` as a progress bar like the steps', timed from its first call: in place
+ * on a TTY (erased when done), else a plain line every few seconds once the pass has taken 5 s (a dev pass of a
+ * QA run on CPU takes minutes; a short one prints nothing).
+ */
+export function evalProgress(label: string, quiet = false): EvalProgress {
+  let bar: Progress | null = null;
+  return (done, total) => {
+    bar ??= new Progress(total, done, quiet, 5);
+    bar.update(done, label);
+    if (done >= total) bar.clear();
+  };
 }
 
 /** What a train step reports: its loss, each variant's mean task loss and the gradient norm. */

@@ -16,7 +16,15 @@ import { microBatchNote, type TrainConfig } from "./config.js";
 import type { OpenedTask, RunRecord, TrainHooks, TrainSummary } from "./family.js";
 import { openGlueTask } from "./glueFamily.js";
 import { assertEvalHealthy, assertStepHealthy, savingFinite, type DivergenceContext } from "./guard.js";
-import { JsonlLog, Progress, StepMeter, truncateLogs, type EvalRecord, type StepRecord } from "./log.js";
+import {
+  evalProgress,
+  JsonlLog,
+  Progress,
+  StepMeter,
+  truncateLogs,
+  type EvalRecord,
+  type StepRecord,
+} from "./log.js";
 import { storedMetricScale } from "./metricScale.js";
 import { adamwInit } from "./optimizer.js";
 import { trainingCurvesSvg } from "./plot.js";
@@ -226,7 +234,7 @@ async function runFamily<P extends ParamTree, Batch>(
       releaseIdleDeviceMemory();
 
       if (state.step % config.evalSteps === 0 || state.step === totalSteps) {
-        const ev = await session.evaluate(state.params);
+        const ev = await session.evaluate(state.params, evalProgress("evaluating dev", hooks.quiet));
         assertDeviceHealthy(`train: evaluation at step ${state.step}`);
         if (ev.loss !== null) assertEvalHealthy(at, ev.loss);
         const loss = ev.loss ?? NaN;

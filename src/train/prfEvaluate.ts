@@ -24,6 +24,7 @@ import {
 } from "../tasks/ranking/prfInput.js";
 import { trecEval } from "../tasks/ranking/trecEval.js";
 import { consuming } from "../util/own.js";
+import type { EvalProgress } from "./log.js";
 
 /** The measures a PRF run reports (metrics.json, the eval table), in this order. */
 export const PRF_MEASURES = ["ndcg@10", "mrr@10", "recall@100", "map@1000"] as const;
@@ -73,7 +74,12 @@ export interface PrfRetrieverOptions {
 
 export interface PrfRetriever {
   /** `[n, H]` row-major vectors of `queries`, each read with its first `k` feedback passages. */
-  queryVectors(params: PrfReformulatorParams, queries: readonly PrfQuery[], k: number): Promise<Float32Array>;
+  queryVectors(
+    params: PrfReformulatorParams,
+    queries: readonly PrfQuery[],
+    k: number,
+    onProgress?: EvalProgress,
+  ): Promise<Float32Array>;
   dispose(): void;
 }
 
@@ -89,8 +95,9 @@ export function createPrfRetriever(o: PrfRetrieverOptions): PrfRetriever {
   );
   const H = o.modelConfig.hidden_size;
   return {
-    async queryVectors(params, queries, k) {
+    async queryVectors(params, queries, k, onProgress) {
       const out = new Float32Array(queries.length * H);
+      onProgress?.(0, queries.length);
       for (let start = 0; start < queries.length; start += o.batchSize) {
         const part = queries.slice(start, start + o.batchSize);
         const enc = part.map((q) => encodePrfInput(o.tokenizer, q.text, q.feedback.slice(0, k), o.input));
@@ -105,6 +112,7 @@ export function createPrfRetriever(o: PrfRetrieverOptions): PrfRetriever {
         }) as np.Array;
         const data = (await vectors.data()) as Float32Array;
         out.set(data.subarray(0, part.length * H), start * H);
+        onProgress?.(start + part.length, queries.length);
       }
       return out;
     },
@@ -134,8 +142,9 @@ export async function evaluatePrf(
   docs: Float32Array,
   docIds: readonly string[],
   k: number,
+  onProgress?: EvalProgress,
 ): Promise<Record<PrfMeasure, number>> {
-  const vectors = await retriever.queryVectors(params, queries, k);
+  const vectors = await retriever.queryVectors(params, queries, k, onProgress);
   const run = rankQueries(queries, vectors, docs, docIds);
   return trecEval(qrels, run, PRF_MEASURES).mean as Record<PrfMeasure, number>;
 }

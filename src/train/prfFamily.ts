@@ -273,7 +273,7 @@ export async function openPrfTask(
           };
         },
         stepper,
-        evaluate: async (p) => {
+        evaluate: async (p, onProgress) => {
           const scores = await evaluatePrf(
             retriever,
             p,
@@ -282,6 +282,7 @@ export async function openPrfTask(
             docs,
             docIds,
             settings.nPrf,
+            onProgress,
           );
           return { scores: { ...scores }, loss: null };
         },

@@ -18,6 +18,7 @@ import type { QaTaskName } from "../tasks/registry.js";
 import { consuming } from "../util/own.js";
 import type { ParamTree } from "../util/treePaths.js";
 import { fitEvalBatch } from "./heapFit.js";
+import type { EvalProgress } from "./log.js";
 import type { QaLevelBatch } from "./qaObjective.js";
 import { openQaRun } from "./qaRun.js";
 
@@ -89,7 +90,12 @@ export function createQaEvaluator(
   o: QaEvalOptions,
 ): {
   prepare: (items: QaItem[]) => QaDevSet;
-  evaluate: (params: SpanExtractorParams, dev: QaDevSet, forceDropout?: number) => Promise<QaScores>;
+  evaluate: (
+    params: SpanExtractorParams,
+    dev: QaDevSet,
+    forceDropout?: number,
+    onProgress?: EvalProgress,
+  ) => Promise<QaScores>;
   dispose: () => void;
 } {
   const forwards = new Map<number, ReturnType<typeof jit>>();
@@ -132,9 +138,15 @@ export function createQaEvaluator(
     };
   }
 
-  async function evaluate(params: SpanExtractorParams, dev: QaDevSet, forceDropout = 0): Promise<QaScores> {
+  async function evaluate(
+    params: SpanExtractorParams,
+    dev: QaDevSet,
+    forceDropout = 0,
+    onProgress?: EvalProgress,
+  ): Promise<QaScores> {
     const forward = forwardAt(forceDropout);
     const { features } = dev;
+    onProgress?.(0, features.length);
     let key = random.key(o.seed ?? 0);
     const starts: Float32Array[] = [];
     const ends: Float32Array[] = [];
@@ -160,6 +172,7 @@ export function createQaEvaluator(
         starts.push(sd.subarray(b * T, b * T + f.input_ids.length));
         ends.push(ed.subarray(b * T, b * T + f.input_ids.length));
       });
+      onProgress?.(i + chunk.length, features.length);
     }
     key.dispose();
     const decoded = decodeQaPredictions(features, dev.contexts, starts, ends, {
@@ -202,6 +215,8 @@ export async function evaluateQaRun(options: {
   forceDropout: number[];
   seed: number;
   batchSize: number;
+  /** A progress reporter for each pass (context size × dropout power). */
+  progress?: (pass: { maxParagraphs: number | null; forceDropout: number }) => EvalProgress;
 }): Promise<QaRunScore[]> {
   const { run, tokenizer, params } = await openQaRun(options.outputDir, options.checkpoint);
   let data;
@@ -237,7 +252,12 @@ export async function evaluateQaRun(options: {
     for (const maxParagraphs of options.maxParagraphs) {
       const dev = evaluator.prepare(limitContext(data.dev, maxParagraphs));
       for (const power of options.forceDropout) {
-        const ev = await evaluator.evaluate(params, dev, power);
+        const ev = await evaluator.evaluate(
+          params,
+          dev,
+          power,
+          options.progress?.({ maxParagraphs, forceDropout: power }),
+        );
         assertDeviceHealthy("eval");
         scores.push({
           maxParagraphs,

@@ -170,8 +170,8 @@ export async function openQaTask(
           );
         },
         stepper,
-        evaluate: async (p) => {
-          const ev = await evaluator.evaluate(p, dev);
+        evaluate: async (p, onProgress) => {
+          const ev = await evaluator.evaluate(p, dev, 0, onProgress);
           return { scores: { f1: ev.f1, exact_match: ev.exact_match }, loss: null };
         },
         dispose: () => evaluator.dispose(),
