@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The extractive-QA ablation study sized to a 2-core CPU (docs/QA.md, "The study sized to this CPU"; issue 30):
+# the main grid (CE / CmpDrop / CmpCrop / both, seeds 1-3), then the equal-compute control (CE for two epochs).
+# Both grids resume where they stopped (Ctrl-C checkpoints the runs in flight), so run it again to go on.
+#
+#   bash scripts/qa-cpu-study.sh [<root folder, default runs>]
+#
+# SQUAD (default ../shared/data/squad-v1.1/dev-v1.1.json) and MODEL (default
+# ~/.cache/cmploss/models/all-MiniLM-L6-v2, from scripts/fetch-minilm.sh) say where the data and the model are;
+# NICE (default 15) keeps it behind other work on the machine; JOBS (default 2) runs at once.
+set -euo pipefail
+root="${1:-runs}"
+squad="${SQUAD:-../shared/data/squad-v1.1/dev-v1.1.json}"
+model="${MODEL:-$HOME/.cache/cmploss/models/all-MiniLM-L6-v2}"
+[[ -f "$squad" ]] || { echo "qa-cpu-study: $squad: expected SQuAD v1.1's dev-v1.1.json (set SQUAD)" >&2; exit 1; }
+[[ -f "$model/config.json" ]] || { echo "qa-cpu-study: $model: expected a model folder (scripts/fetch-minilm.sh; set MODEL)" >&2; exit 1; }
+# paths as given from here, before moving to the repository root
+squad="$(realpath "$squad")" model="$(realpath "$model")" root="$(realpath -m "$root")"
+cd "$(dirname "$0")/.."
+grid() {
+  nice -n "${NICE:-15}" node --import tsx src/cli/main.ts experiment --tasks squad-distractor \
+    --data-dirs "squad-distractor=$squad" --model "$model" \
+    --n-drop 1 --n-crop 1 --distractors 2 --max-seq-length 256 --train-questions 2000 --dev-questions 300 \
+    --lr 3e-4 --warmup-ratio 0.1 --eval-steps 1000 --utility-powers 0,2,8 --seeds 1,2,3 --jobs "${JOBS:-2}" "$@"
+}
+grid --methods ce,cmp-drop,cmp-crop,cmp-both --epochs 1 --output-dir "$root/qa-cpu-lr3e-4"
+grid --methods ce --epochs 2 --output-dir "$root/qa-cpu-lr3e-4-ce2ep"
