@@ -223,7 +223,7 @@ export async function evaluateQaRun(options: {
   try {
     data = await loadQaTask(run.config.task as QaTaskName, run.config.dataDir!, {
       distractors: run.settings.distractors,
-      // absent in the run.json of runs from before these settings: all questions
+      // scoring reads only the dev split; a run.json from before --dev-questions has none: every question
       trainQuestions: null,
       devQuestions: run.settings.devQuestions ?? null,
     });
