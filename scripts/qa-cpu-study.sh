@@ -21,7 +21,7 @@ grid() {
   nice -n "${NICE:-15}" node --import tsx src/cli/main.ts experiment --tasks squad-distractor \
     --data-dirs "squad-distractor=$squad" --model "$model" \
     --n-drop 1 --n-crop 1 --distractors 2 --max-seq-length 256 --train-questions 2000 --dev-questions 300 \
-    --lr 3e-4 --warmup-ratio 0.1 --eval-steps 1000 --utility-powers 0,2,8 --seeds 1,2,3 --jobs "${JOBS:-2}" "$@"
+    --lr 3e-4 --warmup-ratio 0.1 --eval-steps 1000 --save-steps 10 --utility-powers 0,2,8 --seeds 1,2,3 --jobs "${JOBS:-2}" "$@"
 }
 grid --methods ce,cmp-drop,cmp-crop,cmp-both --epochs 1 --output-dir "$root/qa-cpu-lr3e-4"
 grid --methods ce --epochs 2 --output-dir "$root/qa-cpu-lr3e-4-ce2ep"

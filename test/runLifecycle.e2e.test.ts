@@ -23,7 +23,7 @@ import { TrainingDiverged } from "../src/train/guard.js";
 import { train } from "../src/train/loop.js";
 import { RUN_FILES } from "../src/train/runFiles.js";
 import { QA_DEFAULTS } from "../src/tasks/qa/data.js";
-import { cli } from "./cliProcess.js";
+import { cli, startCli } from "./cliProcess.js";
 
 const root = mkdtempSync(join(tmpdir(), "cmploss-life-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -236,6 +236,34 @@ describe("a folder that holds a run", () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/resuming at step 5 · dropped a torn last line of train_log\.jsonl/);
     expect(stepsLogged(dir).map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+});
+
+describe("a killed run (kill -9, a machine taken back)", () => {
+  it("resumes from its last --save-steps checkpoint on the same curve", async () => {
+    const dir = join(root, "killed");
+    const args = [
+      ...["train", "--data-dir", "test/fixtures/sst2-tiny", "--output-dir", dir],
+      ...["--max-steps", "60", "--batch-size", "8", "--eval-steps", "1000", "--max-seq-length", "32"],
+    ];
+    const run = startCli([...args, "--save-steps", "5"]);
+    const last = join(dir, RUN_FILES.last);
+    // killed as soon as the first checkpoint between evaluations is on disk: no signal handler runs
+    while (!existsSync(last)) await new Promise((resolve) => setTimeout(resolve, 5));
+    run.kill("SIGKILL");
+    expect(await run.exited, run.stderr()).toBeNull();
+    const saved = Number(loadTensorMetadata(last).step);
+    expect(saved % 5).toBe(0);
+    expect(saved).toBeLessThan(60);
+    expect(existsSync(join(dir, RUN_FILES.metrics))).toBe(false);
+
+    const resumed = cli(...args, "--save-steps", "5", "--resume");
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(new RegExp(`resuming at step ${saved}`));
+    const full = glue("killed-uninterrupted", { maxSteps: 60, evalSteps: 1000 });
+    await train(full, { quiet: true });
+    const curve = (d: string) => stepsLogged(d).map(({ step, variant_losses }) => ({ step, variant_losses }));
+    expect(curve(dir)).toEqual(curve(full.outputDir));
   });
 });
 

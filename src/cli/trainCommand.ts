@@ -87,6 +87,13 @@ export const TRAIN_FLAGS: FlagTable = {
   },
   seed: { kind: "number", help: "seed for init, data order and dropout", integer: true, min: 0 },
   "eval-steps": { kind: "number", help: "evaluate on dev every N steps", integer: true, min: 1 },
+  "save-steps": {
+    kind: "number",
+    help: "also write the resumable checkpoint every N steps, so that a killed run loses at most N (none: only at evaluations)",
+    integer: true,
+    min: 1,
+    nullable: true,
+  },
   method: { kind: "string", help: "training objective", values: ["cmp", "ce", "rdrop"] },
   "rdrop-alpha": { kind: "number", help: "R-Drop weight of the symmetric KL (with --method rdrop)", min: 0 },
   "n-drop": {

@@ -26,6 +26,11 @@ export interface TrainConfig {
   seed: number;
   evalSteps: number;
   /**
+   * Also write the resumable checkpoint every N steps between evaluations, so that a killed process loses at
+   * most N steps; null: only at evaluations (and when stopped by a signal).
+   */
+  saveSteps: number | null;
+  /**
    * "cmp": comparative loss over c = nDrop CmpDrop variants; "ce": plain fine-tuning with ordinary dropout;
    * "rdrop": R-Drop with weight `rdropAlpha`.
    */
@@ -77,6 +82,7 @@ export const TRAIN_DEFAULTS: TrainConfig = {
   maxGradNorm: 1.0,
   seed: 42,
   evalSteps: 200,
+  saveSteps: null,
   method: "cmp",
   rdropAlpha: 1,
   nDrop: 2,

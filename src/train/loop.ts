@@ -266,6 +266,10 @@ async function runFamily<P extends ParamTree, Batch>(
         progress.note(`step ${state.step}: dev ${shown}${lossText}${isBest ? " ★ best" : ""}`);
         await saveLast(at);
         savedStep = state.step;
+      } else if (config.saveSteps !== null && state.step % config.saveSteps === 0) {
+        // between evaluations: what a killed process (kill -9, a machine taken back) resumes from
+        await saveLast(at);
+        savedStep = state.step;
       }
       ranThisCall++;
       if (hooks.stopAfter !== undefined && ranThisCall >= hooks.stopAfter) break;
