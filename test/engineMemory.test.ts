@@ -1,5 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
  * patches/jax-0.1.25-10-reuse-dead-buffers.patch: a jitted program's peak memory follows its live set.
@@ -41,6 +44,71 @@ describe("jitted programs reuse dead buffers (engine patch 10)", () => {
       // Reusing a buffer before its last reader ran would show here: the jitted chain equals the same chain
       // computed link by link.
       expect(r.maxDiff).toBeLessThanOrEqual(1e-6);
+    });
+  }
+});
+
+/**
+ * patches/jax-0.1.25-11-coalescing-allocator.patch: buffers that one shape's program freed serve another
+ * shape's. Unpatched, jax-js's wasm allocator keeps a free list per exact size (64 KiB pages above 64 KiB), so
+ * a program at n = 200 finds none of the 256 KiB blocks the n = 256 program left free and grows the heap.
+ */
+interface SizesResult {
+  intermediateBytes: number;
+  firstHeap: number;
+  lastHeap: number;
+  digest: string;
+}
+
+const tmp = mkdtempSync(join(tmpdir(), "cmploss-alloc-"));
+const without11 = join(tmp, "jax-without-11");
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+beforeAll(() => {
+  // the installed engine with only patch 11 taken out: the same-run reference
+  const r = spawnSync(
+    process.execPath,
+    ["scripts/apply-patches.mjs", "--pristine-copy", without11, "--only", "11", "--quiet"],
+    { encoding: "utf8" },
+  );
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+});
+
+function runSizes(threads: number, jaxDir?: string): SizesResult {
+  const hook = jaxDir ? ["--import", "./bench/engineHook.mjs"] : [];
+  const r = spawnSync(
+    process.execPath,
+    [...hook, "--import", "tsx", "test/engineAllocatorChild.ts", "256,200,160", "8"],
+    {
+      encoding: "utf8",
+      timeout: 120_000,
+      env: {
+        ...process.env,
+        CMPLOSS_THREADS: String(threads),
+        ...(jaxDir ? { CMPLOSS_JAX_DIR: jaxDir } : {}),
+      },
+    },
+  );
+  const line = r.stdout.trim().split("\n").at(-1) ?? "";
+  if (r.status !== 0 || !line.startsWith("{")) {
+    throw new Error(`engineAllocatorChild exited ${r.status}: ${r.stderr.slice(-500)}`);
+  }
+  return JSON.parse(line) as SizesResult;
+}
+
+describe("freed wasm memory serves other sizes (engine patch 11)", () => {
+  for (const threads of [1, 2]) {
+    it(`programs at smaller shapes run in what the largest one freed (${threads} thread${threads > 1 ? "s" : ""})`, () => {
+      const patched = runSizes(threads);
+      const unpatched = runSizes(threads, without11);
+      // the same values: only where buffers live changes
+      expect(patched.digest).toBe(unpatched.digest);
+      expect(patched.firstHeap).toBe(unpatched.firstHeap);
+      // unpatched, the n = 200 and n = 160 programs need new blocks (1.25 MiB here); patched, none
+      expect(unpatched.lastHeap - unpatched.firstHeap).toBeGreaterThanOrEqual(
+        4 * unpatched.intermediateBytes,
+      );
+      expect(patched.lastHeap).toBe(patched.firstHeap);
     });
   }
 });

@@ -60,6 +60,7 @@ describe("the patch script", () => {
     expect(r.stdout).toMatch(/jax-0\.1\.25-07-batched-rows-share-loads\.patch: applied/);
     expect(r.stdout).toMatch(/jax-0\.1\.25-08-simd-random\.patch: applied/);
     expect(r.stdout).toMatch(/jax-0\.1\.25-10-reuse-dead-buffers\.patch: applied/);
+    expect(r.stdout).toMatch(/jax-0\.1\.25-11-coalescing-allocator\.patch: applied/);
     expect(r.stdout).toMatch(/jax-0\.1\.25-20-webgpu-pool-trim\.patch: applied/);
     expect(r.stdout).toMatch(/jax-0\.1\.25-21-webgpu-bind-group-cache\.patch: applied/);
   });
@@ -71,7 +72,7 @@ describe("the patch script", () => {
     const first = patchScript("--target", copy);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(
-      /01-matmul-tile-2x4\.patch: applied\n.*02-simd-exp-erf\.patch: applied\n.*03-scatter-rows\.patch: applied\n.*04-kmatmul-batched-rows\.patch: applied\n.*05-kmatmul-tile-2x4-no-unroll\.patch: applied\n.*07-batched-rows-share-loads\.patch: applied\n.*08-simd-random\.patch: applied\n.*10-reuse-dead-buffers\.patch: applied\n.*20-webgpu-pool-trim\.patch: applied\n.*21-webgpu-bind-group-cache\.patch: applied/,
+      /01-matmul-tile-2x4\.patch: applied\n.*02-simd-exp-erf\.patch: applied\n.*03-scatter-rows\.patch: applied\n.*04-kmatmul-batched-rows\.patch: applied\n.*05-kmatmul-tile-2x4-no-unroll\.patch: applied\n.*07-batched-rows-share-loads\.patch: applied\n.*08-simd-random\.patch: applied\n.*10-reuse-dead-buffers\.patch: applied\n.*11-coalescing-allocator\.patch: applied\n.*20-webgpu-pool-trim\.patch: applied\n.*21-webgpu-bind-group-cache\.patch: applied/,
     );
     for (const f of dist(copy)) expect(read(copy, f)).toBe(read("node_modules/@jax-js/jax", f));
     const again = patchScript("--target", copy);

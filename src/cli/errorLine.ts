@@ -7,7 +7,7 @@ export function errorLine(err: unknown): string {
       `cmploss: out of memory: jax-js's wasm heap is capped at 4 GiB; try --micro-batch-size ` +
       `(e.g. a quarter of --batch-size: the same gradient, in parts), --ablation-mode accumulate ` +
       `(CmpDrop, same gradient), a shorter --max-seq-length, fewer padded lengths ` +
-      `(--pad-multiple = --max-seq-length; each length's compiled step keeps its own buffers), ` +
+      `(--pad-multiple = --max-seq-length), ` +
       `or a GPU (--device webgpu)`
     );
   }

@@ -11,6 +11,8 @@ export type { TokenEncoder } from "../tasks/hfTokenizer.js";
 
 export interface EncodedSplit extends EvalBatchSource {
   labels: number[];
+  /** The longest padded length a batch of this split can have (what the wasm heap is sized for). */
+  longestPadded: number;
   batch(indices: number[]): TrainBatch;
 }
 
@@ -28,13 +30,15 @@ export function encodeSplit(
   const { maxLength, lossKind, padMultiple = 1, padId = 0 } = options;
   const encoded: Encoding[] = examples.map((ex) => tokenizer.encode(ex.textA, ex.textB, { maxLength }));
   const labels = examples.map((ex) => ex.label);
+  const padded = (longest: number) =>
+    Math.min(Math.ceil(longest / padMultiple) * padMultiple, Math.max(longest, maxLength));
   return {
     count: examples.length,
     labels,
+    longestPadded: padded(encoded.reduce((m, e) => Math.max(m, e.input_ids.length), 1)),
     length: (i: number) => encoded[i].input_ids.length,
     batch: (indices: number[]): TrainBatch => {
-      const longest = Math.max(...indices.map((i) => encoded[i].input_ids.length));
-      const padTo = Math.min(Math.ceil(longest / padMultiple) * padMultiple, Math.max(longest, maxLength));
+      const padTo = padded(Math.max(...indices.map((i) => encoded[i].input_ids.length)));
       const host = collate(
         indices.map((i) => encoded[i]),
         hostLabels(

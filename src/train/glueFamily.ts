@@ -12,6 +12,7 @@ import { encodeSplit } from "./data.js";
 import { createEvaluator } from "./evaluate.js";
 import { exportHfModel } from "./export.js";
 import type { OpenedTask, RunModel, RunRecord } from "./family.js";
+import { sessionBatches } from "./heapFit.js";
 import { prepareFreshModel, reopenTokenizer, type RunModelInfo, type RunTokenizer } from "./modelSource.js";
 import { ADAMW_DEFAULTS } from "./optimizer.js";
 import { loadTaskData } from "./taskData.js";
@@ -56,6 +57,18 @@ export async function openGlueTask(
       const trainData = encodeSplit(trainExamples, tok.tokenizer, encodeOptions);
       const devData = encodeSplit(devExamples, tok.tokenizer, encodeOptions);
       const powers = methodPowers(config);
+      // On CPU (wasm) a batch whose variants do not fit the 4 GiB heap is differentiated in micro-batches and
+      // the evaluation batch shrunk (heapFit.ts), sized for the longest padded length: engine patch 11 lets the
+      // shorter lengths' programs run in the memory the longest one freed.
+      const fit = sessionBatches(config, {
+        modelConfig: info.model,
+        params,
+        seqLen: Math.max(trainData.longestPadded, devData.longestPadded),
+        // accumulate mode keeps one variant's activations at a time
+        rows: config.ablationMode === "accumulate" ? 1 : powers.length,
+        examples: trainData.count,
+        tail: "any",
+      });
       const stepper = makeTrainStep({
         modelConfig: info.model,
         lossKind: task.lossKind,
@@ -66,14 +79,14 @@ export async function openGlueTask(
         adamw: { ...ADAMW_DEFAULTS, weightDecay: config.weightDecay },
         maxGradNorm: config.maxGradNorm,
         jit: config.jit,
-        microBatchSize: config.microBatchSize,
+        microBatchSize: fit.microBatchSize,
       });
-      const evaluator = createEvaluator(info.model, task.lossKind, { batchSize: config.evalBatchSize });
+      const evaluator = createEvaluator(info.model, task.lossKind, { batchSize: fit.evalBatchSize });
       return {
         trainCount: trainData.count,
         trainLengths: Int32Array.from({ length: trainData.count }, (_, i) => trainData.length(i)),
         describe: `${describeMethod(config)} · ${trainData.count} train / ${devData.count} dev`,
-        notes: [],
+        notes: fit.notes,
         warnings: [],
         variantNames: variantNames(config, powers),
         batch: (indices) => trainData.batch(indices),

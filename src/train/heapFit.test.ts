@@ -95,6 +95,39 @@ describe("wasm heap sizing", () => {
     expect(small).toEqual({ microBatchSize: null, evalBatchSize: 8, notes: [] });
   });
 
+  it("splits GLUE batches (padded lengths) into the fewest micro-batches that fit, the last batch like any other", () => {
+    // the paper's GLUE setting on MiniLM: CmpDrop c = 4 (5 variants), batch 32, RTE's 2 490 pairs at up to 128
+    const rte = {
+      modelConfig: MINILM,
+      paramCount: MINILM_PARAMS,
+      seqLen: 128,
+      rows: 5,
+      batchSize: 32,
+      examples: 2490,
+      microBatchSize: null,
+      evalBatchSize: 128,
+    };
+    const fits = Math.floor(
+      (0.9 * WASM_HEAP_BYTES - 40 * MINILM_PARAMS - rowBytes(MINILM, 128, "forward")) /
+        (5 * rowBytes(MINILM, 128, "train")),
+    );
+    expect(fits).toBe(11);
+    const any = fitTrainingBatches({ ...rte, tail: "any" });
+    expect(any.microBatchSize).toBe(11); // 11 + 11 + 10
+    expect(any.notes[0]).toBe("micro-batches of 11 (sized for the 4 GiB wasm heap)");
+    // evaluation gets what is left beside 11 examples' 5 variants
+    expect(any.evalBatchSize).toBe(
+      Math.floor(
+        (0.9 * WASM_HEAP_BYTES - 40 * MINILM_PARAMS - 55 * rowBytes(MINILM, 128, "train")) /
+          rowBytes(MINILM, 128, "forward"),
+      ),
+    );
+    // one shape for every micro-batch would need a divisor of 32 and of the last batch's 26: 2
+    expect(fitTrainingBatches({ ...rte, tail: "equal" }).microBatchSize).toBe(2);
+    expect(fitTrainingBatches({ ...rte, rows: 2, tail: "any" }).microBatchSize).toBe(16); // R-Drop: 29 fit, 16 + 16
+    expect(fitTrainingBatches({ ...rte, rows: 1, tail: "any" }).microBatchSize).toBeNull(); // all 32 fit
+  });
+
   it("stops before training when one example cannot fit, saying what to change", () => {
     expect(() =>
       fitTrainingBatches({

@@ -1,7 +1,9 @@
 /**
- * Batch sizes that fit jax-js's wasm heap: 4 GiB (32-bit), allocated by exact size class and never returned
- * (docs/PERFORMANCE.md), so a run that does not fit fails after minutes or hours, often in its first
- * evaluation. Sized here from the model, the padded sequence length and the rows per example instead.
+ * Batch sizes that fit jax-js's wasm heap: 4 GiB (32-bit), which only grows (docs/PERFORMANCE.md), so a run
+ * that does not fit fails after minutes or hours, often in its first evaluation. Sized here from the model, the
+ * longest padded sequence length and the rows per example instead. With engine patch 11 (a coalescing
+ * allocator) the programs of shorter padded lengths run in the memory the longest one's freed, so the longest
+ * length sizes a run whose batches are padded to several (GLUE's `--pad-multiple`).
  *
  * With engine patch 10 (patches/jax-0.1.25-10-reuse-dead-buffers.patch) a jitted program's buffers are
  * planned from liveness, so its peak follows its live set: a training program keeps every layer's activations
@@ -15,7 +17,18 @@
  * heap less its rows: 828 MB for MiniLM's 22.7 M at T 128 and T 256, 660 MB at T 384), a forward pass's
  * weights about 5 (388–390 MB).
  */
+import { tree, type numpy as np } from "@jax-js/jax";
 import type { BertConfig } from "../models/bert/config.js";
+import { runtimeInfo } from "../runtime/init.js";
+import type { ParamTree } from "../util/treePaths.js";
+import type { TrainConfig } from "./config.js";
+
+/** Whether jax-js runs on its wasm backend (the 4 GiB heap sized here). */
+export const onWasmHeap = () => runtimeInfo()?.device === "wasm";
+
+/** Number of parameters in a tree of arrays. */
+export const parameterCount = (params: ParamTree) =>
+  (tree.leaves(params) as np.Array[]).reduce((n, a) => n + a.size, 0);
 
 /** jax-js's wasm heap limit. */
 export const WASM_HEAP_BYTES = 4 * 2 ** 30;
@@ -66,8 +79,8 @@ export interface HeapFit {
 /**
  * Training batches on the wasm heap: a micro-batch (when none was asked for) and an evaluation batch no larger
  * than asked, so that the training program, one evaluation program and the weights with their optimizer state
- * fit together. Every row is counted at `seqLen` (the caller pads to it: one shape, so freed buffers are reused),
- * and a sized micro-batch divides every batch, an epoch's last one too.
+ * fit together. Every row is counted at `seqLen`, the longest padded length; how a sized micro-batch treats
+ * an epoch's last batch is `tail`.
  * @param o.rows model rows per training example (its variants: every crop level's dropout powers).
  * @param o.microBatchSize the user's `--micro-batch-size`, kept as given; null: sized here.
  * @throws Error naming the settings when even one example per program cannot fit.
@@ -82,6 +95,12 @@ export function fitTrainingBatches(o: {
   examples: number;
   microBatchSize: number | null;
   evalBatchSize: number;
+  /**
+   * "equal" (QA, whose batches all have one shape): a sized micro-batch divides every batch, an epoch's last
+   * one too, so every micro-batch has one shape; "any" (GLUE's padded lengths): the fewest micro-batches that
+   * fit, as equal as possible, the last batch of an epoch split like any other.
+   */
+  tail?: "equal" | "any";
 }): HeapFit {
   const fixed = 10 * 4 * o.paramCount;
   const example = o.rows * rowBytes(o.modelConfig, o.seqLen, "train");
@@ -101,7 +120,10 @@ export function fitTrainingBatches(o: {
     if (fits < o.batchSize) {
       // Equal micro-batches in every batch, the epoch's last included: one compiled shape, whose freed buffers
       // the next micro-batch reuses (a second shape would need memory of its own).
-      micro = commonDivisorAtMost(o.batchSize, o.examples % o.batchSize || o.batchSize, fits);
+      micro =
+        o.tail === "any"
+          ? Math.ceil(o.batchSize / Math.ceil(o.batchSize / fits))
+          : commonDivisorAtMost(o.batchSize, o.examples % o.batchSize || o.batchSize, fits);
       notes.push(`micro-batches of ${micro} (sized for the 4 GiB wasm heap)`);
     }
   }
@@ -127,4 +149,36 @@ export function fitEvalBatch(o: {
   const room = HEAP_BUDGET - 5 * 4 * o.paramCount;
   const row = rowBytes(o.modelConfig, o.seqLen, o.dropout ? "dropout" : "forward");
   return Math.max(1, Math.min(o.batchSize, Math.floor(room / row)));
+}
+
+/**
+ * A training session's batches: on the wasm heap sized by `fitTrainingBatches` (the run's first line says what
+ * was sized), elsewhere (WebGPU) the configured ones. Every task family's session calls this.
+ */
+export function sessionBatches(
+  config: Pick<TrainConfig, "batchSize" | "microBatchSize" | "evalBatchSize">,
+  o: {
+    modelConfig: Shape;
+    params: ParamTree;
+    /** The longest padded length a batch can have. */
+    seqLen: number;
+    /** Model rows per training example (its variants). */
+    rows: number;
+    examples: number;
+    tail: "equal" | "any";
+  },
+): HeapFit {
+  if (!onWasmHeap())
+    return { microBatchSize: config.microBatchSize, evalBatchSize: config.evalBatchSize, notes: [] };
+  return fitTrainingBatches({
+    modelConfig: o.modelConfig,
+    paramCount: parameterCount(o.params),
+    seqLen: o.seqLen,
+    rows: o.rows,
+    batchSize: config.batchSize,
+    examples: o.examples,
+    microBatchSize: config.microBatchSize,
+    evalBatchSize: config.evalBatchSize,
+    tail: o.tail,
+  });
 }

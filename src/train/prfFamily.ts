@@ -26,6 +26,7 @@ import { epochOrder } from "../tasks/batch.js";
 import { hashString, mixSeed } from "../util/hostRng.js";
 import type { TrainConfig } from "./config.js";
 import type { OpenedTask, RunModel, RunRecord } from "./family.js";
+import { sessionBatches } from "./heapFit.js";
 import { resolveModelSpec, storeHfTokenizer } from "./modelSource.js";
 import { ADAMW_DEFAULTS } from "./optimizer.js";
 import { baseCorpusVectors, baseEmbeddingKey } from "./prfCorpus.js";
@@ -209,13 +210,23 @@ export async function openPrfTask(
         loss,
         docs: docArray,
       };
+      const V = settings.nCompare + 1;
+      // a query's V feedback levels are V model rows, each up to the input's length
+      const fit = sessionBatches(config, {
+        modelConfig,
+        params,
+        seqLen: input.maxLength,
+        rows: V,
+        examples: data.train.length,
+        tail: "any",
+      });
       const stepper = makeOptimizerStep(
         (p: PrfReformulatorParams, b: PrfBatch, key) => prfObjective(p, b, key, cfg),
         {
           adamw: { ...ADAMW_DEFAULTS, weightDecay: config.weightDecay },
           maxGradNorm: config.maxGradNorm,
           jit: config.jit,
-          microBatchSize: config.microBatchSize,
+          microBatchSize: fit.microBatchSize,
         },
       );
       const retriever = createPrfRetriever({
@@ -223,10 +234,9 @@ export async function openPrfTask(
         pooling: settings.pooling,
         tokenizer,
         input,
-        batchSize: config.evalBatchSize,
+        batchSize: fit.evalBatchSize,
         padMultiple: config.padMultiple,
       });
-      const V = settings.nCompare + 1;
       const lambda = weight === 0 ? "λ_cr 0 (plain)" : `λ_cr ${weight}`;
       return {
         trainCount: data.train.length,
@@ -234,7 +244,7 @@ export async function openPrfTask(
         describe:
           `PRF K=${settings.nPrf} c=${settings.nCompare} ${lambda}, ${settings.pooling} pooling, scale ${settings.scoreScale}` +
           `${settings.shufflePrf ? ", shuffled feedback" : ""} · ${data.train.length} train / ${data.dev.length} dev queries · ${N} documents`,
-        notes: [],
+        notes: fit.notes,
         warnings: data.notes,
         variantNames: variantNames(settings.nCompare),
         batch: (indices, epoch) => {

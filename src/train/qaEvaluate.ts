@@ -6,7 +6,6 @@
 import { jit, numpy as np, random, tree } from "@jax-js/jax";
 import { nestedRate } from "../ablation/cmpDrop.js";
 import { assertDeviceHealthy } from "../runtime/deviceErrors.js";
-import { runtimeInfo } from "../runtime/init.js";
 import { applySpanExtractor, type SpanExtractorParams } from "../models/spanExtractor.js";
 import { collate, toDeviceBatch } from "../tasks/batch.js";
 import type { HfTokenizer } from "../tasks/hfTokenizer.js";
@@ -16,8 +15,7 @@ import { buildQaFeatures, type QaFeature } from "../tasks/qa/features.js";
 import { squadEvaluate } from "../tasks/qa/metric.js";
 import type { QaTaskName } from "../tasks/registry.js";
 import { consuming } from "../util/own.js";
-import type { ParamTree } from "../util/treePaths.js";
-import { fitEvalBatch } from "./heapFit.js";
+import { fitEvalBatch, onWasmHeap, parameterCount } from "./heapFit.js";
 import type { EvalProgress } from "./log.js";
 import type { QaLevelBatch } from "./qaObjective.js";
 import { openQaRun } from "./qaRun.js";
@@ -47,18 +45,12 @@ type QaEvalOptions = {
   seed?: number;
   /**
    * Run every batch at one shape, [batchSize, maxSeqLength] (the last one filled with repeated windows whose
-   * scores are dropped): on the wasm heap, whose freed buffers only serve the same sizes again, a second shape
-   * would need memory of its own.
+   * scores are dropped): on the wasm heap before engine patch 11 freed buffers served only the same sizes
+   * again, so a second shape needed memory of its own. Kept on wasm so that QA runs (and their resumes) go on
+   * computing what they computed.
    */
   oneShape?: boolean;
 };
-
-/** Whether jax-js runs on its wasm backend (4 GiB heap, buffers reused only at the same size: heapFit.ts). */
-export const onWasmHeap = () => runtimeInfo()?.device === "wasm";
-
-/** Number of parameters in a tree of arrays. */
-export const parameterCount = (params: ParamTree) =>
-  (tree.leaves(params) as np.Array[]).reduce((n, a) => n + a.size, 0);
 
 /** Padded length of a batch whose longest window is `longest` tokens: a multiple of 32, or T (one shape). */
 export const paddedLength = (longest: number, maxSeqLength: number, oneShape: boolean) =>

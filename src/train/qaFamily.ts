@@ -25,18 +25,11 @@ import type { QaTaskName } from "../tasks/registry.js";
 import { lossOptions, type TrainConfig } from "./config.js";
 import { exportHfQaModel } from "./export.js";
 import type { OpenedTask, RunModel, RunRecord } from "./family.js";
-import { fitTrainingBatches } from "./heapFit.js";
+import { onWasmHeap, sessionBatches } from "./heapFit.js";
 import { QA_METRIC_SCALE } from "./metricScale.js";
 import { resolveModelSpec, storeHfTokenizer } from "./modelSource.js";
 import { ADAMW_DEFAULTS } from "./optimizer.js";
-import {
-  createQaEvaluator,
-  levelBatch,
-  onWasmHeap,
-  paddedLength,
-  parameterCount,
-  trainingWindow,
-} from "./qaEvaluate.js";
+import { createQaEvaluator, levelBatch, paddedLength, trainingWindow } from "./qaEvaluate.js";
 import { qaObjective, type QaLevelBatch } from "./qaObjective.js";
 import { qaRunTokenizer, type QaRunInfo } from "./qaRun.js";
 import { makeOptimizerStep } from "./step.js";
@@ -108,18 +101,14 @@ export async function openQaTask(
       // On CPU (wasm) every batch is padded to --max-seq-length and sized to fit the 4 GiB heap (heapFit.ts),
       // before anything is written: a run that cannot fit stops here, not at its first evaluation.
       const oneShape = onWasmHeap();
-      const fit = oneShape
-        ? fitTrainingBatches({
-            modelConfig,
-            paramCount: parameterCount(params),
-            seqLen: config.maxSeqLength,
-            rows: variants.length,
-            batchSize: config.batchSize,
-            examples: data.train.length,
-            microBatchSize: config.microBatchSize,
-            evalBatchSize: config.evalBatchSize,
-          })
-        : { microBatchSize: config.microBatchSize, evalBatchSize: config.evalBatchSize, notes: [] };
+      const fit = sessionBatches(config, {
+        modelConfig,
+        params,
+        seqLen: config.maxSeqLength,
+        rows: variants.length,
+        examples: data.train.length,
+        tail: "equal",
+      });
       const stepper = makeOptimizerStep(
         (p: SpanExtractorParams, levels: QaLevelBatch[], key) =>
           qaObjective(p, levels, key, { modelConfig, variants, loss: lossOptions(config) }),
