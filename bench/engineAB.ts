@@ -14,7 +14,8 @@
  *               engine, what users get (one variant per patch in patches/, cumulative)
  *   torch       bench/torch_step.py, same shapes and objective
  *   -NN         the installed engine without patch NN (only when --variants names it: a new patch's A/B)
- * Configurations: L2/H128 (32 × 64) c = 0 and 2, L4/H256 (16 × 128) c = 2, batched (`--c`, `--only`,
+ * Configurations: L2/H128 (32 × 64) c = 0 and 2, L4/H256 (16 × 128) c = 2 (and with `--only minilm-L6-H384-A12`
+ * the MiniLM shapes at 4 × 256, c = 0: the QA study's micro-batch), batched (`--c`, `--only`,
  * `--variants` pick). Statistic: on one thread the CPU time of the process per step (its work; wall time on
  * a loaded machine is mostly waiting for a core), on two threads wall time.
  * Writes JSON (default bench/results/<date>-engine-ab.json) and prints a Markdown table.
@@ -47,7 +48,9 @@ const configs = [
   { preset: "bert-L2-H128-A2", batchSize: 32, seqLen: 64, nDrop: 0, warmup: 2, steps: 3 },
   { preset: "bert-L2-H128-A2", batchSize: 32, seqLen: 64, nDrop: 2, warmup: 2, steps: 3 },
   { preset: "bert-L4-H256-A4", batchSize: 16, seqLen: 128, nDrop: 2, warmup: 1, steps: 3 },
-].filter((c) => (!only || c.preset === only) && nDrops.includes(c.nDrop));
+  // the QA study's micro-batch (MiniLM, T 256, 4 examples; attention at T 256): only with --only
+  { preset: "minilm-L6-H384-A12", batchSize: 4, seqLen: 256, nDrop: 0, warmup: 1, steps: 3, onlyNamed: true },
+].filter((c) => (only ? c.preset === only : !("onlyNamed" in c)) && nDrops.includes(c.nDrop));
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "cmploss-engine-ab-"));
 // The patches in name order; variant "+01+…+NN" is the engine with patches up to NN (the last: the installed one).

@@ -2,7 +2,7 @@
  * Evaluation (forward-only) throughput of the encoder, with its peer measured in the same run: the way of
  * merging attention heads that training uses (`forwardOnly: false`) against the evaluation one (`true`).
  *
- *   npx tsx bench/evalTiming.ts [--preset minilm-L6-H384-A12] [--batch 32] [--len 32,64] [--batches 6]
+ *   npx tsx bench/evalTiming.ts [--preset minilm-L6-H384-A12] [--batch 32] [--len 32,64] [--batches 6] [--form per-head]
  *
  * CMPLOSS_THREADS sets the wasm threads (default: all cores). Random weights of the preset's shape: the time
  * depends on shapes, not values. Prints one Markdown row per sequence length and the ratio.
@@ -16,6 +16,8 @@ const { values } = parseArgs({
     batch: { type: "string", default: "32" },
     len: { type: "string", default: "32,64" },
     batches: { type: "string", default: "6" },
+    // "per-head" alone: the evaluation form only (an engine A/B through bench/engineHook.mjs)
+    form: { type: "string", default: "both" },
   },
 });
 const threads = preparePlatform(threadsFromEnv());
@@ -59,6 +61,13 @@ async function secondsPerBatch(forwardOnly: boolean, T: number): Promise<number>
 console.log(`${values.preset}, batch ${B}, ${threads} thread(s), median of ${batches} batches`);
 console.log("| length | merged heads (training form) | per-head (evaluation form) | speed-up |");
 console.log("| --- | --- | --- | --- |");
+if (values.form === "per-head") {
+  for (const T of values.len.split(",").map(Number)) {
+    const s = await secondsPerBatch(true, T);
+    console.log(JSON.stringify({ T, batch: B, per_head_ms: Math.round(s * 1000) }));
+  }
+  process.exit(0);
+}
 for (const T of values.len.split(",").map(Number)) {
   const merged = await secondsPerBatch(false, T);
   const perHead = await secondsPerBatch(true, T);

@@ -39,7 +39,7 @@ describe("browser bundles", () => {
     // The bundled engine is the patched one (patches/, applied to node_modules on install): the 2 × 4 matmul
     // tile (01), the 4-lane transcendentals (02) and the row scatter (03), the batched k-vectorised tile (04),
     // the k-vectorised 2 × 4 tile without unrolling (05), per-head rows sharing loads (07), buffers planned from
-    // liveness (10), freed wasm memory that serves any size (11).
+    // liveness (10), freed wasm memory that serves any size (11), 4-lane max/min reductions (12).
     expect(text).toMatch(/\bTILED_SIMD_MICRO_ROWS\d* = 2;/);
     expect(text).toMatch(/function wasm_erfc_simd\d*\(/);
     expect(text).toMatch(/indexedAxes\.length === 1 && indexedAxes\[0\] === 0/); // 03's row scatter
@@ -48,6 +48,7 @@ describe("browser bundles", () => {
     expect(text).toMatch(/function invariantAcrossAlignedRows\d*\(/); // 07
     expect(text).toMatch(/\breuseDeadBuffers\(/); // 10's buffer reuse in jitCompile
     expect(text).toMatch(/\bfreeRangeBytes:/); // 11: the wasm allocator reports its free ranges
+    expect(text).toMatch(/function canUseKSimdMinMax12\d*\(/); // 12
   });
 
   it("the browser bundle loads a Hugging Face model from its files' bytes and matches transformers", async () => {

@@ -21,6 +21,7 @@ interface ChildReport {
   matmuls: Record<string, { digest: string; maxV128Locals: number; relaxedMadd: boolean }>;
   elementwise: Record<string, { digest: string; values: number[]; v128Function: boolean }>;
   random: Record<string, { digest: string; maxV128Locals: number; threefryLanes: boolean }>;
+  reductions: Record<string, { digest: string; nanCount: number; maxV128Locals: number }>;
   scatter: { digest: string; floorCallsPerUpdate: number };
   losses: number[];
   microBatchLosses: number[];
@@ -61,6 +62,7 @@ describe("the patch script", () => {
     expect(r.stdout).toMatch(/jax-0\.1\.25-08-simd-random\.patch: applied/);
     expect(r.stdout).toMatch(/jax-0\.1\.25-10-reuse-dead-buffers\.patch: applied/);
     expect(r.stdout).toMatch(/jax-0\.1\.25-11-coalescing-allocator\.patch: applied/);
+    expect(r.stdout).toMatch(/jax-0\.1\.25-12-simd-max-reduction\.patch: applied/);
     expect(r.stdout).toMatch(/jax-0\.1\.25-20-webgpu-pool-trim\.patch: applied/);
     expect(r.stdout).toMatch(/jax-0\.1\.25-21-webgpu-bind-group-cache\.patch: applied/);
   });
@@ -72,7 +74,7 @@ describe("the patch script", () => {
     const first = patchScript("--target", copy);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(
-      /01-matmul-tile-2x4\.patch: applied\n.*02-simd-exp-erf\.patch: applied\n.*03-scatter-rows\.patch: applied\n.*04-kmatmul-batched-rows\.patch: applied\n.*05-kmatmul-tile-2x4-no-unroll\.patch: applied\n.*07-batched-rows-share-loads\.patch: applied\n.*08-simd-random\.patch: applied\n.*10-reuse-dead-buffers\.patch: applied\n.*11-coalescing-allocator\.patch: applied\n.*20-webgpu-pool-trim\.patch: applied\n.*21-webgpu-bind-group-cache\.patch: applied/,
+      /01-matmul-tile-2x4\.patch: applied\n.*02-simd-exp-erf\.patch: applied\n.*03-scatter-rows\.patch: applied\n.*04-kmatmul-batched-rows\.patch: applied\n.*05-kmatmul-tile-2x4-no-unroll\.patch: applied\n.*07-batched-rows-share-loads\.patch: applied\n.*08-simd-random\.patch: applied\n.*10-reuse-dead-buffers\.patch: applied\n.*11-coalescing-allocator\.patch: applied\n.*12-simd-max-reduction\.patch: applied\n.*20-webgpu-pool-trim\.patch: applied\n.*21-webgpu-bind-group-cache\.patch: applied/,
     );
     for (const f of dist(copy)) expect(read(copy, f)).toBe(read("node_modules/@jax-js/jax", f));
     const again = patchScript("--target", copy);
@@ -132,6 +134,14 @@ describe("the patched engine against the published one, same run", () => {
     for (const [op, r] of Object.entries(published.random)) {
       expect({ op, digest: patched.random[op].digest }).toEqual({ op, digest: r.digest });
     }
+    for (const [op, r] of Object.entries(published.reductions)) {
+      const now = patched.reductions[op];
+      expect({ op, digest: now.digest, nanCount: now.nanCount }).toEqual({
+        op,
+        digest: r.digest,
+        nanCount: r.nanCount,
+      });
+    }
     expect(patched.scatter.digest).toBe(published.scatter.digest);
     expect(patched.losses).toEqual(published.losses);
     expect(patched.microBatchLosses.every(Number.isFinite)).toBe(true);
@@ -188,6 +198,18 @@ describe("the patched engine against the published one, same run", () => {
         unshared: true,
       });
     }
+  });
+
+  it("12: max and min along a contiguous axis run 4 lanes at a time where k is a multiple of 4", () => {
+    for (const op of ["max 64×256", "min 64×256", "max 128×(8×16)", "softmax rows of 256"]) {
+      expect({ op, simd: patched.reductions[op].maxV128Locals > 0 }).toEqual({ op, simd: true });
+    }
+    for (const op of ["max 64×256", "min 64×256", "max 128×(8×16)"]) {
+      expect({ op, simd: published.reductions[op].maxV128Locals > 0 }).toEqual({ op, simd: false });
+    }
+    // k = 13: the scalar loop, in both engines; a NaN in a row makes its maximum NaN
+    expect(patched.reductions["max 3×(7×13)"].maxV128Locals).toBe(0);
+    expect(patched.reductions["max 64×256"].nanCount).toBe(1);
   });
 
   it("02: exp, erf, erfc, exact GELU and softmax's exponentials run 4 lanes at a time", () => {

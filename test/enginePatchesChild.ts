@@ -230,6 +230,35 @@ for (const [name, f] of Object.entries(ops)) {
   };
 }
 
+// Max and min along a contiguous axis (softmax's row maximum), at k a multiple of 4 (the k-SIMD path, patch
+// 12) and not (the scalar loop), with ±0, ±∞ and NaN in some rows. NaN bits are not compared: a NaN stays NaN.
+const extremes = new Float32Array(64 * 256);
+for (let i = 0; i < extremes.length; i++)
+  extremes[i] = (((i * 2654435761) % 4294967296) / 2 ** 32) * 200 - 100;
+extremes.set([-0, 0, -0, 0], 256); // row 1: its maximum is among ±0 once the rest is negative
+for (let j = 4; j < 256; j++) extremes[256 + j] = -1 - j;
+extremes[2 * 256 + 17] = Infinity;
+extremes[3 * 256 + 200] = -Infinity;
+extremes[4 * 256 + 9] = NaN;
+const canonical = (x: Float32Array) => x.map((v) => (Number.isNaN(v) ? 12345 : v));
+const reductionOps: Record<string, () => Promise<Awaited<ReturnType<typeof probe>>>> = {
+  "max 64×256": () => probe((x) => np.max(x.reshape([64, 256]), -1), np.array(extremes)),
+  "min 64×256": () => probe((x) => np.min(x.reshape([64, 256]), -1), np.array(extremes)),
+  "max 128×(8×16)": () => probe((x) => np.max(x.reshape([128, 8, 16]), -1), np.array(extremes)),
+  "max 256×(8×8), axis 1": () => probe((x) => np.max(x.reshape([256, 8, 8]), 1), np.array(extremes)),
+  "softmax rows of 256": () => probe((x) => nn.softmax(x.reshape([64, 256])), np.array(extremes)),
+  "max 3×(7×13)": () => probe((x) => np.max(x.slice([0, 273]).reshape([3, 7, 13]), -1), np.array(extremes)),
+};
+const reductions: Record<string, { digest: string; nanCount: number; maxV128Locals: number }> = {};
+for (const [name, run] of Object.entries(reductionOps)) {
+  const r = await run();
+  reductions[name] = {
+    digest: digest(canonical(r.values)),
+    nanCount: r.values.filter(Number.isNaN).length,
+    maxV128Locals: r.kernels.maxV128Locals,
+  };
+}
+
 // Random bits, uniforms and a dropout mask (the CmpDrop variants' nested masks: one uniform per unit compared
 // with each variant's rate), at shapes that leave a tail of 1–3 elements after the 4-lane loop.
 const rates = () => np.array(new Float32Array([0.1, 0.19, 0.34]), { dtype: np.float32 }).reshape([3, 1, 1]);
@@ -313,6 +342,7 @@ console.log(
     ),
     elementwise,
     random: randomFacts,
+    reductions,
     scatter: {
       digest: digest(scatter),
       floorCallsPerUpdate: floorCalls / upstream.size,
