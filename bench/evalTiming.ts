@@ -1,8 +1,9 @@
 /**
  * Evaluation (forward-only) throughput of the encoder, with its peer measured in the same run: the way of
- * merging attention heads that training uses (`forwardOnly: false`) against the evaluation one (`true`).
+ * merging attention heads that training uses (`forwardOnly: false`: in a pass without `grad`, the head transpose
+ * folded into the output projection's loads) against the evaluation one (`true`: the merged heads in memory).
  *
- *   npx tsx bench/evalTiming.ts [--preset minilm-L6-H384-A12] [--batch 32] [--len 32,64] [--batches 6] [--form per-head]
+ *   npx tsx bench/evalTiming.ts [--preset minilm-L6-H384-A12] [--batch 32] [--len 32,64] [--batches 6] [--form eval]
  *
  * CMPLOSS_THREADS sets the wasm threads (default: all cores). Random weights of the preset's shape: the time
  * depends on shapes, not values. Prints one Markdown row per sequence length and the ratio.
@@ -16,7 +17,7 @@ const { values } = parseArgs({
     batch: { type: "string", default: "32" },
     len: { type: "string", default: "32,64" },
     batches: { type: "string", default: "6" },
-    // "per-head" alone: the evaluation form only (an engine A/B through bench/engineHook.mjs)
+    // "eval": the evaluation form alone (an engine A/B through bench/engineHook.mjs)
     form: { type: "string", default: "both" },
   },
 });
@@ -59,19 +60,19 @@ async function secondsPerBatch(forwardOnly: boolean, T: number): Promise<number>
 }
 
 console.log(`${values.preset}, batch ${B}, ${threads} thread(s), median of ${batches} batches`);
-console.log("| length | merged heads (training form) | per-head (evaluation form) | speed-up |");
+console.log("| length | training form | evaluation form | speed-up |");
 console.log("| --- | --- | --- | --- |");
-if (values.form === "per-head") {
+if (values.form === "eval") {
   for (const T of values.len.split(",").map(Number)) {
     const s = await secondsPerBatch(true, T);
-    console.log(JSON.stringify({ T, batch: B, per_head_ms: Math.round(s * 1000) }));
+    console.log(JSON.stringify({ T, batch: B, eval_ms: Math.round(s * 1000) }));
   }
   process.exit(0);
 }
 for (const T of values.len.split(",").map(Number)) {
   const merged = await secondsPerBatch(false, T);
-  const perHead = await secondsPerBatch(true, T);
+  const evaluation = await secondsPerBatch(true, T);
   const ms = (s: number) => `${(s * 1000).toFixed(0)} ms (${((B * T) / s).toFixed(0)} tokens/s)`;
-  console.log(`| ${T} | ${ms(merged)} | ${ms(perHead)} | ${(merged / perHead).toFixed(2)}× |`);
+  console.log(`| ${T} | ${ms(merged)} | ${ms(evaluation)} | ${(merged / evaluation).toFixed(2)}× |`);
 }
 tree.dispose(params);

@@ -15,7 +15,9 @@
  * a forward-only pass 18 and 1.6 in all (21 and 4.6 MB per row at T 384 and T 128), one with dropout forced
  * on 18 and 2.6 (27.8 and 5.4 MB); weights, gradients and AdamW state about 10 copies of the parameters (the
  * heap less its rows: 828 MB for MiniLM's 22.7 M at T 128 and T 256, 660 MB at T 384), a forward pass's
- * weights about 5 (388–390 MB).
+ * weights about 5 (388–390 MB). The forward rows were measured when evaluation projected each attention head
+ * separately, through a [heads, T, H] intermediate; since 2026-12-06 it merges the heads first
+ * (models/bert/apply.ts) and needs less, so the forward sizes err on the safe side.
  */
 import { tree, type numpy as np } from "@jax-js/jax";
 import type { BertConfig } from "../models/bert/config.js";

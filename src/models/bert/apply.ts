@@ -65,21 +65,20 @@ export function bertDropoutSites(cfg: BertConfig): number {
 const MASKED = -1e9;
 
 /**
- * The attention output dense layer on the heads' context `[R, N, T, D]` → `[R, T, H]` as one matmul per head
- * against its D columns of the weight, summed over heads: the same sum as merging the heads first. In a
- * forward-only pass jax-js (0.1.25, wasm) runs the merged form's dense layer in a slow kernel (0.5–1.9 s instead
- * of 15 ms per layer for MiniLM at B 32 × T 32, when nothing else keeps the merged heads); under `grad` the
- * merged form is the faster one, because this form's weight gradient is a strided reduction. (np.matmul of a
- * rank-4 array with a rank-3 one broadcasts wrongly in that version — checked against a loop — hence the
- * explicit leading 1.)
+ * The attention output dense layer on the heads' context `[R, N, T, D]` in a pass that nothing differentiates:
+ * the heads merged to `[R, T, H]` in memory first, then the same `x·Wᵀ` as in training. Left as a view, jax-js
+ * (0.1.25) folds the head transpose into the matmul's operand loads, whose reduction index then jumps at every
+ * head: no vectorised path takes it, and the layer ran 40–100× slower (0.5–1.9 s instead of 15 ms for MiniLM at
+ * B 32 × T 32). Under `grad` the merged heads are a kernel's output anyway (the weight gradient needs them).
+ * Multiplying by ones shaped `[R, T, 1]` — exact, and not folded away like a scalar 1 — makes the merged context
+ * an elementwise kernel's output, which jax-js keeps in memory because the matmul broadcasts it against the
+ * weight. (Until 2026-12-06 this pass projected each head against its D columns and summed over heads: the same
+ * sum in another order, 2.6× slower at T 256, with a [R, N, T, H] intermediate.)
  */
-function perHeadProjection(dense: LinearParams, context: np.Array, outFeatures: number): np.Array {
-  const [, N, , D] = context.shape;
-  const w = dense.weight.ref
-    .reshape([outFeatures, N, D])
-    .transpose([1, 2, 0])
-    .reshape([1, N, D, outFeatures]);
-  return np.sum(np.matmul(context, w), 1).add(dense.bias.ref);
+function mergedHeadsProjection(dense: LinearParams, context: np.Array): np.Array {
+  const [R, N, T, D] = context.shape;
+  const merged = context.transpose([0, 2, 1, 3]).reshape([R, T, N * D]);
+  return applyLinear(dense, merged.mul(np.ones([R, T, 1])));
 }
 
 function applyLayer(
@@ -106,7 +105,7 @@ function applyLayer(
   probs = nestedDropout(probs, key(1 + 3 * layer), cfg.attention_probs_dropout_prob, powers, { shared });
   const context = np.matmul(probs, v); // [R, N, T, D]
   let attnOut = forwardOnly
-    ? perHeadProjection(p.attention.output.dense, context, H)
+    ? mergedHeadsProjection(p.attention.output.dense, context)
     : applyLinear(p.attention.output.dense, context.transpose([0, 2, 1, 3]).reshape([R, T, H]));
   attnOut = nestedDropout(attnOut, key(2 + 3 * layer), cfg.hidden_dropout_prob, powers, { shared });
   const h = applyLayerNorm(p.attention.output.LayerNorm, attnOut.add(residual), cfg.layer_norm_eps);
