@@ -18,18 +18,29 @@ interface ChainResult {
   size: number;
 }
 
-function runChain(threads: number): ChainResult {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "test/engineMemoryChild.ts", "256", "24"], {
+/**
+ * Run a child script (test/<name>.ts) on `threads` wasm threads — on the engine in `jaxDir` when given — and
+ * return the JSON of its last line.
+ */
+function runChild<T>(name: string, args: string[], threads: number, jaxDir?: string): T {
+  const hook = jaxDir ? ["--import", "./bench/engineHook.mjs"] : [];
+  const r = spawnSync(process.execPath, [...hook, "--import", "tsx", `test/${name}.ts`, ...args], {
     encoding: "utf8",
     timeout: 120_000,
-    env: { ...process.env, CMPLOSS_THREADS: String(threads) },
+    env: {
+      ...process.env,
+      CMPLOSS_THREADS: String(threads),
+      ...(jaxDir ? { CMPLOSS_JAX_DIR: jaxDir } : {}),
+    },
   });
   const line = r.stdout.trim().split("\n").at(-1) ?? "";
   if (r.status !== 0 || !line.startsWith("{")) {
-    throw new Error(`engineMemoryChild exited ${r.status}: ${r.stderr.slice(-500)}`);
+    throw new Error(`${name} exited ${r.status}: ${r.stderr.slice(-500)}`);
   }
-  return JSON.parse(line) as ChainResult;
+  return JSON.parse(line) as T;
 }
+
+const runChain = (threads: number) => runChild<ChainResult>("engineMemoryChild", ["256", "24"], threads);
 
 describe("jitted programs reuse dead buffers (engine patch 10)", () => {
   for (const threads of [1, 2]) {
@@ -74,27 +85,8 @@ beforeAll(() => {
   expect(r.status).toBe(0);
 });
 
-function runSizes(threads: number, jaxDir?: string): SizesResult {
-  const hook = jaxDir ? ["--import", "./bench/engineHook.mjs"] : [];
-  const r = spawnSync(
-    process.execPath,
-    [...hook, "--import", "tsx", "test/engineAllocatorChild.ts", "256,200,160", "8"],
-    {
-      encoding: "utf8",
-      timeout: 120_000,
-      env: {
-        ...process.env,
-        CMPLOSS_THREADS: String(threads),
-        ...(jaxDir ? { CMPLOSS_JAX_DIR: jaxDir } : {}),
-      },
-    },
-  );
-  const line = r.stdout.trim().split("\n").at(-1) ?? "";
-  if (r.status !== 0 || !line.startsWith("{")) {
-    throw new Error(`engineAllocatorChild exited ${r.status}: ${r.stderr.slice(-500)}`);
-  }
-  return JSON.parse(line) as SizesResult;
-}
+const runSizes = (threads: number, jaxDir?: string) =>
+  runChild<SizesResult>("engineAllocatorChild", ["256,200,160", "8"], threads, jaxDir);
 
 describe("freed wasm memory serves other sizes (engine patch 11)", () => {
   for (const threads of [1, 2]) {
