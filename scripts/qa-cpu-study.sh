@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The extractive-QA ablation study sized to a 2-core CPU (docs/QA.md, "The study sized to this CPU"; issue 30):
-# the main grid (CE / CmpDrop / CmpCrop / both, seeds 1-3), then the equal-compute control (CE for two epochs).
-# Both grids resume where they stopped (Ctrl-C checkpoints the runs in flight), so run it again to go on.
+# the main grid (CE / CmpDrop / CmpCrop / both) and the equal-compute control (CE for two epochs), seeds 1-2 of
+# both first, so that the paired comparison with the control is there before seed 3, then seed 3 of both (the
+# last two calls also write the grids' full reports). Every grid resumes where it stopped (Ctrl-C checkpoints the
+# runs in flight; --save-steps 10 bounds what a kill loses), so run it again to go on.
 #
 #   bash scripts/qa-cpu-study.sh [<root folder, default runs>]
 #
@@ -21,7 +23,9 @@ grid() {
   nice -n "${NICE:-15}" node --import tsx src/cli/main.ts experiment --tasks squad-distractor \
     --data-dirs "squad-distractor=$squad" --model "$model" \
     --n-drop 1 --n-crop 1 --distractors 2 --max-seq-length 256 --train-questions 2000 --dev-questions 300 \
-    --lr 3e-4 --warmup-ratio 0.1 --eval-steps 1000 --save-steps 10 --utility-powers 0,2,8 --seeds 1,2,3 --jobs "${JOBS:-2}" "$@"
+    --lr 3e-4 --warmup-ratio 0.1 --eval-steps 1000 --save-steps 10 --utility-powers 0,2,8 --jobs "${JOBS:-2}" "$@"
 }
-grid --methods ce,cmp-drop,cmp-crop,cmp-both --epochs 1 --output-dir "$root/qa-cpu-lr3e-4"
-grid --methods ce --epochs 2 --output-dir "$root/qa-cpu-lr3e-4-ce2ep"
+for seeds in 1,2 1,2,3; do
+  grid --methods ce,cmp-drop,cmp-crop,cmp-both --epochs 1 --seeds "$seeds" --output-dir "$root/qa-cpu-lr3e-4"
+  grid --methods ce --epochs 2 --seeds "$seeds" --output-dir "$root/qa-cpu-lr3e-4-ce2ep"
+done
