@@ -2,7 +2,7 @@
  * Batch sizes that fit jax-js's wasm heap: 4 GiB (32-bit), which only grows (docs/PERFORMANCE.md), so a run
  * that does not fit fails after minutes or hours, often in its first evaluation. Sized here from the model, the
  * longest padded sequence length and the rows per example instead. With engine patch 11 (a coalescing
- * allocator) the programs of shorter padded lengths run in the memory the longest one's freed, so the longest
+ * allocator) the programs of shorter padded lengths run in the memory the longest one freed, so the longest
  * length sizes a run whose batches are padded to several (GLUE's `--pad-multiple`).
  *
  * With engine patch 10 (patches/jax-0.1.25-10-reuse-dead-buffers.patch) a jitted program's buffers are
@@ -120,8 +120,9 @@ export function fitTrainingBatches(o: {
   if (micro === null) {
     const fits = Math.floor((room - evalRow) / example);
     if (fits < o.batchSize) {
-      // Equal micro-batches in every batch, the epoch's last included: one compiled shape, whose freed buffers
-      // the next micro-batch reuses (a second shape would need memory of its own).
+      // "equal": one micro-batch size for every batch, the epoch's last included, so one compiled shape;
+      // "any": as few micro-batches as fit, their sizes as even as possible (a last, smaller one is another
+      // shape, which with engine patch 11 runs in the memory the larger one freed).
       micro =
         o.tail === "any"
           ? Math.ceil(o.batchSize / Math.ceil(o.batchSize / fits))
