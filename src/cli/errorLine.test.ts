@@ -31,5 +31,13 @@ describe("errorLine", () => {
     expect(errorLine(new DeviceError("eval", "Buffer usages must not be 0."))).not.toMatch(
       /out of GPU memory/,
     );
+    expect(errorLine(new DeviceError("train: step 2", "out of memory"))).toMatch(/; out of GPU memory/);
+    // the wasm heap sizing's own message suggests a GPU; it is not a GPU error
+    const wasm = new Error(
+      "out of memory ahead: one example's 17 model variant(s) at 296 tokens need about 3.5 GB of jax-js's 4 GiB " +
+        "wasm heap beside 0.8 GB of weights and optimizer state; use a shorter --max-seq-length, fewer variants " +
+        "(--n-drop, --n-crop) or a GPU (--device webgpu)",
+    );
+    expect(errorLine(wasm)).toBe(`cmploss: ${wasm.message}`);
   });
 });

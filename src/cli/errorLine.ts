@@ -11,7 +11,11 @@ export function errorLine(err: unknown): string {
       `or a GPU (--device webgpu)`
     );
   }
-  if (/OUT_OF_DEVICE_MEMORY|OUT_OF_HOST_MEMORY|out of memory/i.test(message) && /GPU/.test(message)) {
+  // what WebGPU reports (a DeviceError says "the GPU reported"), not a message that merely suggests a GPU
+  const gpuOutOfMemory =
+    /OUT_OF_DEVICE_MEMORY|OUT_OF_HOST_MEMORY/.test(message) ||
+    (/out of memory/i.test(message) && /the GPU reported|GPUOutOfMemoryError|WebGPU/.test(message));
+  if (gpuOutOfMemory) {
     return (
       `cmploss: ${message}; out of GPU memory: run fewer trainings at once (--jobs), --micro-batch-size, ` +
       `a shorter --max-seq-length, or fewer padded lengths (--pad-multiple = --max-seq-length)`
