@@ -18,7 +18,7 @@
  * `--report-only` cannot rebuild them; their report.html stays as published (its curves over steps came from
  * logs that were not kept).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { majorityBaseline, type MajorityBaseline } from "../src/experiment/baseline.js";
 import {
@@ -28,6 +28,7 @@ import {
   resultsMarkdown,
   signedPoints,
   utilityTable,
+  writeReports,
   type RunResult,
 } from "../src/experiment/report.js";
 import { writeFileAtomic } from "../src/io/atomic.js";
@@ -39,9 +40,19 @@ let glue = "../shared/data/glue";
 let rewriteMd = false;
 const grids: string[] = [];
 const pairs: [string, string][] = [];
+let combineInto: string | null = null;
+let title: string | null = null;
+const renames = new Map<string, string>();
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--glue") glue = args[++i];
-  else if (args[i] === "--rewrite-md") rewriteMd = true;
+  else if (args[i] === "--combine") combineInto = args[++i] ?? null;
+  else if (args[i] === "--title") title = args[++i] ?? null;
+  else if (args[i] === "--as") {
+    const [from, to] = (args[++i] ?? "").split("=");
+    if (!from || !to || !from.includes("/"))
+      throw new Error(`--as: expected <grid>/<method>=<name>, got ${args[i]}`);
+    renames.set(from.replace(/\/$/, ""), to);
+  } else if (args[i] === "--rewrite-md") rewriteMd = true;
   else if (args[i] === "--pair") {
     const [a, b] = (args[++i] ?? "").split(",");
     if (!a || !b) throw new Error(`--pair: expected <grid>/<method>,<grid>/<method>, got ${args[i]}`);
@@ -103,6 +114,7 @@ function evaluations(r: RunResult): number | null {
     .filter((l) => l.trim()).length;
 }
 
+const allBaselines: MajorityBaseline[] = [];
 for (const grid of grids) {
   const runs = loadGrid(grid);
   const checked = checkArchive(runs);
@@ -136,6 +148,7 @@ for (const grid of grids) {
       console.log(`\nmajority class: not computed (${(err as Error).message})`);
     }
     if (baseline) baselines.push(baseline);
+    if (baseline && !allBaselines.some((b) => b.task === task)) allBaselines.push(baseline);
     if (baseline)
       console.log(
         `\nmajority class: always "${baseline.label}" (${p(baseline.share)} % of ${baseline.examples} dev ` +
@@ -175,4 +188,23 @@ for (const [a, b] of pairs) {
   console.log(`\n# ${x.spec} − ${y.spec} (points)`);
   console.log(`best:  ${paired(x.runs, y.runs, (r) => r.best)}`);
   console.log(`final: ${paired(x.runs, y.runs, (r) => r.final)}`);
+}
+
+if (combineInto) {
+  if (grids.length < 2) throw new Error("--combine: name two or more grid folders");
+  const known = new Set(grids.flatMap((g) => loadGrid(g).map((r) => `${g}/${r.method}`)));
+  for (const from of renames.keys())
+    if (!known.has(from)) throw new Error(`--as ${from}: no such grid/method among ${[...known].join(", ")}`);
+  const runs = grids.flatMap((g) =>
+    loadGrid(g).map((r) => ({ ...r, method: renames.get(`${g}/${r.method}`) ?? r.method })),
+  );
+  const seen = new Set<string>();
+  for (const r of runs) {
+    const key = `${r.task} ${r.method} seed ${r.seed}`;
+    if (seen.has(key)) throw new Error(`--combine: two grids have ${key}; rename one with --as`);
+    seen.add(key);
+  }
+  mkdirSync(combineInto, { recursive: true });
+  writeReports(combineInto, runs, title ?? `${grids.join(" + ")}`, allBaselines);
+  console.log(`\nwrote ${combineInto}/results.json, results.md and report.html (${runs.length} runs)`);
 }
