@@ -20,14 +20,11 @@
  * a loaded machine is mostly waiting for a core), on two threads wall time.
  * Writes JSON (default bench/results/<date>-engine-ab.json) and prints a Markdown table.
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { writeFileSync } from "node:fs";
+import { engineCopy, ROOT, runChild, stepTimingCommand } from "./engineChild.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const VOCAB = 8000;
 
 const argv = process.argv.slice(2);
@@ -58,14 +55,7 @@ const patchNumbers = readdirSync(path.join(ROOT, "patches"))
   .map((f) => /^jax-[\d.]+-(\d\d)-/.exec(f)?.[1])
   .filter((n): n is string => n !== undefined)
   .sort();
-const script = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [path.join(ROOT, "scripts/apply-patches.mjs"), ...args], {
-    encoding: "utf8",
-  });
-  if (r.status !== 0) throw new Error(r.stderr);
-};
-const published = path.join(tmp, "published");
-script("--pristine-copy", published, "--quiet");
+const published = engineCopy(path.join(tmp, "published"), "all");
 
 interface Variant {
   name: string;
@@ -84,15 +74,12 @@ patchNumbers.forEach((n, i) => {
     allVariants.push({ name, env: {} });
     return;
   }
-  const dir = path.join(tmp, `upto${n}`);
-  script("--pristine-copy", dir, "--only", later.join(","), "--quiet");
-  allVariants.push({ name, env: {}, jaxDir: dir });
+  allVariants.push({ name, env: {}, jaxDir: engineCopy(path.join(tmp, `upto${n}`), later) });
 });
 allVariants.push({ name: "torch", env: {}, torch: true });
 // "-NN" (only when named in --variants): the installed engine without patch NN, e.g. a new patch's A/B.
 for (const name of variantArg.split(",").filter((n) => /^-\d\d$/.test(n))) {
-  const dir = path.join(tmp, `without${name.slice(1)}`);
-  script("--pristine-copy", dir, "--only", name.slice(1), "--quiet");
+  const dir = engineCopy(path.join(tmp, `without${name.slice(1)}`), [name.slice(1)]);
   allVariants.push({ name, env: {}, jaxDir: dir });
 }
 const variants = variantArg ? allVariants.filter((v) => variantArg.split(",").includes(v.name)) : allVariants;
@@ -125,44 +112,20 @@ const rows: Row[] = [];
 function runOne(cfg: (typeof configs)[number], threads: number, v: Variant, round: number): Row {
   const args = { ...cfg, mode: "batched", vocab: VOCAB, jit: true, threads };
   const load_1m = Math.round(os.loadavg()[0] * 100) / 100;
-  const hook = v.jaxDir ? ["--import", path.join(ROOT, "bench/engineHook.mjs")] : [];
-  const [cmd, cmdArgs] = v.torch
-    ? [python, [path.join(ROOT, "bench/torch_step.py"), JSON.stringify(args)]]
-    : [
-        process.execPath,
-        [...hook, "--import", "tsx", path.join(ROOT, "bench/stepTiming.ts"), JSON.stringify(args)],
-      ];
-  const r = spawnSync(cmd, cmdArgs, {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      CMPLOSS_THREADS: String(threads),
-      ...v.env,
-      ...(v.jaxDir ? { CMPLOSS_JAX_DIR: v.jaxDir } : {}),
-    },
-    timeout: 600_000,
-    maxBuffer: 16 << 20,
-  });
-  const base = { preset: cfg.preset, nDrop: cfg.nDrop, threads, variant: v.name, round, load_1m };
-  const line = (r.stdout ?? "")
-    .split("\n")
-    .reverse()
-    .find((l) => l.startsWith("{"));
-  if (r.status !== 0 || !line)
-    return {
-      ...base,
-      median_ms: null,
-      error: (r.stderr ?? "").trim().split("\n").filter(Boolean).slice(-1)[0] ?? `exit ${r.status}`,
-    };
-  const t = JSON.parse(line) as {
+  const command = v.torch
+    ? { cmd: python, args: [path.join(ROOT, "bench/torch_step.py"), JSON.stringify(args)] }
+    : stepTimingCommand(args, v.jaxDir);
+  const r = runChild<{
     median_ms: number;
     median_cpu_ms: number;
     ms_per_step: number[];
     cpu_ms_per_step: number[];
     losses: number[];
     peak_rss_mb: number;
-  };
+  }>(command, { env: { CMPLOSS_THREADS: String(threads), ...v.env }, jaxDir: v.jaxDir, timeoutMs: 600_000 });
+  const base = { preset: cfg.preset, nDrop: cfg.nDrop, threads, variant: v.name, round, load_1m };
+  if ("error" in r) return { ...base, median_ms: null, error: r.error };
+  const t = r.value;
   return {
     ...base,
     median_ms: t.median_ms,

@@ -7,13 +7,11 @@
  * one thread; the two engines' step losses must be equal (the patch moves buffers, not values).
  * Writes JSON (default bench/results/<date>-mixed-lengths.json) and prints a Markdown table.
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { engineCopy, runChild, stepTimingCommand } from "./engineChild.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const argv = process.argv.slice(2);
 const opt = (flag: string, dflt: string) => {
   const i = argv.indexOf(flag);
@@ -34,13 +32,7 @@ const configs = [
 ].filter((c) => !only || c.name === only);
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "cmploss-mixed-lengths-"));
-const without11 = path.join(tmp, "without11");
-const script = spawnSync(
-  process.execPath,
-  [path.join(ROOT, "scripts/apply-patches.mjs"), "--pristine-copy", without11, "--only", "11", "--quiet"],
-  { encoding: "utf8" },
-);
-if (script.status !== 0) throw new Error(script.stderr);
+const without11 = engineCopy(path.join(tmp, "without11"), ["11"]);
 const variants = [
   { name: "installed", jaxDir: undefined as string | undefined },
   { name: "-11", jaxDir: without11 },
@@ -78,44 +70,27 @@ for (let round = 0; round < rounds; round++) {
         jit: true,
       };
       const load_1m = Math.round(os.loadavg()[0] * 100) / 100;
-      const hook = v.jaxDir ? ["--import", path.join(ROOT, "bench/engineHook.mjs")] : [];
-      const r = spawnSync(
-        process.execPath,
-        [...hook, "--import", "tsx", path.join(ROOT, "bench/stepTiming.ts"), JSON.stringify(args)],
-        {
-          cwd: ROOT,
-          encoding: "utf8",
-          env: { ...process.env, CMPLOSS_THREADS: "1", ...(v.jaxDir ? { CMPLOSS_JAX_DIR: v.jaxDir } : {}) },
-          timeout: 900_000,
-          maxBuffer: 16 << 20,
-        },
-      );
+      const r = runChild<{
+        heap_mb_per_step: number[];
+        peak_rss_mb: number;
+        median_cpu_ms: number;
+        losses: number[];
+      }>(stepTimingCommand(args, v.jaxDir), {
+        env: { CMPLOSS_THREADS: "1" },
+        jaxDir: v.jaxDir,
+        timeoutMs: 900_000,
+      });
       const base = { preset: cfg.preset, lengths: cfg.lengths, variant: v.name, round, load_1m };
-      const line = (r.stdout ?? "")
-        .split("\n")
-        .reverse()
-        .find((l) => l.startsWith("{"));
-      let row: Row;
-      if (r.status !== 0 || !line) {
-        const lines = (r.stderr ?? "").trim().split("\n").filter(Boolean);
-        // the thrown error's line (an uncaught one ends with Node's version line)
-        const why = lines.find((l) => /Error\b|out of memory|exceeds/.test(l)) ?? lines.at(-1);
-        row = { ...base, error: why ?? `exit ${r.status}` };
-      } else {
-        const t = JSON.parse(line) as {
-          heap_mb_per_step: number[];
-          peak_rss_mb: number;
-          median_cpu_ms: number;
-          losses: number[];
-        };
-        row = {
-          ...base,
-          heap_mb: Math.max(...t.heap_mb_per_step),
-          peak_rss_mb: t.peak_rss_mb,
-          median_cpu_ms: Math.round(t.median_cpu_ms),
-          losses: t.losses,
-        };
-      }
+      const row: Row =
+        "error" in r
+          ? { ...base, error: r.error }
+          : {
+              ...base,
+              heap_mb: Math.max(...r.value.heap_mb_per_step),
+              peak_rss_mb: r.value.peak_rss_mb,
+              median_cpu_ms: Math.round(r.value.median_cpu_ms),
+              losses: r.value.losses,
+            };
       rows.push(row);
       process.stderr.write(
         `round ${round + 1}/${rounds} ${cfg.preset} T ${cfg.lengths.join("/")} ${v.name}: ` +
