@@ -335,7 +335,7 @@ describe("cmploss experiment on extractive QA (the CmpDrop / CmpCrop ablation st
       expect(x.context[0].value).toBe(x.utility[0].value);
     }
     expect(readFileSync(join(qaRoot, "results.md"), "utf8")).toMatch(
-      /Context size \(QA\)[\s\S]*\| squad-distractor \| cmp-both \| 1 \| \d+\.\d\d ± 0\.00 \| \d+\.\d\d ± 0\.00 \|/,
+      /Context size \(QA\):\n\n\| task \| method \| seeds \| 2 distractors \| 1 distractor \| 0 distractors \|[\s\S]*\| squad-distractor \| cmp-both \| 1 \| \d+\.\d\d ± 0\.00 \| \d+\.\d\d ± 0\.00 \|/,
     );
     const html = readFileSync(join(qaRoot, "report.html"), "utf8");
     expect(html.match(/<svg /g)?.length).toBe(3 + 4);

@@ -137,7 +137,7 @@ export async function runEval(argv: string[]): Promise<void> {
       batchSize: Math.min(flags.batchSize, 32),
       progress: (pass) =>
         evalProgress(
-          `dev windows (${pass.maxParagraphs ?? "all"} distractors, dropout power ${pass.forceDropout})`,
+          `dev windows (${pass.maxParagraphs === 1 ? "1 distractor" : `${pass.maxParagraphs ?? "all"} distractors`}, dropout power ${pass.forceDropout})`,
         ),
     });
     // The same row shape as GLUE's (value = the task metric; QA has no dev loss), EM/F1 as fractions.

@@ -257,7 +257,7 @@ export function contextTable(results: RunResult[]): string {
   if (withContext.length === 0) return "";
   const sizes = [...new Set(withContext.flatMap((r) => r.context.map((c) => c.maxParagraphs)))];
   const lines = [
-    `| task | method | seeds | ${sizes.map((m) => `${m} distractors`).join(" | ")} |`,
+    `| task | method | seeds | ${sizes.map((m) => `${m} distractor${m === 1 ? "" : "s"}`).join(" | ")} |`,
     `|---|---|---|${sizes.map(() => "---").join("|")}|`,
   ];
   for (const rs of groups(withContext).values()) {
