@@ -10,8 +10,8 @@ import { fileURLToPath } from "node:url";
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
- * A copy of the published @jax-js/jax in `dir` with the installed patches except those listed (`[]`: the
- * published engine itself); loaded in a child through bench/engineHook.mjs with CMPLOSS_JAX_DIR=dir.
+ * A copy of the installed @jax-js/jax in `dir` without the listed patches (`"all"`: the published engine
+ * itself); loaded in a child through bench/engineHook.mjs with CMPLOSS_JAX_DIR=dir.
  */
 export function engineCopy(dir: string, without: readonly string[] | "all"): string {
   if (without !== "all" && without.length === 0) throw new Error("engineCopy: name the patches to leave out");
