@@ -192,12 +192,11 @@ for (const [a, b] of pairs) {
 
 if (combineInto) {
   if (grids.length < 2) throw new Error("--combine: name two or more grid folders");
-  const known = new Set(grids.flatMap((g) => loadGrid(g).map((r) => `${g}/${r.method}`)));
+  const named = grids.flatMap((g) => loadGrid(g).map((r) => ({ from: `${g}/${r.method}`, run: r })));
+  const known = new Set(named.map((n) => n.from));
   for (const from of renames.keys())
     if (!known.has(from)) throw new Error(`--as ${from}: no such grid/method among ${[...known].join(", ")}`);
-  const runs = grids.flatMap((g) =>
-    loadGrid(g).map((r) => ({ ...r, method: renames.get(`${g}/${r.method}`) ?? r.method })),
-  );
+  const runs = named.map(({ from, run }) => ({ ...run, method: renames.get(from) ?? run.method }));
   const seen = new Set<string>();
   for (const r of runs) {
     const key = `${r.task} ${r.method} seed ${r.seed}`;
@@ -205,6 +204,6 @@ if (combineInto) {
     seen.add(key);
   }
   mkdirSync(combineInto, { recursive: true });
-  writeReports(combineInto, runs, title ?? `${grids.join(" + ")}`, allBaselines);
+  writeReports(combineInto, runs, title ?? grids.join(" + "), allBaselines);
   console.log(`\nwrote ${combineInto}/results.json, results.md and report.html (${runs.length} runs)`);
 }
