@@ -5,6 +5,7 @@ import { writeFileAtomic } from "../io/atomic.js";
 import { JsonSyntaxError, parseJson } from "../io/jsonText.js";
 import { backendLine, initRuntime } from "../runtime/index.js";
 import { utilityCurveSvg } from "../train/plot.js";
+import { distractorsLabel } from "../tasks/qa/distractor.js";
 import { isQaTask, isRankingTask } from "../tasks/registry.js";
 import { evaluatePrfRun, prfCurveSvg, readPrfRun } from "../train/prfRun.js";
 import { evaluateQaRun } from "../train/qaEvaluate.js";
@@ -137,7 +138,7 @@ export async function runEval(argv: string[]): Promise<void> {
       batchSize: Math.min(flags.batchSize, 32),
       progress: (pass) =>
         evalProgress(
-          `dev windows (${pass.maxParagraphs === 1 ? "1 distractor" : `${pass.maxParagraphs ?? "all"} distractors`}, dropout power ${pass.forceDropout})`,
+          `dev windows (${distractorsLabel(pass.maxParagraphs)}, dropout power ${pass.forceDropout})`,
         ),
     });
     // The same row shape as GLUE's (value = the task metric; QA has no dev loss), EM/F1 as fractions.

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../io/atomic.js";
+import { distractorsLabel } from "../tasks/qa/distractor.js";
 import type { EvalRecord, StepRecord } from "../train/log.js";
 import type { TrainSummary } from "../train/loop.js";
 import { RUN_FILES } from "../train/runFiles.js";
@@ -257,7 +258,7 @@ export function contextTable(results: RunResult[]): string {
   if (withContext.length === 0) return "";
   const sizes = [...new Set(withContext.flatMap((r) => r.context.map((c) => c.maxParagraphs)))];
   const lines = [
-    `| task | method | seeds | ${sizes.map((m) => `${m} distractor${m === 1 ? "" : "s"}`).join(" | ")} |`,
+    `| task | method | seeds | ${sizes.map(distractorsLabel).join(" | ")} |`,
     `|---|---|---|${sizes.map(() => "---").join("|")}|`,
   ];
   for (const rs of groups(withContext).values()) {

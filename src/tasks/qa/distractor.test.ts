@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { applyCrop, planCrops } from "../../ablation/cmpCrop.js";
 import {
   addDistractors,
+  distractorsLabel,
   restrictDistractors,
   splitByArticle,
   type DistractorItem,
@@ -134,6 +135,17 @@ describe("addDistractors", () => {
         crop.answers.forEach((a, j) => expect(crop.text.slice(a.start, a.end)).toBe(item.answers[j].text));
       }
     }
+  });
+});
+
+describe("distractorsLabel", () => {
+  it("says one distractor, several, and no limit", () => {
+    expect([0, 1, 2, null].map(distractorsLabel)).toEqual([
+      "0 distractors",
+      "1 distractor",
+      "2 distractors",
+      "all distractors",
+    ]);
   });
 });
 

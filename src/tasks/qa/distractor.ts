@@ -157,6 +157,14 @@ function drawOutside(
 }
 
 /**
+ * How many distractors a context keeps, in words ("1 distractor", "2 distractors"; null, no limit: "all
+ * distractors"), for the context-size table and the evaluation's progress line.
+ */
+export function distractorsLabel(m: number | null): string {
+  return m === 1 ? "1 distractor" : `${m ?? "all"} distractors`;
+}
+
+/**
  * Keep the first `m` distractors of every item (in unit order), for the context-size study (e.g. 6, 4, 2, 0).
  *
  * The same units as `planCrops(units, {mode: "eval", levels: 1, keep: [m]})`, so the study and CmpCrop's
